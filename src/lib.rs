@@ -1,0 +1,3 @@
+//! Rust server SDK for [Flowglad](https://flowglad.com).
+
+pub mod raw;
