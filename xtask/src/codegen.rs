@@ -167,14 +167,16 @@ fn is_integer_union(obj: &Map<String, Value>) -> bool {
     let Some(members) = obj.get("anyOf").and_then(Value::as_array) else {
         return false;
     };
-    members.iter().all(|m| match m.get("type").and_then(Value::as_str) {
-        Some("integer") => true,
-        Some("number") => m
-            .get("enum")
-            .and_then(Value::as_array)
-            .is_some_and(|e| e.iter().all(|v| v.as_i64().is_some())),
-        _ => false,
-    })
+    members
+        .iter()
+        .all(|m| match m.get("type").and_then(Value::as_str) {
+            Some("integer") => true,
+            Some("number") => m
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.iter().all(|v| v.as_i64().is_some())),
+            _ => false,
+        })
 }
 
 /// Calls `f` on every schema object of the document, with the property name it stands
@@ -211,7 +213,9 @@ fn walk_schemas(doc: &mut Value, f: &mut dyn FnMut(&mut Value, Option<&str>)) {
             }
         }
     }
-    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut)
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
     {
         for s in schemas.values_mut() {
             schema(s, None, f);
@@ -242,7 +246,10 @@ fn walk_schemas(doc: &mut Value, f: &mut dyn FnMut(&mut Value, Option<&str>)) {
 }
 
 fn collect_open_enums(doc: &Value) -> Vec<OpenEnum> {
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return Vec::new();
     };
     schemas
@@ -264,12 +271,17 @@ fn collect_open_enums(doc: &Value) -> Vec<OpenEnum> {
 }
 
 fn collect_bool_unions(doc: &Value) -> Vec<BoolUnion> {
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for (name, s) in schemas {
-        let Some(property) = s.pointer("/discriminator/propertyName").and_then(Value::as_str)
+        let Some(property) = s
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
         else {
             continue;
         };
@@ -307,7 +319,11 @@ fn collect_bool_unions(doc: &Value) -> Vec<BoolUnion> {
         let suffix = common_word_suffix(&names);
         for v in &mut variants {
             let short = &v.1[..v.1.len() - suffix];
-            v.0 = if short.is_empty() { v.1.clone() } else { short.to_owned() };
+            v.0 = if short.is_empty() {
+                v.1.clone()
+            } else {
+                short.to_owned()
+            };
         }
         out.push(BoolUnion {
             name: type_name(name),
@@ -324,7 +340,11 @@ fn common_word_suffix(names: &[&str]) -> usize {
     (1..first.len())
         .filter(|&i| first.as_bytes()[i].is_ascii_uppercase())
         .map(|i| &first[i..])
-        .find(|suffix| names.iter().all(|n| n.ends_with(suffix) && n.len() > suffix.len()))
+        .find(|suffix| {
+            names
+                .iter()
+                .all(|n| n.ends_with(suffix) && n.len() > suffix.len())
+        })
         .map_or(0, str::len)
 }
 
@@ -571,7 +591,10 @@ mod tests {
         assert_eq!(unions.len(), 1);
         let names: Vec<_> = unions[0].variants.iter().map(|v| v.0.as_str()).collect();
         assert_eq!(names, ["NonRenewing", "Standard"]);
-        assert!(!unions[0].variants[1].3, "the standard variant's tag is optional");
+        assert!(
+            !unions[0].variants[1].3,
+            "the standard variant's tag is optional"
+        );
     }
 
     #[test]

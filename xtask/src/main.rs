@@ -108,9 +108,10 @@ fn update_spec(options: &UpdateSpec) -> Result<bool, String> {
     } else {
         // A local path is recorded by file name: the vendored file must not depend on where
         // the maintainer's checkout is.
-        Path::new(&options.from)
-            .file_name()
-            .map_or_else(|| options.from.clone(), |n| n.to_string_lossy().into_owned())
+        Path::new(&options.from).file_name().map_or_else(
+            || options.from.clone(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     };
     let normalized = normalize::normalize(
         &upstream,
@@ -152,7 +153,10 @@ fn update_spec(options: &UpdateSpec) -> Result<bool, String> {
             eprintln!("stale: {GENERATED} does not match what build.rs generates");
         }
         if spec_stale || code_stale {
-            eprintln!("run `cargo xtask update-spec --from {}` to refresh", options.from);
+            eprintln!(
+                "run `cargo xtask update-spec --from {}` to refresh",
+                options.from
+            );
             return Ok(false);
         }
         println!(
@@ -199,7 +203,9 @@ mod tests {
         match std::env::var_os("FLOWGLAD_SHARED_DIR") {
             Some(dir) => Some(PathBuf::from(dir)),
             None => {
-                println!("skipped: FLOWGLAD_SHARED_DIR not set (the upstream spec and its history)");
+                println!(
+                    "skipped: FLOWGLAD_SHARED_DIR not set (the upstream spec and its history)"
+                );
                 None
             }
         }
@@ -229,7 +235,10 @@ mod tests {
             assert!(text.contains(op.as_str()));
         }
         assert!(s.operations_removed.is_empty());
-        assert!(!s.schemas_added.is_empty(), "the upstream change added schemas");
+        assert!(
+            !s.schemas_added.is_empty(),
+            "the upstream change added schemas"
+        );
     }
 
     #[test]
@@ -241,8 +250,16 @@ mod tests {
         assert_eq!(a, b);
         let doc: Value = serde_json::from_str(&a).unwrap();
         assert_eq!(doc["openapi"], "3.0.3");
-        for construct in ["\"const\"", "\"propertyNames\"", "\"type\": \"null\"", "\"summary\""] {
-            assert!(!a.contains(construct), "{construct} left in the vendored spec");
+        for construct in [
+            "\"const\"",
+            "\"propertyNames\"",
+            "\"type\": \"null\"",
+            "\"summary\"",
+        ] {
+            assert!(
+                !a.contains(construct),
+                "{construct} left in the vendored spec"
+            );
         }
     }
 

@@ -122,7 +122,9 @@ fn info(upstream: &Value, origin: &Upstream<'_>) -> Value {
 // Operations
 // ---------------------------------------------------------------------------------------------
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 fn normalize_path_item(item: &Value, error_names: &[String]) -> Value {
     let mut out = Map::new();
@@ -156,7 +158,10 @@ fn normalize_operation(op: &Value, error_names: &[String]) -> Value {
         out.insert("requestBody".into(), body);
     }
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
-        out.insert("responses".into(), normalize_responses(responses, error_names));
+        out.insert(
+            "responses".into(),
+            normalize_responses(responses, error_names),
+        );
     }
     Value::Object(out)
 }
@@ -185,25 +190,28 @@ fn normalize_content(holder: &mut Value) {
     }
 }
 
-/// Rewrite: every error response points at the one merged [`API_ERROR`] schema, and the
-/// `4XX`/`5XX` ranges are declared so statuses the upstream document does not list (409, 429,
-/// 502, ...) decode as the same error type. OpenAPI 3.0 requires a response `description`;
-/// it is left empty (prose is not vendored).
+/// Rewrite: error responses (4xx, 5xx) become the two ranges `4XX` and `5XX`, both pointing
+/// at the one merged [`API_ERROR`] schema. The upstream document lists 400/401/403/404/500
+/// with five schemas that differ only in their examples; the ranges also cover what it does
+/// not list but the API sends (409, 429, 502, ...). OpenAPI 3.0 requires a response
+/// `description`; it is left empty (prose is not vendored).
 fn normalize_responses(responses: &Map<String, Value>, error_names: &[String]) -> Value {
     let mut out = Map::new();
     let error_response = json!({
         "description": "",
         "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{API_ERROR}")}}},
     });
+    let mut has_errors = false;
     for (status, response) in responses {
         if status.starts_with('4') || status.starts_with('5') {
-            let refers_to_error = response
+            let schema_ref = response
                 .pointer("/content/application~1json/schema/$ref")
                 .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                .is_some_and(|name| error_names.iter().any(|e| e == name));
-            if refers_to_error || response.get("content").is_none() {
-                out.insert(status.clone(), error_response.clone());
+                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+            let is_error_schema =
+                schema_ref.is_none_or(|name| error_names.iter().any(|e| e == name));
+            if is_error_schema {
+                has_errors = true;
                 continue;
             }
         }
@@ -216,7 +224,7 @@ fn normalize_responses(responses: &Map<String, Value>, error_names: &[String]) -
         normalize_content(&mut response);
         out.insert(status.clone(), response);
     }
-    if out.keys().any(|k| k.starts_with('4') || k.starts_with('5')) {
+    if has_errors {
         out.insert("4XX".into(), error_response.clone());
         out.insert("5XX".into(), error_response);
     }
@@ -226,7 +234,11 @@ fn normalize_responses(responses: &Map<String, Value>, error_names: &[String]) -
 /// The upstream document has one `error.<CODE>` schema per status, identical but for their
 /// examples; they are merged into [`API_ERROR`].
 fn error_schema_names(schemas: &Map<String, Value>) -> Vec<String> {
-    schemas.keys().filter(|k| k.starts_with("error.")).cloned().collect()
+    schemas
+        .keys()
+        .filter(|k| k.starts_with("error."))
+        .cloned()
+        .collect()
 }
 
 /// Rewrite: the merged error schema. It carries the fields of the upstream `error.*` schemas
@@ -332,7 +344,10 @@ fn type_array_to_nullable(schema: &mut Value) {
     let Some(types) = obj.get("type").and_then(Value::as_array).cloned() else {
         return;
     };
-    let non_null: Vec<&Value> = types.iter().filter(|t| t.as_str() != Some("null")).collect();
+    let non_null: Vec<&Value> = types
+        .iter()
+        .filter(|t| t.as_str() != Some("null"))
+        .collect();
     if non_null.len() < types.len() {
         obj.insert("nullable".into(), json!(true));
     }
@@ -382,7 +397,11 @@ fn null_union_to_nullable(schema: &mut Value) {
         if !list.iter().any(is_null_schema) {
             continue;
         }
-        let rest: Vec<Value> = list.iter().filter(|s| !is_null_schema(s)).cloned().collect();
+        let rest: Vec<Value> = list
+            .iter()
+            .filter(|s| !is_null_schema(s))
+            .cloned()
+            .collect();
         obj.remove(key);
         obj.insert("nullable".into(), json!(true));
         match rest.len() {
@@ -504,21 +523,69 @@ fn strip_prose_deep(value: &mut Value) {
 /// among its values (so a value added upstream keeps the name). Others are named
 /// `<Schema><Property>`.
 const ENUM_NAMES: &[(&str, &[&str], &[&str])] = &[
-    ("SubscriptionStatus", &["status"], &["trialing", "past_due", "cancellation_scheduled"]),
-    ("NonRenewingSubscriptionStatus", &["status"], &["credit_trial", "canceled"]),
-    ("CheckoutSessionStatus", &["status"], &["open", "pending", "succeeded", "expired"]),
+    (
+        "SubscriptionStatus",
+        &["status"],
+        &["trialing", "past_due", "cancellation_scheduled"],
+    ),
+    (
+        "NonRenewingSubscriptionStatus",
+        &["status"],
+        &["credit_trial", "canceled"],
+    ),
+    (
+        "CheckoutSessionStatus",
+        &["status"],
+        &["open", "pending", "succeeded", "expired"],
+    ),
     ("PurchaseStatus", &["status"], &["paid", "partial_refund"]),
-    ("PaymentStatus", &["status"], &["processing", "requires_confirmation"]),
-    ("IntervalUnit", &["interval", "intervalUnit", "defaultPlanIntervalUnit"], &["day", "month", "year"]),
+    (
+        "PaymentStatus",
+        &["status"],
+        &["processing", "requires_confirmation"],
+    ),
+    (
+        "IntervalUnit",
+        &["interval", "intervalUnit", "defaultPlanIntervalUnit"],
+        &["day", "month", "year"],
+    ),
     ("DiscountAmountType", &["amountType"], &["percent", "fixed"]),
-    ("UsageMeterAggregationType", &["aggregationType"], &["sum", "count_distinct_properties"]),
-    ("FeatureRenewalFrequency", &["renewalFrequency"], &["once", "every_billing_period"]),
-    ("PaymentMethodType", &["paymentMethod", "paymentMethodType", "type"], &["card", "us_bank_account"]),
+    (
+        "UsageMeterAggregationType",
+        &["aggregationType"],
+        &["sum", "count_distinct_properties"],
+    ),
+    (
+        "FeatureRenewalFrequency",
+        &["renewalFrequency"],
+        &["once", "every_billing_period"],
+    ),
+    (
+        "PaymentMethodType",
+        &["paymentMethod", "paymentMethodType", "type"],
+        &["card", "us_bank_account"],
+    ),
     ("TaxType", &["taxType"], &["gst", "vat"]),
-    ("ResolvedAdjustmentTiming", &["resolvedTiming"], &["immediately", "at_end_of_current_billing_period"]),
-    ("Environment", &["destinationEnvironment"], &["livemode", "testmode"]),
-    ("PriceType", &["type"], &["single_payment", "subscription", "usage"]),
-    ("EventType", &["filterTypes"], &["customer.created", "subscription.created"]),
+    (
+        "ResolvedAdjustmentTiming",
+        &["resolvedTiming"],
+        &["immediately", "at_end_of_current_billing_period"],
+    ),
+    (
+        "Environment",
+        &["destinationEnvironment"],
+        &["livemode", "testmode"],
+    ),
+    (
+        "PriceType",
+        &["type"],
+        &["single_payment", "subscription", "usage"],
+    ),
+    (
+        "EventType",
+        &["filterTypes"],
+        &["customer.created", "subscription.created"],
+    ),
 ];
 
 /// Rewrite: inline string enums with two or more values become named component schemas
@@ -534,7 +601,10 @@ fn hoist_enums(doc: &mut Value) {
 
     // Component-level named enums keep their names; their value lists are reused.
     let mut by_values: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
             if let Some(values) = string_enum_values(schema) {
                 by_values.insert(values_key(values), name.clone());
@@ -543,9 +613,18 @@ fn hoist_enums(doc: &mut Value) {
     }
 
     let mut visit = |schema: &mut Value, parent: &str, prop: &str| {
-        hoist_in(schema, parent, prop, &existing, &mut by_values, &mut hoisted);
+        hoist_in(
+            schema,
+            parent,
+            prop,
+            &existing,
+            &mut by_values,
+            &mut hoisted,
+        );
     };
-    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut)
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
     {
         for (name, schema) in schemas.iter_mut() {
             // The component itself may be an enum; only its children are hoisted.
@@ -554,7 +633,11 @@ fn hoist_enums(doc: &mut Value) {
     }
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
-            for op in item.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+            {
                 let op_id = op
                     .get("operationId")
                     .and_then(Value::as_str)
@@ -566,7 +649,9 @@ fn hoist_enums(doc: &mut Value) {
             }
         }
     }
-    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut)
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
     {
         for (name, values) in hoisted {
             schemas.insert(name, json!({"type": "string", "enum": values}));
@@ -642,7 +727,11 @@ fn string_enum_values(schema: &Value) -> Option<&Vec<Value>> {
 }
 
 fn values_key(values: &[Value]) -> String {
-    values.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\u{1f}")
+    values
+        .iter()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 fn hoist_in(
@@ -751,7 +840,10 @@ mod tests {
             schema(json!({"type": "string", "const": "toggle"})),
             json!({"type": "string", "enum": ["toggle"]})
         );
-        assert_eq!(schema(json!({"const": true})), json!({"type": "boolean", "enum": [true]}));
+        assert_eq!(
+            schema(json!({"const": true})),
+            json!({"type": "boolean", "enum": [true]})
+        );
     }
 
     #[test]
@@ -827,12 +919,19 @@ mod tests {
             "400": {"description": "bad", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/error.BAD_REQUEST"}}}},
             "404": {"description": "nf", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/error.NOT_FOUND"}}}},
         });
-        let errors = vec!["error.BAD_REQUEST".to_string(), "error.NOT_FOUND".to_string()];
+        let errors = vec![
+            "error.BAD_REQUEST".to_string(),
+            "error.NOT_FOUND".to_string(),
+        ];
         let out = normalize_responses(responses.as_object().unwrap(), &errors);
         let api_error = json!({"$ref": "#/components/schemas/ApiError"});
-        for status in ["400", "404", "4XX", "5XX"] {
-            assert_eq!(out[status]["content"]["application/json"]["schema"], api_error, "{status}");
+        for status in ["4XX", "5XX"] {
+            assert_eq!(
+                out[status]["content"]["application/json"]["schema"], api_error,
+                "{status}"
+            );
         }
+        assert!(out.get("400").is_none() && out.get("404").is_none());
         assert_eq!(out["200"]["description"], json!(""));
     }
 
@@ -857,14 +956,26 @@ mod tests {
         });
         hoist_enums(&mut doc);
         let schemas = &doc["components"]["schemas"];
-        assert_eq!(schemas["A"]["properties"]["status"], json!({"$ref": "#/components/schemas/SubscriptionStatus"}));
+        assert_eq!(
+            schemas["A"]["properties"]["status"],
+            json!({"$ref": "#/components/schemas/SubscriptionStatus"})
+        );
         assert_eq!(
             schemas["B"]["properties"]["status"],
             json!({"allOf": [{"$ref": "#/components/schemas/SubscriptionStatus"}], "nullable": true})
         );
-        assert_eq!(schemas["C"]["properties"]["kind"], json!({"$ref": "#/components/schemas/CKind"}));
-        assert_eq!(schemas["C"]["properties"]["tag"], json!({"type": "string", "enum": ["only"]}));
-        assert_eq!(schemas["CKind"], json!({"type": "string", "enum": ["x", "y"]}));
+        assert_eq!(
+            schemas["C"]["properties"]["kind"],
+            json!({"$ref": "#/components/schemas/CKind"})
+        );
+        assert_eq!(
+            schemas["C"]["properties"]["tag"],
+            json!({"type": "string", "enum": ["only"]})
+        );
+        assert_eq!(
+            schemas["CKind"],
+            json!({"type": "string", "enum": ["x", "y"]})
+        );
     }
 
     #[test]
@@ -878,7 +989,14 @@ mod tests {
             }}}},
             "components": {"schemas": {}},
         });
-        let doc = normalize(&upstream, &Upstream { source: "src", sha256: "abc" }).unwrap();
+        let doc = normalize(
+            &upstream,
+            &Upstream {
+                source: "src",
+                sha256: "abc",
+            },
+        )
+        .unwrap();
         assert_eq!(doc["openapi"], "3.0.3");
         assert_eq!(doc["info"]["x-flowglad-upstream"]["sha256"], "abc");
         assert!(doc.get("externalDocs").is_none());

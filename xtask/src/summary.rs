@@ -133,7 +133,12 @@ struct Operation<'a> {
 
 fn operations(doc: &Value) -> BTreeMap<String, Operation<'_>> {
     let mut out = BTreeMap::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, op) in item.as_object().into_iter().flatten() {
             if method == "parameters" {
                 continue;
@@ -156,7 +161,8 @@ fn operations(doc: &Value) -> BTreeMap<String, Operation<'_>> {
 }
 
 fn schemas(doc: &Value) -> Option<&Map<String, Value>> {
-    doc.pointer("/components/schemas").and_then(Value::as_object)
+    doc.pointer("/components/schemas")
+        .and_then(Value::as_object)
 }
 
 fn operation_changes(old: &Operation<'_>, new: &Operation<'_>) -> Vec<String> {
@@ -335,7 +341,10 @@ mod tests {
         assert_eq!(s.operations_removed, ["b-get (GET /b)"]);
         assert_eq!(
             s.operations_changed["a-get"],
-            ["parameter added: query `cursor`", "parameter removed: query `limit`"]
+            [
+                "parameter added: query `cursor`",
+                "parameter removed: query `limit`"
+            ]
         );
     }
 
@@ -368,8 +377,14 @@ mod tests {
 
     #[test]
     fn identical_documents_have_an_empty_summary() {
-        let d = doc(json!({"/a": {"get": {"operationId": "a"}}}), json!({"S": {}}));
+        let d = doc(
+            json!({"/a": {"get": {"operationId": "a"}}}),
+            json!({"S": {}}),
+        );
         assert!(diff(&d, &d).is_empty());
-        assert_eq!(render(&diff(&d, &d)), "No changes to operations or schemas.\n");
+        assert_eq!(
+            render(&diff(&d, &d)),
+            "No changes to operations or schemas.\n"
+        );
     }
 }
