@@ -1,3 +1,4 @@
 //! Rust server SDK for [Flowglad](https://flowglad.com).
 
 pub mod raw;
+pub mod webhook;

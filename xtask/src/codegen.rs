@@ -523,16 +523,16 @@ fn bool_union_tokens(u: &BoolUnion) -> TokenStream {
 
 fn inject_into_types_module(file: &mut syn::File, extra: Vec<syn::Item>) -> Result<usize, String> {
     for item in &mut file.items {
-        if let syn::Item::Mod(m) = item {
-            if m.ident == "types" {
-                let content = &mut m.content.as_mut().ok_or("`types` module has no body")?.1;
-                content.extend(extra);
-                let count = content
-                    .iter()
-                    .filter(|i| matches!(i, syn::Item::Struct(_) | syn::Item::Enum(_)))
-                    .count();
-                return Ok(count);
-            }
+        if let syn::Item::Mod(m) = item
+            && m.ident == "types"
+        {
+            let content = &mut m.content.as_mut().ok_or("`types` module has no body")?.1;
+            content.extend(extra);
+            let count = content
+                .iter()
+                .filter(|i| matches!(i, syn::Item::Struct(_) | syn::Item::Enum(_)))
+                .count();
+            return Ok(count);
         }
     }
     Err("progenitor output has no `types` module".into())

@@ -1,0 +1,121 @@
+//! The result of verification: authenticated bytes, not yet parsed.
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::error::WebhookError;
+use super::event::WebhookEvent;
+
+/// A delivery whose signature and timestamp have been checked, with its body
+/// still as raw bytes.
+///
+/// Keeping verification apart from parsing lets a handler answer quickly:
+/// verify, put the `VerifiedPayload` on a queue (it implements `Serialize`
+/// and `Deserialize`; the body is stored as a UTF-8 string), answer 2xx, and
+/// parse later with [`event`](Self::event) or [`parse`](Self::parse).
+///
+/// Flowglad delivers at least once: the same delivery can arrive again with
+/// the same [`id`](Self::id) (`svix-id`), so use that id to skip duplicates.
+///
+/// Deserializing a `VerifiedPayload` does not verify anything again: whoever
+/// can write to your queue can forge one. Only deserialize from storage you
+/// trust.
+///
+/// ```
+/// use flowglad::webhook::{sign_headers, Verifier, VerifiedPayload, WebhookSecret};
+///
+/// let secret = WebhookSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
+/// let body = br#"{"type":"subscription.canceled","data":{"id":"sub_1","customerId":"cus_1"}}"#;
+/// let headers = sign_headers(&secret, "msg_7", 1_700_000_000, body);
+/// let verifier = Verifier::from_secret(secret).with_clock(|| 1_700_000_000);
+///
+/// // Handler: verify, then enqueue.
+/// let payload = verifier.verify(body, &headers)?;
+/// let queued: String = serde_json::to_string(&payload).unwrap();
+///
+/// // Worker: dequeue, then parse.
+/// let payload: VerifiedPayload = serde_json::from_str(&queued).unwrap();
+/// let event = payload.event()?;
+/// assert_eq!(event.type_str(), "subscription.canceled");
+/// assert_eq!(event.customer().unwrap().id.as_deref(), Some("cus_1"));
+/// # Ok::<(), flowglad::webhook::WebhookError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedPayload {
+    id: String,
+    timestamp: i64,
+    #[serde(with = "body_as_text")]
+    body: Bytes,
+}
+
+impl VerifiedPayload {
+    pub(crate) fn new(id: String, timestamp: i64, body: Bytes) -> Self {
+        Self {
+            id,
+            timestamp,
+            body,
+        }
+    }
+
+    /// The `svix-id` header: unique per message, the same on every retry.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The `svix-timestamp` header, in Unix seconds.
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// The raw body, exactly as signed.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The raw body as a cheaply clonable [`Bytes`].
+    pub fn body_bytes(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Takes the raw body.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
+    /// Parses the body as a Flowglad event.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::InvalidJson`] when the body is not JSON or has no
+    /// string `type` field.
+    pub fn event(&self) -> Result<WebhookEvent, WebhookError> {
+        WebhookEvent::from_json(&self.body)
+    }
+
+    /// Deserializes the body into any type of your own.
+    ///
+    /// # Errors
+    ///
+    /// [`WebhookError::InvalidJson`] when deserialization fails.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, WebhookError> {
+        serde_json::from_slice(&self.body).map_err(WebhookError::InvalidJson)
+    }
+}
+
+mod body_as_text {
+    use super::{Bytes, Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(body: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(body) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => Err(serde::ser::Error::custom(
+                "webhook body is not UTF-8 and cannot be stored as text",
+            )),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        String::deserialize(d).map(Bytes::from)
+    }
+}
