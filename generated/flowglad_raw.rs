@@ -260,7 +260,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddFeatureToSubscriptionOutput {
         #[serde(rename = "subscriptionItemFeature")]
-        pub subscription_item_feature: SubscriptionItemFeaturesClientSelectSchema,
+        pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`AddPaymentMethodCheckoutSessionClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1157,7 +1157,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CheckoutSessionsCreateBody {
         #[serde(rename = "checkoutSession")]
-        pub checkout_session: CreateCheckoutSessionInput,
+        pub checkout_session: crate::raw::types::CreateCheckoutSessionInput,
     }
     ///`CheckoutSessionsCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1190,59 +1190,6 @@ pub mod types {
         )]
         pub next_cursor: ::std::option::Option<::std::string::String>,
         pub total: i64,
-    }
-    ///`CreateCheckoutSessionInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum CreateCheckoutSessionInput {
-        ProductCheckoutSessionInput(crate::raw::types::ProductCheckoutSessionInput),
-        ActivateSubscriptionCheckoutSessionInput(
-            ActivateSubscriptionCheckoutSessionInput,
-        ),
-        AddPaymentMethodCheckoutSessionInput(AddPaymentMethodCheckoutSessionInput),
-    }
-    impl ::std::convert::From<crate::raw::types::ProductCheckoutSessionInput>
-    for CreateCheckoutSessionInput {
-        fn from(value: crate::raw::types::ProductCheckoutSessionInput) -> Self {
-            Self::ProductCheckoutSessionInput(value)
-        }
-    }
-    impl ::std::convert::From<ActivateSubscriptionCheckoutSessionInput>
-    for CreateCheckoutSessionInput {
-        fn from(value: ActivateSubscriptionCheckoutSessionInput) -> Self {
-            Self::ActivateSubscriptionCheckoutSessionInput(value)
-        }
-    }
-    impl ::std::convert::From<AddPaymentMethodCheckoutSessionInput>
-    for CreateCheckoutSessionInput {
-        fn from(value: AddPaymentMethodCheckoutSessionInput) -> Self {
-            Self::AddPaymentMethodCheckoutSessionInput(value)
-        }
-    }
-    ///`CreateProductPriceInput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum CreateProductPriceInput {
-        SubscriptionPriceInsert(ProductSubscriptionPriceInsert),
-        SinglePaymentPriceInsert(ProductSinglePaymentPriceInsert),
-        UsagePriceInsert(ProductUsagePriceInsert),
-    }
-    impl ::std::convert::From<ProductSubscriptionPriceInsert>
-    for CreateProductPriceInput {
-        fn from(value: ProductSubscriptionPriceInsert) -> Self {
-            Self::SubscriptionPriceInsert(value)
-        }
-    }
-    impl ::std::convert::From<ProductSinglePaymentPriceInsert>
-    for CreateProductPriceInput {
-        fn from(value: ProductSinglePaymentPriceInsert) -> Self {
-            Self::SinglePaymentPriceInsert(value)
-        }
-    }
-    impl ::std::convert::From<ProductUsagePriceInsert> for CreateProductPriceInput {
-        fn from(value: ProductUsagePriceInsert) -> Self {
-            Self::UsagePriceInsert(value)
-        }
     }
     ///`CustomerClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1382,7 +1329,9 @@ pub mod types {
     pub struct CustomersGetBillingResponseInvoicesItem {
         pub invoice: InvoiceRecord,
         #[serde(rename = "invoiceLineItems")]
-        pub invoice_line_items: ::std::vec::Vec<InvoiceLineItemRecord>,
+        pub invoice_line_items: ::std::vec::Vec<
+            crate::raw::types::InvoiceLineItemRecord,
+        >,
     }
     ///`CustomersGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1393,31 +1342,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CustomersGetUsageBalancesResponse {
         #[serde(rename = "usageMeterBalances")]
-        pub usage_meter_balances: ::std::vec::Vec<
-            CustomersGetUsageBalancesResponseUsageMeterBalancesItem,
-        >,
-    }
-    ///`CustomersGetUsageBalancesResponseUsageMeterBalancesItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct CustomersGetUsageBalancesResponseUsageMeterBalancesItem {
-        #[serde(rename = "aggregationType")]
-        pub aggregation_type: crate::raw::types::UsageMeterAggregationType,
-        #[serde(rename = "availableBalance")]
-        pub available_balance: i64,
-        #[serde(rename = "createdAt")]
-        pub created_at: i64,
-        pub id: ::std::string::String,
-        pub livemode: bool,
-        pub name: ::std::string::String,
-        #[serde(rename = "organizationId")]
-        pub organization_id: ::std::string::String,
-        #[serde(rename = "pricingModelId")]
-        pub pricing_model_id: ::std::string::String,
-        pub slug: ::std::string::String,
-        #[serde(rename = "subscriptionId")]
-        pub subscription_id: ::std::string::String,
-        #[serde(rename = "updatedAt")]
-        pub updated_at: i64,
+        pub usage_meter_balances: ::std::vec::Vec<UsageMeterBalance>,
     }
     ///`CustomersListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2251,98 +2176,20 @@ pub mod types {
     pub struct DiscountsUpdateResponse {
         pub discount: DiscountRecord,
     }
-    ///`FeatureInsert`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum FeatureInsert {
-        ToggleFeatureClientInsertSchema(ToggleFeatureClientInsertSchema),
-        UsageCreditGrantFeatureClientInsertSchema(
-            UsageCreditGrantFeatureClientInsertSchema,
-        ),
-        ResourceFeatureClientInsertSchema(ResourceFeatureClientInsertSchema),
-    }
-    impl ::std::convert::From<ToggleFeatureClientInsertSchema> for FeatureInsert {
-        fn from(value: ToggleFeatureClientInsertSchema) -> Self {
-            Self::ToggleFeatureClientInsertSchema(value)
-        }
-    }
-    impl ::std::convert::From<UsageCreditGrantFeatureClientInsertSchema>
-    for FeatureInsert {
-        fn from(value: UsageCreditGrantFeatureClientInsertSchema) -> Self {
-            Self::UsageCreditGrantFeatureClientInsertSchema(value)
-        }
-    }
-    impl ::std::convert::From<ResourceFeatureClientInsertSchema> for FeatureInsert {
-        fn from(value: ResourceFeatureClientInsertSchema) -> Self {
-            Self::ResourceFeatureClientInsertSchema(value)
-        }
-    }
-    ///`FeatureRecord`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum FeatureRecord {
-        ToggleFeatureClientSelectSchema(ToggleFeatureClientSelectSchema),
-        UsageCreditGrantFeatureClientSelectSchema(
-            UsageCreditGrantFeatureClientSelectSchema,
-        ),
-        ResourceFeatureClientSelectSchema(ResourceFeatureClientSelectSchema),
-    }
-    impl ::std::convert::From<ToggleFeatureClientSelectSchema> for FeatureRecord {
-        fn from(value: ToggleFeatureClientSelectSchema) -> Self {
-            Self::ToggleFeatureClientSelectSchema(value)
-        }
-    }
-    impl ::std::convert::From<UsageCreditGrantFeatureClientSelectSchema>
-    for FeatureRecord {
-        fn from(value: UsageCreditGrantFeatureClientSelectSchema) -> Self {
-            Self::UsageCreditGrantFeatureClientSelectSchema(value)
-        }
-    }
-    impl ::std::convert::From<ResourceFeatureClientSelectSchema> for FeatureRecord {
-        fn from(value: ResourceFeatureClientSelectSchema) -> Self {
-            Self::ResourceFeatureClientSelectSchema(value)
-        }
-    }
-    ///`FeatureUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum FeatureUpdate {
-        ToggleFeatureClientUpdateSchema(ToggleFeatureClientUpdateSchema),
-        UsageCreditGrantFeatureClientUpdateSchema(
-            UsageCreditGrantFeatureClientUpdateSchema,
-        ),
-        ResourceFeatureClientUpdateSchema(ResourceFeatureClientUpdateSchema),
-    }
-    impl ::std::convert::From<ToggleFeatureClientUpdateSchema> for FeatureUpdate {
-        fn from(value: ToggleFeatureClientUpdateSchema) -> Self {
-            Self::ToggleFeatureClientUpdateSchema(value)
-        }
-    }
-    impl ::std::convert::From<UsageCreditGrantFeatureClientUpdateSchema>
-    for FeatureUpdate {
-        fn from(value: UsageCreditGrantFeatureClientUpdateSchema) -> Self {
-            Self::UsageCreditGrantFeatureClientUpdateSchema(value)
-        }
-    }
-    impl ::std::convert::From<ResourceFeatureClientUpdateSchema> for FeatureUpdate {
-        fn from(value: ResourceFeatureClientUpdateSchema) -> Self {
-            Self::ResourceFeatureClientUpdateSchema(value)
-        }
-    }
     ///`FeaturesCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FeaturesCreateBody {
-        pub feature: FeatureInsert,
+        pub feature: crate::raw::types::FeatureInsert,
     }
     ///`FeaturesCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FeaturesCreateResponse {
-        pub feature: FeatureRecord,
+        pub feature: crate::raw::types::FeatureRecord,
     }
     ///`FeaturesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FeaturesGetResponse {
-        pub feature: FeatureRecord,
+        pub feature: crate::raw::types::FeatureRecord,
     }
     ///`FeaturesListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2352,7 +2199,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub current_cursor: ::std::option::Option<::std::string::String>,
-        pub data: ::std::vec::Vec<FeatureRecord>,
+        pub data: ::std::vec::Vec<crate::raw::types::FeatureRecord>,
         #[serde(rename = "hasMore")]
         pub has_more: bool,
         #[serde(
@@ -2365,12 +2212,12 @@ pub mod types {
     ///`FeaturesUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FeaturesUpdateBody {
-        pub feature: FeatureUpdate,
+        pub feature: crate::raw::types::FeatureUpdate,
     }
     ///`FeaturesUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FeaturesUpdateResponse {
-        pub feature: FeatureRecord,
+        pub feature: crate::raw::types::FeatureRecord,
     }
     ///`ForeverDiscountClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2668,25 +2515,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`InvoiceLineItemRecord`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum InvoiceLineItemRecord {
-        StaticInvoiceLineItemClientSelectSchema(StaticInvoiceLineItemClientSelectSchema),
-        UsageInvoiceLineItemClientSelectSchema(UsageInvoiceLineItemClientSelectSchema),
-    }
-    impl ::std::convert::From<StaticInvoiceLineItemClientSelectSchema>
-    for InvoiceLineItemRecord {
-        fn from(value: StaticInvoiceLineItemClientSelectSchema) -> Self {
-            Self::StaticInvoiceLineItemClientSelectSchema(value)
-        }
-    }
-    impl ::std::convert::From<UsageInvoiceLineItemClientSelectSchema>
-    for InvoiceLineItemRecord {
-        fn from(value: UsageInvoiceLineItemClientSelectSchema) -> Self {
-            Self::UsageInvoiceLineItemClientSelectSchema(value)
-        }
-    }
     ///`InvoiceLineItemsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct InvoiceLineItemsListResponse {
@@ -2695,7 +2523,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub current_cursor: ::std::option::Option<::std::string::String>,
-        pub data: ::std::vec::Vec<InvoiceLineItemRecord>,
+        pub data: ::std::vec::Vec<crate::raw::types::InvoiceLineItemRecord>,
         #[serde(rename = "hasMore")]
         pub has_more: bool,
         #[serde(
@@ -2733,7 +2561,9 @@ pub mod types {
     pub struct InvoicesGetResponse {
         pub invoice: InvoiceRecord,
         #[serde(rename = "invoiceLineItems")]
-        pub invoice_line_items: ::std::vec::Vec<InvoiceLineItemRecord>,
+        pub invoice_line_items: ::std::vec::Vec<
+            crate::raw::types::InvoiceLineItemRecord,
+        >,
     }
     ///`InvoicesListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2848,9 +2678,7 @@ pub mod types {
         )]
         pub do_not_charge: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub experimental: ::std::option::Option<
-            NonRenewingSubscriptionDetailsExperimental,
-        >,
+        pub experimental: ::std::option::Option<SubscriptionExperimental>,
         pub id: ::std::string::String,
         #[serde(
             rename = "isFreePlan",
@@ -2888,141 +2716,9 @@ pub mod types {
         pub start_date: i64,
         pub status: crate::raw::types::NonRenewingSubscriptionStatus,
         #[serde(rename = "subscriptionItems")]
-        pub subscription_items: ::std::vec::Vec<
-            NonRenewingSubscriptionDetailsSubscriptionItemsItem,
-        >,
+        pub subscription_items: ::std::vec::Vec<SubscriptionItemWithPrice>,
         #[serde(rename = "updatedAt")]
         pub updated_at: i64,
-    }
-    ///`NonRenewingSubscriptionDetailsExperimental`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct NonRenewingSubscriptionDetailsExperimental {
-        #[serde(rename = "featureItems")]
-        pub feature_items: ::std::vec::Vec<SubscriptionItemFeaturesClientSelectSchema>,
-        #[serde(rename = "usageMeterBalances")]
-        pub usage_meter_balances: ::std::vec::Vec<
-            NonRenewingSubscriptionDetailsExperimentalUsageMeterBalancesItem,
-        >,
-    }
-    ///`NonRenewingSubscriptionDetailsExperimentalUsageMeterBalancesItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct NonRenewingSubscriptionDetailsExperimentalUsageMeterBalancesItem {
-        #[serde(rename = "aggregationType")]
-        pub aggregation_type: crate::raw::types::UsageMeterAggregationType,
-        #[serde(rename = "availableBalance")]
-        pub available_balance: i64,
-        #[serde(rename = "createdAt")]
-        pub created_at: i64,
-        pub id: ::std::string::String,
-        pub livemode: bool,
-        pub name: ::std::string::String,
-        #[serde(rename = "organizationId")]
-        pub organization_id: ::std::string::String,
-        #[serde(rename = "pricingModelId")]
-        pub pricing_model_id: ::std::string::String,
-        pub slug: ::std::string::String,
-        #[serde(rename = "subscriptionId")]
-        pub subscription_id: ::std::string::String,
-        #[serde(rename = "updatedAt")]
-        pub updated_at: i64,
-    }
-    ///`NonRenewingSubscriptionDetailsSubscriptionItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct NonRenewingSubscriptionDetailsSubscriptionItemsItem {
-        #[serde(rename = "addedDate")]
-        pub added_date: i64,
-        #[serde(rename = "createdAt")]
-        pub created_at: i64,
-        #[serde(
-            rename = "expiredAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub expired_at: ::std::option::Option<i64>,
-        #[serde(
-            rename = "externalId",
-            deserialize_with = "::std::option::Option::deserialize"
-        )]
-        pub external_id: ::std::option::Option<::std::string::String>,
-        pub id: ::std::string::String,
-        pub livemode: bool,
-        #[serde(rename = "manuallyCreated")]
-        pub manually_created: bool,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub name: ::std::option::Option<::std::string::String>,
-        pub price: PriceRecord,
-        #[serde(
-            rename = "priceId",
-            deserialize_with = "::std::option::Option::deserialize"
-        )]
-        pub price_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "pricingModelId")]
-        pub pricing_model_id: ::std::string::String,
-        pub quantity: i64,
-        #[serde(rename = "subscriptionId")]
-        pub subscription_id: ::std::string::String,
-        #[serde(rename = "type")]
-        pub type_: NonRenewingSubscriptionDetailsSubscriptionItemsItemType,
-        #[serde(rename = "unitPrice")]
-        pub unit_price: i64,
-        #[serde(rename = "updatedAt")]
-        pub updated_at: i64,
-    }
-    ///`NonRenewingSubscriptionDetailsSubscriptionItemsItemType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum NonRenewingSubscriptionDetailsSubscriptionItemsItemType {
-        #[serde(rename = "static")]
-        Static,
-    }
-    impl ::std::fmt::Display
-    for NonRenewingSubscriptionDetailsSubscriptionItemsItemType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Static => f.write_str("static"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for NonRenewingSubscriptionDetailsSubscriptionItemsItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "static" => Ok(Self::Static),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for NonRenewingSubscriptionDetailsSubscriptionItemsItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for NonRenewingSubscriptionDetailsSubscriptionItemsItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`NonRenewingSubscriptionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3678,7 +3374,7 @@ pub mod types {
     ///`PricesCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PricesCreateBody {
-        pub price: PricesInsert,
+        pub price: crate::raw::types::PricesInsert,
     }
     ///`PricesCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3689,29 +3385,6 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PricesGetResponse {
         pub price: PriceRecord,
-    }
-    ///`PricesInsert`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum PricesInsert {
-        SubscriptionPriceClientInsertSchema(SubscriptionPriceClientInsertSchema),
-        SinglePaymentPriceClientInsertSchema(SinglePaymentPriceClientInsertSchema),
-        UsagePriceClientInsertSchema(UsagePriceClientInsertSchema),
-    }
-    impl ::std::convert::From<SubscriptionPriceClientInsertSchema> for PricesInsert {
-        fn from(value: SubscriptionPriceClientInsertSchema) -> Self {
-            Self::SubscriptionPriceClientInsertSchema(value)
-        }
-    }
-    impl ::std::convert::From<SinglePaymentPriceClientInsertSchema> for PricesInsert {
-        fn from(value: SinglePaymentPriceClientInsertSchema) -> Self {
-            Self::SinglePaymentPriceClientInsertSchema(value)
-        }
-    }
-    impl ::std::convert::From<UsagePriceClientInsertSchema> for PricesInsert {
-        fn from(value: UsagePriceClientInsertSchema) -> Self {
-            Self::UsagePriceClientInsertSchema(value)
-        }
     }
     ///`PricesPaginatedList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3731,33 +3404,10 @@ pub mod types {
         pub next_cursor: ::std::option::Option<::std::string::String>,
         pub total: i64,
     }
-    ///`PricesUpdate`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum PricesUpdate {
-        SubscriptionPriceClientUpdateSchema(SubscriptionPriceClientUpdateSchema),
-        SinglePaymentPriceClientUpdateSchema(SinglePaymentPriceClientUpdateSchema),
-        UsagePriceClientUpdateSchema(UsagePriceClientUpdateSchema),
-    }
-    impl ::std::convert::From<SubscriptionPriceClientUpdateSchema> for PricesUpdate {
-        fn from(value: SubscriptionPriceClientUpdateSchema) -> Self {
-            Self::SubscriptionPriceClientUpdateSchema(value)
-        }
-    }
-    impl ::std::convert::From<SinglePaymentPriceClientUpdateSchema> for PricesUpdate {
-        fn from(value: SinglePaymentPriceClientUpdateSchema) -> Self {
-            Self::SinglePaymentPriceClientUpdateSchema(value)
-        }
-    }
-    impl ::std::convert::From<UsagePriceClientUpdateSchema> for PricesUpdate {
-        fn from(value: UsagePriceClientUpdateSchema) -> Self {
-            Self::UsagePriceClientUpdateSchema(value)
-        }
-    }
     ///`PricesUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PricesUpdateBody {
-        pub price: PricesUpdate,
+        pub price: crate::raw::types::PricesUpdate,
     }
     ///`PricesUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -5123,7 +4773,7 @@ pub mod types {
         pub default_price: PriceRecord,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub description: ::std::option::Option<::std::string::String>,
-        pub features: ::std::vec::Vec<FeatureRecord>,
+        pub features: ::std::vec::Vec<crate::raw::types::FeatureRecord>,
         pub id: ::std::string::String,
         #[serde(
             rename = "imageURL",
@@ -5160,7 +4810,7 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub feature_ids: ::std::vec::Vec<::std::string::String>,
-        pub price: CreateProductPriceInput,
+        pub price: crate::raw::types::CreateProductPriceInput,
         pub product: ProductsCreateBodyProduct,
     }
     ///`ProductsCreateBodyProduct`
@@ -5224,7 +4874,7 @@ pub mod types {
         )]
         pub feature_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub price: ::std::option::Option<PricesInsert>,
+        pub price: ::std::option::Option<crate::raw::types::PricesInsert>,
         pub product: ProductClientUpdateSchema,
     }
     ///`ProductsUpdateResponse`
@@ -6921,7 +6571,7 @@ pub mod types {
         )]
         pub do_not_charge: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub experimental: ::std::option::Option<StandardSubscriptionDetailsExperimental>,
+        pub experimental: ::std::option::Option<SubscriptionExperimental>,
         pub id: ::std::string::String,
         pub interval: crate::raw::types::IntervalUnit,
         #[serde(rename = "intervalCount")]
@@ -6962,9 +6612,7 @@ pub mod types {
         pub start_date: i64,
         pub status: crate::raw::types::SubscriptionStatus,
         #[serde(rename = "subscriptionItems")]
-        pub subscription_items: ::std::vec::Vec<
-            StandardSubscriptionDetailsSubscriptionItemsItem,
-        >,
+        pub subscription_items: ::std::vec::Vec<SubscriptionItemWithPrice>,
         #[serde(
             rename = "trialEnd",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -6972,134 +6620,6 @@ pub mod types {
         pub trial_end: ::std::option::Option<i64>,
         #[serde(rename = "updatedAt")]
         pub updated_at: i64,
-    }
-    ///`StandardSubscriptionDetailsExperimental`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct StandardSubscriptionDetailsExperimental {
-        #[serde(rename = "featureItems")]
-        pub feature_items: ::std::vec::Vec<SubscriptionItemFeaturesClientSelectSchema>,
-        #[serde(rename = "usageMeterBalances")]
-        pub usage_meter_balances: ::std::vec::Vec<
-            StandardSubscriptionDetailsExperimentalUsageMeterBalancesItem,
-        >,
-    }
-    ///`StandardSubscriptionDetailsExperimentalUsageMeterBalancesItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct StandardSubscriptionDetailsExperimentalUsageMeterBalancesItem {
-        #[serde(rename = "aggregationType")]
-        pub aggregation_type: crate::raw::types::UsageMeterAggregationType,
-        #[serde(rename = "availableBalance")]
-        pub available_balance: i64,
-        #[serde(rename = "createdAt")]
-        pub created_at: i64,
-        pub id: ::std::string::String,
-        pub livemode: bool,
-        pub name: ::std::string::String,
-        #[serde(rename = "organizationId")]
-        pub organization_id: ::std::string::String,
-        #[serde(rename = "pricingModelId")]
-        pub pricing_model_id: ::std::string::String,
-        pub slug: ::std::string::String,
-        #[serde(rename = "subscriptionId")]
-        pub subscription_id: ::std::string::String,
-        #[serde(rename = "updatedAt")]
-        pub updated_at: i64,
-    }
-    ///`StandardSubscriptionDetailsSubscriptionItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct StandardSubscriptionDetailsSubscriptionItemsItem {
-        #[serde(rename = "addedDate")]
-        pub added_date: i64,
-        #[serde(rename = "createdAt")]
-        pub created_at: i64,
-        #[serde(
-            rename = "expiredAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub expired_at: ::std::option::Option<i64>,
-        #[serde(
-            rename = "externalId",
-            deserialize_with = "::std::option::Option::deserialize"
-        )]
-        pub external_id: ::std::option::Option<::std::string::String>,
-        pub id: ::std::string::String,
-        pub livemode: bool,
-        #[serde(rename = "manuallyCreated")]
-        pub manually_created: bool,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub name: ::std::option::Option<::std::string::String>,
-        pub price: PriceRecord,
-        #[serde(
-            rename = "priceId",
-            deserialize_with = "::std::option::Option::deserialize"
-        )]
-        pub price_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "pricingModelId")]
-        pub pricing_model_id: ::std::string::String,
-        pub quantity: i64,
-        #[serde(rename = "subscriptionId")]
-        pub subscription_id: ::std::string::String,
-        #[serde(rename = "type")]
-        pub type_: StandardSubscriptionDetailsSubscriptionItemsItemType,
-        #[serde(rename = "unitPrice")]
-        pub unit_price: i64,
-        #[serde(rename = "updatedAt")]
-        pub updated_at: i64,
-    }
-    ///`StandardSubscriptionDetailsSubscriptionItemsItemType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum StandardSubscriptionDetailsSubscriptionItemsItemType {
-        #[serde(rename = "static")]
-        Static,
-    }
-    impl ::std::fmt::Display for StandardSubscriptionDetailsSubscriptionItemsItemType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Static => f.write_str("static"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for StandardSubscriptionDetailsSubscriptionItemsItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "static" => Ok(Self::Static),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for StandardSubscriptionDetailsSubscriptionItemsItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for StandardSubscriptionDetailsSubscriptionItemsItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`StandardSubscriptionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -7556,6 +7076,16 @@ pub mod types {
             value.parse()
         }
     }
+    ///`SubscriptionExperimental`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SubscriptionExperimental {
+        #[serde(rename = "featureItems")]
+        pub feature_items: ::std::vec::Vec<
+            crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
+        >,
+        #[serde(rename = "usageMeterBalances")]
+        pub usage_meter_balances: ::std::vec::Vec<UsageMeterBalance>,
+    }
     ///`SubscriptionInvoiceClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SubscriptionInvoiceClientSelectSchema {
@@ -7710,107 +7240,17 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SubscriptionItemFeaturesClientInsertSchema`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum SubscriptionItemFeaturesClientInsertSchema {
-        ToggleSubscriptionItemFeatureInsert(ToggleSubscriptionItemFeatureInsert),
-        UsageCreditGrantSubscriptionItemFeatureInsert(
-            UsageCreditGrantSubscriptionItemFeatureInsert,
-        ),
-        ResourceSubscriptionItemFeatureInsert(ResourceSubscriptionItemFeatureInsert),
-    }
-    impl ::std::convert::From<ToggleSubscriptionItemFeatureInsert>
-    for SubscriptionItemFeaturesClientInsertSchema {
-        fn from(value: ToggleSubscriptionItemFeatureInsert) -> Self {
-            Self::ToggleSubscriptionItemFeatureInsert(value)
-        }
-    }
-    impl ::std::convert::From<UsageCreditGrantSubscriptionItemFeatureInsert>
-    for SubscriptionItemFeaturesClientInsertSchema {
-        fn from(value: UsageCreditGrantSubscriptionItemFeatureInsert) -> Self {
-            Self::UsageCreditGrantSubscriptionItemFeatureInsert(value)
-        }
-    }
-    impl ::std::convert::From<ResourceSubscriptionItemFeatureInsert>
-    for SubscriptionItemFeaturesClientInsertSchema {
-        fn from(value: ResourceSubscriptionItemFeatureInsert) -> Self {
-            Self::ResourceSubscriptionItemFeatureInsert(value)
-        }
-    }
-    ///`SubscriptionItemFeaturesClientSelectSchema`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum SubscriptionItemFeaturesClientSelectSchema {
-        ToggleSubscriptionItemFeatureRecord(ToggleSubscriptionItemFeatureRecord),
-        UsageCreditGrantSubscriptionItemFeatureRecord(
-            UsageCreditGrantSubscriptionItemFeatureRecord,
-        ),
-        ResourceSubscriptionItemFeatureRecord(ResourceSubscriptionItemFeatureRecord),
-    }
-    impl ::std::convert::From<ToggleSubscriptionItemFeatureRecord>
-    for SubscriptionItemFeaturesClientSelectSchema {
-        fn from(value: ToggleSubscriptionItemFeatureRecord) -> Self {
-            Self::ToggleSubscriptionItemFeatureRecord(value)
-        }
-    }
-    impl ::std::convert::From<UsageCreditGrantSubscriptionItemFeatureRecord>
-    for SubscriptionItemFeaturesClientSelectSchema {
-        fn from(value: UsageCreditGrantSubscriptionItemFeatureRecord) -> Self {
-            Self::UsageCreditGrantSubscriptionItemFeatureRecord(value)
-        }
-    }
-    impl ::std::convert::From<ResourceSubscriptionItemFeatureRecord>
-    for SubscriptionItemFeaturesClientSelectSchema {
-        fn from(value: ResourceSubscriptionItemFeatureRecord) -> Self {
-            Self::ResourceSubscriptionItemFeatureRecord(value)
-        }
-    }
-    ///`SubscriptionItemFeaturesClientUpdateSchema`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum SubscriptionItemFeaturesClientUpdateSchema {
-        ToggleSubscriptionItemFeatureClientUpdateSchema(
-            ToggleSubscriptionItemFeatureClientUpdateSchema,
-        ),
-        UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema(
-            UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema,
-        ),
-        ResourceSubscriptionItemFeatureClientUpdateSchema(
-            ResourceSubscriptionItemFeatureClientUpdateSchema,
-        ),
-    }
-    impl ::std::convert::From<ToggleSubscriptionItemFeatureClientUpdateSchema>
-    for SubscriptionItemFeaturesClientUpdateSchema {
-        fn from(value: ToggleSubscriptionItemFeatureClientUpdateSchema) -> Self {
-            Self::ToggleSubscriptionItemFeatureClientUpdateSchema(value)
-        }
-    }
-    impl ::std::convert::From<UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema>
-    for SubscriptionItemFeaturesClientUpdateSchema {
-        fn from(
-            value: UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema,
-        ) -> Self {
-            Self::UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema(value)
-        }
-    }
-    impl ::std::convert::From<ResourceSubscriptionItemFeatureClientUpdateSchema>
-    for SubscriptionItemFeaturesClientUpdateSchema {
-        fn from(value: ResourceSubscriptionItemFeatureClientUpdateSchema) -> Self {
-            Self::ResourceSubscriptionItemFeatureClientUpdateSchema(value)
-        }
-    }
     ///`SubscriptionItemFeaturesCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SubscriptionItemFeaturesCreateBody {
         #[serde(rename = "subscriptionItemFeature")]
-        pub subscription_item_feature: SubscriptionItemFeaturesClientInsertSchema,
+        pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientInsertSchema,
     }
     ///`SubscriptionItemFeaturesCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SubscriptionItemFeaturesCreateResponse {
         #[serde(rename = "subscriptionItemFeature")]
-        pub subscription_item_feature: SubscriptionItemFeaturesClientSelectSchema,
+        pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`SubscriptionItemFeaturesDeactivateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -7825,25 +7265,25 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SubscriptionItemFeaturesDeactivateResponse {
         #[serde(rename = "subscriptionItemFeature")]
-        pub subscription_item_feature: SubscriptionItemFeaturesClientSelectSchema,
+        pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`SubscriptionItemFeaturesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SubscriptionItemFeaturesGetResponse {
         #[serde(rename = "subscriptionItemFeature")]
-        pub subscription_item_feature: SubscriptionItemFeaturesClientSelectSchema,
+        pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`SubscriptionItemFeaturesUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SubscriptionItemFeaturesUpdateBody {
         #[serde(rename = "subscriptionItemFeature")]
-        pub subscription_item_feature: SubscriptionItemFeaturesClientUpdateSchema,
+        pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientUpdateSchema,
     }
     ///`SubscriptionItemFeaturesUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SubscriptionItemFeaturesUpdateResponse {
         #[serde(rename = "subscriptionItemFeature")]
-        pub subscription_item_feature: SubscriptionItemFeaturesClientSelectSchema,
+        pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`SubscriptionItemInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -7912,6 +7352,49 @@ pub mod types {
         fn from(value: StaticSubscriptionItemClientSelectSchemaOutput) -> Self {
             Self(value)
         }
+    }
+    ///`SubscriptionItemWithPrice`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SubscriptionItemWithPrice {
+        #[serde(rename = "addedDate")]
+        pub added_date: i64,
+        #[serde(rename = "createdAt")]
+        pub created_at: i64,
+        #[serde(
+            rename = "expiredAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expired_at: ::std::option::Option<i64>,
+        #[serde(
+            rename = "externalId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub external_id: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub livemode: bool,
+        #[serde(rename = "manuallyCreated")]
+        pub manually_created: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<Metadata>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub name: ::std::option::Option<::std::string::String>,
+        pub price: PriceRecord,
+        #[serde(
+            rename = "priceId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub price_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "pricingModelId")]
+        pub pricing_model_id: ::std::string::String,
+        pub quantity: i64,
+        #[serde(rename = "subscriptionId")]
+        pub subscription_id: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: SubscriptionItemWithPriceType,
+        #[serde(rename = "unitPrice")]
+        pub unit_price: i64,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: i64,
     }
     ///`SubscriptionItemWithPriceSlugInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -8000,6 +7483,58 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String>
     for SubscriptionItemWithPriceSlugInputType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`SubscriptionItemWithPriceType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum SubscriptionItemWithPriceType {
+        #[serde(rename = "static")]
+        Static,
+    }
+    impl ::std::fmt::Display for SubscriptionItemWithPriceType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Static => f.write_str("static"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SubscriptionItemWithPriceType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "static" => Ok(Self::Static),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SubscriptionItemWithPriceType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for SubscriptionItemWithPriceType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -9828,6 +9363,28 @@ pub mod types {
             value.parse()
         }
     }
+    ///`UsageMeterBalance`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UsageMeterBalance {
+        #[serde(rename = "aggregationType")]
+        pub aggregation_type: crate::raw::types::UsageMeterAggregationType,
+        #[serde(rename = "availableBalance")]
+        pub available_balance: i64,
+        #[serde(rename = "createdAt")]
+        pub created_at: i64,
+        pub id: ::std::string::String,
+        pub livemode: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "organizationId")]
+        pub organization_id: ::std::string::String,
+        #[serde(rename = "pricingModelId")]
+        pub pricing_model_id: ::std::string::String,
+        pub slug: ::std::string::String,
+        #[serde(rename = "subscriptionId")]
+        pub subscription_id: ::std::string::String,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: i64,
+    }
     ///`UsageMeterClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UsageMeterClientInsertSchema {
@@ -10316,6 +9873,25 @@ pub mod types {
             value.parse()
         }
     }
+    ///`WebhookRecord`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct WebhookRecord {
+        pub active: bool,
+        #[serde(rename = "createdAt")]
+        pub created_at: i64,
+        #[serde(rename = "filterTypes")]
+        pub filter_types: ::std::vec::Vec<crate::raw::types::EventType>,
+        pub id: ::std::string::String,
+        pub livemode: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "organizationId")]
+        pub organization_id: ::std::string::String,
+        #[serde(rename = "pricingModelId")]
+        pub pricing_model_id: ::std::string::String,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: i64,
+        pub url: ::std::string::String,
+    }
     ///`WebhooksCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WebhooksCreateBody {
@@ -10337,50 +9913,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WebhooksCreateResponse {
         pub secret: ::std::string::String,
-        pub webhook: WebhooksCreateResponseWebhook,
-    }
-    ///`WebhooksCreateResponseWebhook`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct WebhooksCreateResponseWebhook {
-        pub active: bool,
-        #[serde(rename = "createdAt")]
-        pub created_at: i64,
-        #[serde(rename = "filterTypes")]
-        pub filter_types: ::std::vec::Vec<crate::raw::types::EventType>,
-        pub id: ::std::string::String,
-        pub livemode: bool,
-        pub name: ::std::string::String,
-        #[serde(rename = "organizationId")]
-        pub organization_id: ::std::string::String,
-        #[serde(rename = "pricingModelId")]
-        pub pricing_model_id: ::std::string::String,
-        #[serde(rename = "updatedAt")]
-        pub updated_at: i64,
-        pub url: ::std::string::String,
+        pub webhook: WebhookRecord,
     }
     ///`WebhooksGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WebhooksGetResponse {
-        pub webhook: WebhooksGetResponseWebhook,
-    }
-    ///`WebhooksGetResponseWebhook`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct WebhooksGetResponseWebhook {
-        pub active: bool,
-        #[serde(rename = "createdAt")]
-        pub created_at: i64,
-        #[serde(rename = "filterTypes")]
-        pub filter_types: ::std::vec::Vec<crate::raw::types::EventType>,
-        pub id: ::std::string::String,
-        pub livemode: bool,
-        pub name: ::std::string::String,
-        #[serde(rename = "organizationId")]
-        pub organization_id: ::std::string::String,
-        #[serde(rename = "pricingModelId")]
-        pub pricing_model_id: ::std::string::String,
-        #[serde(rename = "updatedAt")]
-        pub updated_at: i64,
-        pub url: ::std::string::String,
+        pub webhook: WebhookRecord,
     }
     ///`WebhooksUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -10402,26 +9940,7 @@ pub mod types {
     ///`WebhooksUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct WebhooksUpdateResponse {
-        pub webhook: WebhooksUpdateResponseWebhook,
-    }
-    ///`WebhooksUpdateResponseWebhook`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct WebhooksUpdateResponseWebhook {
-        pub active: bool,
-        #[serde(rename = "createdAt")]
-        pub created_at: i64,
-        #[serde(rename = "filterTypes")]
-        pub filter_types: ::std::vec::Vec<crate::raw::types::EventType>,
-        pub id: ::std::string::String,
-        pub livemode: bool,
-        pub name: ::std::string::String,
-        #[serde(rename = "organizationId")]
-        pub organization_id: ::std::string::String,
-        #[serde(rename = "pricingModelId")]
-        pub pricing_model_id: ::std::string::String,
-        #[serde(rename = "updatedAt")]
-        pub updated_at: i64,
-        pub url: ::std::string::String,
+        pub webhook: WebhookRecord,
     }
     /// Generation of default values for serde.
     pub mod defaults {
@@ -14005,7 +13524,393 @@ pub mod types {
             )
         }
     }
-    ///`ProductCheckoutSessionInput` is one of several records told apart by the boolean `anonymous` field.
+    ///`CreateCheckoutSessionInput`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum CreateCheckoutSessionInput {
+        Product(ProductCheckoutSessionInput),
+        ActivateSubscription(ActivateSubscriptionCheckoutSessionInput),
+        AddPaymentMethod(AddPaymentMethodCheckoutSessionInput),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<ProductCheckoutSessionInput>
+    for CreateCheckoutSessionInput {
+        fn from(value: ProductCheckoutSessionInput) -> Self {
+            Self::Product(value)
+        }
+    }
+    impl ::std::convert::From<ActivateSubscriptionCheckoutSessionInput>
+    for CreateCheckoutSessionInput {
+        fn from(value: ActivateSubscriptionCheckoutSessionInput) -> Self {
+            Self::ActivateSubscription(value)
+        }
+    }
+    impl ::std::convert::From<AddPaymentMethodCheckoutSessionInput>
+    for CreateCheckoutSessionInput {
+        fn from(value: AddPaymentMethodCheckoutSessionInput) -> Self {
+            Self::AddPaymentMethod(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCheckoutSessionInput {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("product") => ::serde_json::from_value(value).map(Self::Product),
+                Some("activate_subscription") => {
+                    ::serde_json::from_value(value).map(Self::ActivateSubscription)
+                }
+                Some("add_payment_method") => {
+                    ::serde_json::from_value(value).map(Self::AddPaymentMethod)
+                }
+                None => ::serde_json::from_value(value).map(Self::Product),
+                Some(_) => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`CreateProductPriceInput`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum CreateProductPriceInput {
+        Subscription(ProductSubscriptionPriceInsert),
+        SinglePayment(ProductSinglePaymentPriceInsert),
+        Usage(ProductUsagePriceInsert),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<ProductSubscriptionPriceInsert>
+    for CreateProductPriceInput {
+        fn from(value: ProductSubscriptionPriceInsert) -> Self {
+            Self::Subscription(value)
+        }
+    }
+    impl ::std::convert::From<ProductSinglePaymentPriceInsert>
+    for CreateProductPriceInput {
+        fn from(value: ProductSinglePaymentPriceInsert) -> Self {
+            Self::SinglePayment(value)
+        }
+    }
+    impl ::std::convert::From<ProductUsagePriceInsert> for CreateProductPriceInput {
+        fn from(value: ProductUsagePriceInsert) -> Self {
+            Self::Usage(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateProductPriceInput {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("subscription") => {
+                    ::serde_json::from_value(value).map(Self::Subscription)
+                }
+                Some("single_payment") => {
+                    ::serde_json::from_value(value).map(Self::SinglePayment)
+                }
+                Some("usage") => ::serde_json::from_value(value).map(Self::Usage),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`FeatureInsert`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum FeatureInsert {
+        Toggle(ToggleFeatureClientInsertSchema),
+        UsageCreditGrant(UsageCreditGrantFeatureClientInsertSchema),
+        Resource(ResourceFeatureClientInsertSchema),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<ToggleFeatureClientInsertSchema> for FeatureInsert {
+        fn from(value: ToggleFeatureClientInsertSchema) -> Self {
+            Self::Toggle(value)
+        }
+    }
+    impl ::std::convert::From<UsageCreditGrantFeatureClientInsertSchema>
+    for FeatureInsert {
+        fn from(value: UsageCreditGrantFeatureClientInsertSchema) -> Self {
+            Self::UsageCreditGrant(value)
+        }
+    }
+    impl ::std::convert::From<ResourceFeatureClientInsertSchema> for FeatureInsert {
+        fn from(value: ResourceFeatureClientInsertSchema) -> Self {
+            Self::Resource(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeatureInsert {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("usage_credit_grant") => {
+                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                }
+                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`FeatureRecord`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum FeatureRecord {
+        Toggle(ToggleFeatureClientSelectSchema),
+        UsageCreditGrant(UsageCreditGrantFeatureClientSelectSchema),
+        Resource(ResourceFeatureClientSelectSchema),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<ToggleFeatureClientSelectSchema> for FeatureRecord {
+        fn from(value: ToggleFeatureClientSelectSchema) -> Self {
+            Self::Toggle(value)
+        }
+    }
+    impl ::std::convert::From<UsageCreditGrantFeatureClientSelectSchema>
+    for FeatureRecord {
+        fn from(value: UsageCreditGrantFeatureClientSelectSchema) -> Self {
+            Self::UsageCreditGrant(value)
+        }
+    }
+    impl ::std::convert::From<ResourceFeatureClientSelectSchema> for FeatureRecord {
+        fn from(value: ResourceFeatureClientSelectSchema) -> Self {
+            Self::Resource(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeatureRecord {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("usage_credit_grant") => {
+                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                }
+                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`FeatureUpdate`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum FeatureUpdate {
+        Toggle(ToggleFeatureClientUpdateSchema),
+        UsageCreditGrant(UsageCreditGrantFeatureClientUpdateSchema),
+        Resource(ResourceFeatureClientUpdateSchema),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<ToggleFeatureClientUpdateSchema> for FeatureUpdate {
+        fn from(value: ToggleFeatureClientUpdateSchema) -> Self {
+            Self::Toggle(value)
+        }
+    }
+    impl ::std::convert::From<UsageCreditGrantFeatureClientUpdateSchema>
+    for FeatureUpdate {
+        fn from(value: UsageCreditGrantFeatureClientUpdateSchema) -> Self {
+            Self::UsageCreditGrant(value)
+        }
+    }
+    impl ::std::convert::From<ResourceFeatureClientUpdateSchema> for FeatureUpdate {
+        fn from(value: ResourceFeatureClientUpdateSchema) -> Self {
+            Self::Resource(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeatureUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("usage_credit_grant") => {
+                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                }
+                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`InvoiceLineItemRecord`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum InvoiceLineItemRecord {
+        Static(StaticInvoiceLineItemClientSelectSchema),
+        Usage(UsageInvoiceLineItemClientSelectSchema),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<StaticInvoiceLineItemClientSelectSchema>
+    for InvoiceLineItemRecord {
+        fn from(value: StaticInvoiceLineItemClientSelectSchema) -> Self {
+            Self::Static(value)
+        }
+    }
+    impl ::std::convert::From<UsageInvoiceLineItemClientSelectSchema>
+    for InvoiceLineItemRecord {
+        fn from(value: UsageInvoiceLineItemClientSelectSchema) -> Self {
+            Self::Usage(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for InvoiceLineItemRecord {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("static") => ::serde_json::from_value(value).map(Self::Static),
+                Some("usage") => ::serde_json::from_value(value).map(Self::Usage),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`PricesInsert`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum PricesInsert {
+        Subscription(SubscriptionPriceClientInsertSchema),
+        SinglePayment(SinglePaymentPriceClientInsertSchema),
+        Usage(UsagePriceClientInsertSchema),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<SubscriptionPriceClientInsertSchema> for PricesInsert {
+        fn from(value: SubscriptionPriceClientInsertSchema) -> Self {
+            Self::Subscription(value)
+        }
+    }
+    impl ::std::convert::From<SinglePaymentPriceClientInsertSchema> for PricesInsert {
+        fn from(value: SinglePaymentPriceClientInsertSchema) -> Self {
+            Self::SinglePayment(value)
+        }
+    }
+    impl ::std::convert::From<UsagePriceClientInsertSchema> for PricesInsert {
+        fn from(value: UsagePriceClientInsertSchema) -> Self {
+            Self::Usage(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PricesInsert {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("subscription") => {
+                    ::serde_json::from_value(value).map(Self::Subscription)
+                }
+                Some("single_payment") => {
+                    ::serde_json::from_value(value).map(Self::SinglePayment)
+                }
+                Some("usage") => ::serde_json::from_value(value).map(Self::Usage),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`PricesUpdate`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum PricesUpdate {
+        Subscription(SubscriptionPriceClientUpdateSchema),
+        SinglePayment(SinglePaymentPriceClientUpdateSchema),
+        Usage(UsagePriceClientUpdateSchema),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<SubscriptionPriceClientUpdateSchema> for PricesUpdate {
+        fn from(value: SubscriptionPriceClientUpdateSchema) -> Self {
+            Self::Subscription(value)
+        }
+    }
+    impl ::std::convert::From<SinglePaymentPriceClientUpdateSchema> for PricesUpdate {
+        fn from(value: SinglePaymentPriceClientUpdateSchema) -> Self {
+            Self::SinglePayment(value)
+        }
+    }
+    impl ::std::convert::From<UsagePriceClientUpdateSchema> for PricesUpdate {
+        fn from(value: UsagePriceClientUpdateSchema) -> Self {
+            Self::Usage(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PricesUpdate {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("subscription") => {
+                    ::serde_json::from_value(value).map(Self::Subscription)
+                }
+                Some("single_payment") => {
+                    ::serde_json::from_value(value).map(Self::SinglePayment)
+                }
+                Some("usage") => ::serde_json::from_value(value).map(Self::Usage),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`ProductCheckoutSessionInput`: one of several records told apart by their `anonymous` field.
     #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
     #[serde(untagged)]
     pub enum ProductCheckoutSessionInput {
@@ -14031,7 +13936,7 @@ pub mod types {
             let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
                 deserializer,
             )?;
-            let result = match value
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
                 .get("anonymous")
                 .and_then(::serde_json::Value::as_bool)
             {
@@ -14042,7 +13947,7 @@ pub mod types {
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
     }
-    ///`SubscriptionClientSelectSchema` is one of several records told apart by the boolean `renews` field.
+    ///`SubscriptionClientSelectSchema`: one of several records told apart by their `renews` field.
     #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
     #[serde(untagged)]
     pub enum SubscriptionClientSelectSchema {
@@ -14068,22 +13973,24 @@ pub mod types {
             let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
                 deserializer,
             )?;
-            let result = match value.get("renews").and_then(::serde_json::Value::as_bool)
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("renews")
+                .and_then(::serde_json::Value::as_bool)
             {
                 Some(true) => ::serde_json::from_value(value).map(Self::Standard),
                 Some(false) => ::serde_json::from_value(value).map(Self::NonRenewing),
                 _ => {
-                    return Err(
-                        <D::Error as ::serde::de::Error>::custom(
+                    Err(
+                        <::serde_json::Error as ::serde::de::Error>::custom(
                             "missing boolean `renews` to tell the variant apart",
                         ),
-                    );
+                    )
                 }
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
     }
-    ///`SubscriptionDetails` is one of several records told apart by the boolean `renews` field.
+    ///`SubscriptionDetails`: one of several records told apart by their `renews` field.
     #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
     #[serde(untagged)]
     pub enum SubscriptionDetails {
@@ -14107,17 +14014,171 @@ pub mod types {
             let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
                 deserializer,
             )?;
-            let result = match value.get("renews").and_then(::serde_json::Value::as_bool)
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("renews")
+                .and_then(::serde_json::Value::as_bool)
             {
                 Some(false) => ::serde_json::from_value(value).map(Self::NonRenewing),
                 Some(true) => ::serde_json::from_value(value).map(Self::Standard),
                 _ => {
-                    return Err(
-                        <D::Error as ::serde::de::Error>::custom(
+                    Err(
+                        <::serde_json::Error as ::serde::de::Error>::custom(
                             "missing boolean `renews` to tell the variant apart",
                         ),
-                    );
+                    )
                 }
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`SubscriptionItemFeaturesClientInsertSchema`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum SubscriptionItemFeaturesClientInsertSchema {
+        Toggle(ToggleSubscriptionItemFeatureInsert),
+        UsageCreditGrant(UsageCreditGrantSubscriptionItemFeatureInsert),
+        Resource(ResourceSubscriptionItemFeatureInsert),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<ToggleSubscriptionItemFeatureInsert>
+    for SubscriptionItemFeaturesClientInsertSchema {
+        fn from(value: ToggleSubscriptionItemFeatureInsert) -> Self {
+            Self::Toggle(value)
+        }
+    }
+    impl ::std::convert::From<UsageCreditGrantSubscriptionItemFeatureInsert>
+    for SubscriptionItemFeaturesClientInsertSchema {
+        fn from(value: UsageCreditGrantSubscriptionItemFeatureInsert) -> Self {
+            Self::UsageCreditGrant(value)
+        }
+    }
+    impl ::std::convert::From<ResourceSubscriptionItemFeatureInsert>
+    for SubscriptionItemFeaturesClientInsertSchema {
+        fn from(value: ResourceSubscriptionItemFeatureInsert) -> Self {
+            Self::Resource(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SubscriptionItemFeaturesClientInsertSchema {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("usage_credit_grant") => {
+                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                }
+                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`SubscriptionItemFeaturesClientSelectSchema`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum SubscriptionItemFeaturesClientSelectSchema {
+        Toggle(ToggleSubscriptionItemFeatureRecord),
+        UsageCreditGrant(UsageCreditGrantSubscriptionItemFeatureRecord),
+        Resource(ResourceSubscriptionItemFeatureRecord),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<ToggleSubscriptionItemFeatureRecord>
+    for SubscriptionItemFeaturesClientSelectSchema {
+        fn from(value: ToggleSubscriptionItemFeatureRecord) -> Self {
+            Self::Toggle(value)
+        }
+    }
+    impl ::std::convert::From<UsageCreditGrantSubscriptionItemFeatureRecord>
+    for SubscriptionItemFeaturesClientSelectSchema {
+        fn from(value: UsageCreditGrantSubscriptionItemFeatureRecord) -> Self {
+            Self::UsageCreditGrant(value)
+        }
+    }
+    impl ::std::convert::From<ResourceSubscriptionItemFeatureRecord>
+    for SubscriptionItemFeaturesClientSelectSchema {
+        fn from(value: ResourceSubscriptionItemFeatureRecord) -> Self {
+            Self::Resource(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SubscriptionItemFeaturesClientSelectSchema {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("usage_credit_grant") => {
+                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                }
+                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
+                _ => Ok(Self::Unknown(value)),
+            };
+            result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    ///`SubscriptionItemFeaturesClientUpdateSchema`: one of several records told apart by their `type` field. An unknown `type` is kept in `Unknown`.
+    #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum SubscriptionItemFeaturesClientUpdateSchema {
+        Toggle(ToggleSubscriptionItemFeatureClientUpdateSchema),
+        UsageCreditGrant(UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema),
+        Resource(ResourceSubscriptionItemFeatureClientUpdateSchema),
+        /// A record whose tag this version of the SDK does not know, kept verbatim.
+        Unknown(::serde_json::Value),
+    }
+    impl ::std::convert::From<ToggleSubscriptionItemFeatureClientUpdateSchema>
+    for SubscriptionItemFeaturesClientUpdateSchema {
+        fn from(value: ToggleSubscriptionItemFeatureClientUpdateSchema) -> Self {
+            Self::Toggle(value)
+        }
+    }
+    impl ::std::convert::From<UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema>
+    for SubscriptionItemFeaturesClientUpdateSchema {
+        fn from(
+            value: UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema,
+        ) -> Self {
+            Self::UsageCreditGrant(value)
+        }
+    }
+    impl ::std::convert::From<ResourceSubscriptionItemFeatureClientUpdateSchema>
+    for SubscriptionItemFeaturesClientUpdateSchema {
+        fn from(value: ResourceSubscriptionItemFeatureClientUpdateSchema) -> Self {
+            Self::Resource(value)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SubscriptionItemFeaturesClientUpdateSchema {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+            {
+                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("usage_credit_grant") => {
+                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                }
+                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
+                _ => Ok(Self::Unknown(value)),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -15098,7 +15159,10 @@ impl Client {
     pub async fn invoice_line_items_get<'a>(
         &'a self,
         id: &'a str,
-    ) -> Result<ResponseValue<types::InvoiceLineItemRecord>, Error<types::ApiError>> {
+    ) -> Result<
+        ResponseValue<crate::raw::types::InvoiceLineItemRecord>,
+        Error<types::ApiError>,
+    > {
         let url = format!(
             "{}/api/v1/invoice-line-items/{}", self.baseurl, encode_path(& id
             .to_string()),

@@ -2,3 +2,6 @@
 
 pub mod raw;
 pub mod webhook;
+
+#[cfg(feature = "testing")]
+pub mod testing;

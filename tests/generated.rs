@@ -83,11 +83,7 @@ fn client_methods(file: &syn::File) -> Vec<(String, String)> {
                 .inputs
                 .iter()
                 .filter_map(|arg| match arg {
-                    syn::FnArg::Typed(p) => Some(format!(
-                        "{}: {}",
-                        tokens(&p.pat),
-                        tokens(&p.ty).replace("'a ", "")
-                    )),
+                    syn::FnArg::Typed(p) => Some(format!("{}: {}", tokens(&p.pat), tokens(&p.ty))),
                     syn::FnArg::Receiver(_) => None,
                 })
                 .collect();
@@ -122,9 +118,12 @@ fn success_type(ty: &syn::Type) -> String {
 
 fn tokens(t: &impl quote::ToTokens) -> String {
     let text = t.to_token_stream().to_string();
-    text.replace(" :: ", "::")
+    text.replace("'a ", "")
+        .replace("'a", "")
+        .replace(" :: ", "::")
         .replace(":: ", "::")
         .replace(" < ", "<")
+        .replace(" <", "<")
         .replace("< ", "<")
         .replace(" >", ">")
         .replace(" ,", ",")

@@ -19,8 +19,10 @@
 //!   upstream document.
 //! - String enums become *open* enums: each known value is a variant, and `Unknown(String)`
 //!   keeps any value a newer API sends.
-//! - Unions tagged by a boolean (`renews`, `anonymous`) become enums whose deserializer reads
-//!   the tag; typify would otherwise try the variants in order and pick the first that fits.
+//! - Discriminated unions (`oneOf` + `discriminator`) become enums whose deserializer reads the
+//!   tag and decodes only the matching record; typify would emit untagged enums that try the
+//!   variants in order, which picks the wrong one for boolean tags (`renews`, `anonymous`). A
+//!   string tag this version does not know is kept in an `Unknown(Value)` variant.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -61,12 +63,27 @@ struct OpenEnum {
     values: Vec<String>,
 }
 
-/// A `oneOf` whose discriminator property is a boolean.
-struct BoolUnion {
+/// A component `oneOf` of references with a `discriminator`.
+struct TaggedUnion {
     name: String,
     property: String,
-    /// (variant name, referenced type, tag value, whether the tag is required)
-    variants: Vec<(String, String, bool, bool)>,
+    variants: Vec<UnionVariant>,
+}
+
+struct UnionVariant {
+    /// Rust variant name.
+    name: String,
+    /// Rust type of the variant's record.
+    ty: String,
+    tag: Tag,
+    /// Whether the record requires the tag property (an optional tag marks the default).
+    tag_required: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tag {
+    Bool(bool),
+    Str(String),
 }
 
 /// Header of the generated file.
@@ -78,7 +95,7 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
         serde_json::from_str(vendored).map_err(|e| format!("openapi/flowglad.json: {e}"))?;
     apply_policy(&mut doc);
     let open_enums = collect_open_enums(&doc);
-    let bool_unions = collect_bool_unions(&doc);
+    let unions = collect_tagged_unions(&doc);
 
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
         .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
@@ -102,7 +119,7 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
             [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
         );
     }
-    for u in &bool_unions {
+    for u in &unions {
         settings.with_replacement(
             &u.name,
             format!("crate::raw::types::{}", u.name),
@@ -118,7 +135,7 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     let extra: syn::File = syn::parse2({
         let enums = open_enums.iter().map(open_enum_tokens);
-        let unions = bool_unions.iter().map(bool_union_tokens);
+        let unions = unions.iter().map(tagged_union_tokens);
         quote! { #(#enums)* #(#unions)* }
     })
     .map_err(|e| format!("extension types are invalid Rust: {e}"))?;
@@ -270,7 +287,7 @@ fn collect_open_enums(doc: &Value) -> Vec<OpenEnum> {
         .collect()
 }
 
-fn collect_bool_unions(doc: &Value) -> Vec<BoolUnion> {
+fn collect_tagged_unions(doc: &Value) -> Vec<TaggedUnion> {
     let Some(schemas) = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -278,7 +295,7 @@ fn collect_bool_unions(doc: &Value) -> Vec<BoolUnion> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (name, s) in schemas {
+    'unions: for (name, s) in schemas {
         let Some(property) = s
             .pointer("/discriminator/propertyName")
             .and_then(Value::as_str)
@@ -288,44 +305,66 @@ fn collect_bool_unions(doc: &Value) -> Vec<BoolUnion> {
         let Some(members) = s.get("oneOf").and_then(Value::as_array) else {
             continue;
         };
+        let mapping = s
+            .pointer("/discriminator/mapping")
+            .and_then(Value::as_object);
         let mut variants = Vec::new();
         for member in members {
-            let Some(target) = member
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            else {
-                break;
+            let Some(reference) = member.get("$ref").and_then(Value::as_str) else {
+                continue 'unions;
             };
-            let Some(variant) = schemas.get(target) else {
-                break;
+            let target = reference.trim_start_matches("#/components/schemas/");
+            let Some(record) = schemas.get(target) else {
+                continue 'unions;
             };
-            let tag = variant
-                .pointer(&format!("/properties/{property}/enum/0"))
-                .and_then(Value::as_bool);
-            let Some(tag) = tag else {
-                break;
+            let declared = record.pointer(&format!("/properties/{property}/enum/0"));
+            let mapped = mapping.and_then(|m| {
+                m.iter()
+                    .find(|(_, r)| r.as_str() == Some(reference))
+                    .map(|(k, _)| k.clone())
+            });
+            let tag = match (declared, mapped) {
+                (Some(Value::Bool(b)), _) => Tag::Bool(*b),
+                (Some(Value::String(v)), _) => Tag::Str(v.clone()),
+                (_, Some(key)) => Tag::Str(key),
+                _ => continue 'unions,
             };
-            let required = variant
+            let tag_required = record
                 .get("required")
                 .and_then(Value::as_array)
                 .is_some_and(|r| r.iter().any(|x| x.as_str() == Some(property)));
-            variants.push((String::new(), type_name(target), tag, required));
+            variants.push(UnionVariant {
+                name: String::new(),
+                ty: type_name(target),
+                tag,
+                tag_required,
+            });
         }
-        if variants.len() != members.len() || variants.len() < 2 {
+        let all_bool = variants.iter().all(|v| matches!(v.tag, Tag::Bool(_)));
+        let all_str = variants.iter().all(|v| matches!(v.tag, Tag::Str(_)));
+        if variants.len() < 2 || !(all_bool || all_str) {
             continue;
         }
-        let names: Vec<&str> = variants.iter().map(|v| v.1.as_str()).collect();
-        let suffix = common_word_suffix(&names);
-        for v in &mut variants {
-            let short = &v.1[..v.1.len() - suffix];
-            v.0 = if short.is_empty() {
-                v.1.clone()
-            } else {
-                short.to_owned()
-            };
+        if all_bool {
+            // `true`/`false` make poor names: use what sets the record types apart.
+            let types: Vec<&str> = variants.iter().map(|v| v.ty.as_str()).collect();
+            let suffix = common_word_suffix(&types);
+            for v in &mut variants {
+                let short = &v.ty[..v.ty.len() - suffix];
+                v.name = if short.is_empty() {
+                    v.ty.clone()
+                } else {
+                    short.to_owned()
+                };
+            }
+        } else {
+            for v in &mut variants {
+                if let Tag::Str(tag) = &v.tag {
+                    v.name = pascal(tag);
+                }
+            }
         }
-        out.push(BoolUnion {
+        out.push(TaggedUnion {
             name: type_name(name),
             property: property.to_owned(),
             variants,
@@ -468,52 +507,100 @@ fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
     }
 }
 
-fn bool_union_tokens(u: &BoolUnion) -> TokenStream {
+/// A discriminated union: the deserializer reads the tag and decodes only the matching record
+/// (serde's untagged enums would try each in turn). A string tag this version does not know
+/// lands in `Unknown` with the raw JSON, so a new kind of record never breaks decoding.
+fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
     let name = Ident::new(&u.name, Span::call_site());
     let property = &u.property;
-    let variant_idents: Vec<Ident> = u
+    let idents: Vec<Ident> = u
         .variants
         .iter()
-        .map(|v| Ident::new(&v.0, Span::call_site()))
+        .map(|v| Ident::new(&v.name, Span::call_site()))
         .collect();
-    let variant_types: Vec<Ident> = u
+    let types: Vec<Ident> = u
         .variants
         .iter()
-        .map(|v| Ident::new(&v.1, Span::call_site()))
+        .map(|v| Ident::new(&v.ty, Span::call_site()))
         .collect();
-    let arms = u.variants.iter().zip(&variant_idents).map(|(v, ident)| {
-        let tag = v.2;
-        quote! { Some(#tag) => ::serde_json::from_value(value).map(Self::#ident) }
-    });
-    let missing = match u.variants.iter().zip(&variant_idents).find(|(v, _)| !v.3) {
-        Some((_, ident)) => quote! { ::serde_json::from_value(value).map(Self::#ident) },
-        None => {
-            let msg = format!("missing boolean `{property}` to tell the variant apart");
-            quote! { return Err(<D::Error as ::serde::de::Error>::custom(#msg)) }
-        }
+    let is_bool = matches!(u.variants[0].tag, Tag::Bool(_));
+    let arms = u
+        .variants
+        .iter()
+        .zip(&idents)
+        .map(|(v, ident)| match &v.tag {
+            Tag::Bool(b) => {
+                quote! { Some(#b) => ::serde_json::from_value(value).map(Self::#ident) }
+            }
+            Tag::Str(t) => quote! { Some(#t) => ::serde_json::from_value(value).map(Self::#ident) },
+        });
+    let default = u
+        .variants
+        .iter()
+        .zip(&idents)
+        .find(|(v, _)| !v.tag_required);
+    let (lookup, fallback, unknown_variant, unknown_docs) = if is_bool {
+        let fallback = match default {
+            Some((_, ident)) => quote! { ::serde_json::from_value(value).map(Self::#ident) },
+            None => {
+                let msg = format!("missing boolean `{property}` to tell the variant apart");
+                quote! { Err(<::serde_json::Error as ::serde::de::Error>::custom(#msg)) }
+            }
+        };
+        (
+            quote! { value.get(#property).and_then(::serde_json::Value::as_bool) },
+            fallback,
+            quote! {},
+            String::new(),
+        )
+    } else {
+        let fallback = match default {
+            Some((_, ident)) => quote! {
+                None => ::serde_json::from_value(value).map(Self::#ident),
+                Some(_) => Ok(Self::Unknown(value))
+            },
+            None => quote! { _ => Ok(Self::Unknown(value)) },
+        };
+        (
+            quote! { value.get(#property).and_then(::serde_json::Value::as_str) },
+            fallback,
+            quote! {
+                /// A record whose tag this version of the SDK does not know, kept verbatim.
+                Unknown(::serde_json::Value),
+            },
+            format!(" An unknown `{property}` is kept in `Unknown`."),
+        )
+    };
+    let fallback = if is_bool {
+        quote! { _ => #fallback }
+    } else {
+        fallback
     };
     let doc = format!(
-        "`{}` is one of several records told apart by the boolean `{property}` field.",
+        "`{}`: one of several records told apart by their `{property}` field.{unknown_docs}",
         u.name
     );
+    let non_exhaustive = (!is_bool).then(|| quote! { #[non_exhaustive] });
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
         #[serde(untagged)]
+        #non_exhaustive
         pub enum #name {
-            #( #variant_idents(#variant_types), )*
+            #( #idents(#types), )*
+            #unknown_variant
         }
 
-        #( impl ::std::convert::From<#variant_types> for #name {
-            fn from(value: #variant_types) -> Self { Self::#variant_idents(value) }
+        #( impl ::std::convert::From<#types> for #name {
+            fn from(value: #types) -> Self { Self::#idents(value) }
         } )*
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                let result = match value.get(#property).and_then(::serde_json::Value::as_bool) {
+                let result: ::std::result::Result<Self, ::serde_json::Error> = match #lookup {
                     #( #arms, )*
-                    _ => #missing,
+                    #fallback
                 };
                 result.map_err(<D::Error as ::serde::de::Error>::custom)
             }
@@ -580,20 +667,44 @@ mod tests {
     }
 
     #[test]
-    fn bool_unions_are_found_with_short_variant_names() {
+    fn boolean_unions_get_short_variant_names_and_a_default() {
         let doc = json!({"components": {"schemas": {
             "Details": {"oneOf": [{"$ref": "#/components/schemas/NonRenewingDetails"}, {"$ref": "#/components/schemas/StandardDetails"}],
                         "discriminator": {"propertyName": "renews"}},
             "NonRenewingDetails": {"type": "object", "properties": {"renews": {"type": "boolean", "enum": [false]}}, "required": ["renews"]},
             "StandardDetails": {"type": "object", "properties": {"renews": {"type": "boolean", "enum": [true]}}},
         }}});
-        let unions = collect_bool_unions(&doc);
+        let unions = collect_tagged_unions(&doc);
         assert_eq!(unions.len(), 1);
-        let names: Vec<_> = unions[0].variants.iter().map(|v| v.0.as_str()).collect();
+        let names: Vec<_> = unions[0].variants.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["NonRenewing", "Standard"]);
+        assert_eq!(unions[0].variants[1].tag, Tag::Bool(true));
         assert!(
-            !unions[0].variants[1].3,
-            "the standard variant's tag is optional"
+            !unions[0].variants[1].tag_required,
+            "the standard variant is the default"
+        );
+    }
+
+    #[test]
+    fn string_unions_are_named_by_their_tags() {
+        let doc = json!({"components": {"schemas": {
+            "Feature": {"oneOf": [{"$ref": "#/components/schemas/Toggle"}, {"$ref": "#/components/schemas/Grant"}],
+                        "discriminator": {"propertyName": "type", "mapping": {"usage_credit_grant": "#/components/schemas/Grant"}}},
+            "Toggle": {"type": "object", "properties": {"type": {"type": "string", "enum": ["toggle"]}}, "required": ["type"]},
+            "Grant": {"type": "object", "properties": {"type": {"type": "string"}}, "required": ["type"]},
+        }}});
+        let unions = collect_tagged_unions(&doc);
+        let tags: Vec<_> = unions[0]
+            .variants
+            .iter()
+            .map(|v| (v.name.as_str(), v.tag.clone()))
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                ("Toggle", Tag::Str("toggle".into())),
+                ("UsageCreditGrant", Tag::Str("usage_credit_grant".into()))
+            ]
         );
     }
 
@@ -602,7 +713,6 @@ mod tests {
         assert_eq!(pascal("past_due"), "PastDue");
         assert_eq!(pascal("customer.created"), "CustomerCreated");
         assert_eq!(pascal("USD"), "Usd");
-        assert_eq!(pascal("error.NOT_FOUND"), "ErrorNotFound");
         assert_eq!(pascal("3ds"), "V3ds");
     }
 }

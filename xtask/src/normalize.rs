@@ -94,6 +94,7 @@ pub fn normalize(upstream: &Value, origin: &Upstream<'_>) -> Result<Value, Strin
         doc["security"] = security.clone();
     }
     hoist_enums(&mut doc);
+    hoist_shared_objects(&mut doc);
     Ok(doc)
 }
 
@@ -804,6 +805,221 @@ pub fn pascal(s: &str) -> String {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// Shared inline objects
+// ---------------------------------------------------------------------------------------------
+
+/// Readable names for inline objects the upstream document repeats, by the property they
+/// stand under (`[]` marks array items). Repeated objects not listed stay inline: a name
+/// made up from a property alone (`DataItem`, `Price2`) would read worse than typify's.
+const OBJECT_NAMES: &[(&str, &str)] = &[
+    ("usageMeterBalances[]", "UsageMeterBalance"),
+    ("experimental", "SubscriptionExperimental"),
+    ("subscriptionItems[]", "SubscriptionItemWithPrice"),
+    ("webhook", "WebhookRecord"),
+];
+
+/// Rewrite: an inline object schema that stands, identical, under properties in two or more
+/// places becomes one named component (e.g. the usage meter balance of both subscription
+/// kinds and of `customers-getUsageBalances`). Callers get one type instead of several
+/// long-named copies.
+fn hoist_shared_objects(doc: &mut Value) {
+    let mut counts: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut count = |schema: &mut Value, position: &str| {
+        if is_inline_object(schema) {
+            let entry = counts
+                .entry(canonical(schema))
+                .or_insert_with(|| (0, position.to_string()));
+            entry.0 += 1;
+        }
+    };
+    walk_positions(doc, &mut count);
+    let existing: Vec<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut taken = existing;
+    for (key, (n, position)) in &counts {
+        if *n < 2 {
+            continue;
+        }
+        let Some(base) = OBJECT_NAMES
+            .iter()
+            .find(|(p, _)| p == position)
+            .map(|(_, name)| (*name).to_string())
+        else {
+            continue;
+        };
+        let mut name = base.clone();
+        let mut i = 2;
+        while taken.contains(&name) {
+            name = format!("{base}{i}");
+            i += 1;
+        }
+        taken.push(name.clone());
+        names.insert(key.clone(), name);
+    }
+    if names.is_empty() {
+        return;
+    }
+    let mut hoisted: BTreeMap<String, Value> = BTreeMap::new();
+    replace_shared(doc, &names, &mut hoisted);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.extend(hoisted);
+    }
+}
+
+fn is_inline_object(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object")
+        && schema.get("properties").is_some()
+}
+
+fn canonical(schema: &Value) -> String {
+    serde_json::to_string(schema).expect("JSON values serialize")
+}
+
+/// Calls `f` on every schema that stands under a property (or is the item schema of an array
+/// under a property), with the position `prop` or `prop[]`, children before parents.
+fn walk_positions(doc: &mut Value, f: &mut dyn FnMut(&mut Value, &str)) {
+    fn schema(s: &mut Value, position: Option<&str>, f: &mut dyn FnMut(&mut Value, &str)) {
+        if let Some(obj) = s.as_object_mut() {
+            if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+                for (name, child) in props.iter_mut() {
+                    schema(child, Some(name), f);
+                }
+            }
+            if let Some(items) = obj.get_mut("items") {
+                let pos = position.map(|p| format!("{p}[]"));
+                schema(items, pos.as_deref(), f);
+            }
+            for key in ["allOf", "anyOf", "oneOf"] {
+                if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
+                    for child in list {
+                        schema(child, position, f);
+                    }
+                }
+            }
+            if let Some(extra) = obj.get_mut("additionalProperties") {
+                schema(extra, None, f);
+            }
+        }
+        if let Some(position) = position {
+            f(s, position);
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for s in schemas.values_mut() {
+            schema(s, None, f);
+        }
+    }
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+            {
+                for_each_operation_schema(op, &mut |s| schema(s, None, f));
+            }
+        }
+    }
+}
+
+fn replace_shared(
+    doc: &mut Value,
+    names: &BTreeMap<String, String>,
+    hoisted: &mut BTreeMap<String, Value>,
+) {
+    // Keys are the *original* text of a schema; children are replaced before their parent
+    // is hoisted, so nested shared objects become references inside the hoisted parent.
+    fn visit(
+        s: &mut Value,
+        names: &BTreeMap<String, String>,
+        hoisted: &mut BTreeMap<String, Value>,
+    ) {
+        let key = is_inline_object(s).then(|| canonical(s));
+        if let Some(obj) = s.as_object_mut() {
+            for key in ["properties"] {
+                if let Some(props) = obj.get_mut(key).and_then(Value::as_object_mut) {
+                    for child in props.values_mut() {
+                        visit(child, names, hoisted);
+                    }
+                }
+            }
+            for key in ["items", "additionalProperties"] {
+                if let Some(child) = obj.get_mut(key) {
+                    visit(child, names, hoisted);
+                }
+            }
+            for key in ["allOf", "anyOf", "oneOf"] {
+                if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
+                    for child in list {
+                        visit(child, names, hoisted);
+                    }
+                }
+            }
+        }
+        if let Some(name) = key.and_then(|k| names.get(&k)) {
+            let schema =
+                std::mem::replace(s, json!({"$ref": format!("#/components/schemas/{name}")}));
+            hoisted.entry(name.clone()).or_insert(schema);
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for s in schemas.values_mut() {
+            // A component is already named: only what stands inside it is hoisted.
+            if let Some(obj) = s.as_object_mut() {
+                for child in obj
+                    .get_mut("properties")
+                    .and_then(Value::as_object_mut)
+                    .into_iter()
+                    .flat_map(|p| p.values_mut())
+                {
+                    visit(child, names, hoisted);
+                }
+                for key in ["allOf", "anyOf", "oneOf"] {
+                    if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
+                        for child in list {
+                            visit(child, names, hoisted);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|m| m.values_mut())
+            {
+                for_each_operation_schema(op, &mut |s| {
+                    // The body or response object itself stays inline (it is per operation).
+                    if let Some(props) = s.get_mut("properties").and_then(Value::as_object_mut) {
+                        for child in props.values_mut() {
+                            visit(child, names, hoisted);
+                        }
+                    } else {
+                        visit(s, names, hoisted);
+                    }
+                });
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -975,6 +1191,44 @@ mod tests {
         assert_eq!(
             schemas["CKind"],
             json!({"type": "string", "enum": ["x", "y"]})
+        );
+    }
+
+    #[test]
+    fn repeated_inline_objects_become_one_component() {
+        let balance = json!({"type": "object", "properties": {"slug": {"type": "string"}}});
+        let mut doc = json!({
+            "paths": {"/b": {"get": {"operationId": "b", "responses": {"200": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"usageMeterBalances": {"type": "array", "items": balance.clone()}}
+            }}}}}}}},
+            "components": {"schemas": {
+                "S": {"type": "object", "properties": {"experimental": {"type": "object", "properties": {
+                    "usageMeterBalances": {"type": "array", "items": balance.clone()}
+                }}}},
+                "T": {"type": "object", "properties": {"experimental": {"type": "object", "properties": {
+                    "usageMeterBalances": {"type": "array", "items": balance.clone()}
+                }}}},
+                "Once": {"type": "object", "properties": {"inner": {"type": "object", "properties": {"a": {}}}}},
+            }},
+        });
+        hoist_shared_objects(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["UsageMeterBalance"], balance);
+        assert_eq!(
+            schemas["SubscriptionExperimental"]["properties"]["usageMeterBalances"]["items"],
+            json!({"$ref": "#/components/schemas/UsageMeterBalance"})
+        );
+        assert_eq!(
+            schemas["S"]["properties"]["experimental"],
+            json!({"$ref": "#/components/schemas/SubscriptionExperimental"})
+        );
+        assert_eq!(
+            doc.pointer("/paths/~1b/get/responses/200/content/application~1json/schema/properties/usageMeterBalances/items").unwrap(),
+            &json!({"$ref": "#/components/schemas/UsageMeterBalance"})
+        );
+        assert_eq!(
+            schemas["Once"]["properties"]["inner"]["type"], "object",
+            "single use stays inline"
         );
     }
 

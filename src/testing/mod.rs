@@ -1,0 +1,3 @@
+//! Testing support (feature `testing`): an OpenAPI conformance validator.
+
+pub mod conformance;
