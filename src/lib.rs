@@ -1,7 +1,71 @@
 //! Rust server SDK for [Flowglad](https://flowglad.com).
+//!
+//! Build one shared [`FlowgladClient`] at start-up (API key from `FLOWGLAD_SECRET_KEY`,
+//! base URL from `FLOWGLAD_BASE_URL`), then a cheap, customer-scoped [`FlowgladServer`] per
+//! request:
+//!
+//! ```no_run
+//! use std::sync::LazyLock;
+//!
+//! use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer, Result};
+//!
+//! static FLOWGLAD: LazyLock<FlowgladClient> =
+//!     LazyLock::new(|| FlowgladClient::from_env().expect("FLOWGLAD_SECRET_KEY is set"));
+//!
+//! /// The Flowglad facade for one of your users (or organisations).
+//! fn flowglad(user_id: &str) -> Result<FlowgladServer> {
+//!     FlowgladServer::new(&FLOWGLAD, user_id, |id: String| async move {
+//!         // Called only when the customer must be created in Flowglad.
+//!         Ok::<_, std::io::Error>(CustomerDetails { name: "Ada".into(), email: format!("{id}@example.com") })
+//!     })
+//! }
+//!
+//! # async fn handler(user_id: &str) -> Result<()> {
+//! let billing = flowglad(user_id)?.get_billing().await?;
+//! if billing.check_feature_access("advanced_export", None) {
+//!     // ...
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! - [`FlowgladServer`]: the customer-scoped facade (billing and its helpers, checkout
+//!   sessions, subscriptions, usage events, resources), with the TypeScript SDK's
+//!   authorization rules (ownership checks before mutations).
+//! - [`FlowgladAdmin`]: unscoped calls and paginated listings as `Stream`s.
+//! - [`Error`]: the one error type; API errors keep status, `code`, message, issues and the
+//!   request id.
+//! - [`raw`]: the generated client for everything else (`.raw()` on every facade type).
 
+pub mod admin;
+pub mod client;
+pub mod error;
+pub mod ids;
 pub mod raw;
+pub mod retry;
+pub mod server;
 pub mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;
+
+pub use admin::FlowgladAdmin;
+pub use client::{ApiKey, ClientBuilder, FlowgladClient};
+pub use error::{ApiError, BoxError, Error, Issue, Result};
+pub use ids::{PriceRef, UsageMeterRef, UsageTarget};
+pub use server::billing::{
+    Billing, CustomerSummary, FeatureAccessItem, ListParams, PaymentMethods, Subscriptions,
+    UsageMeterBalance,
+};
+pub use server::checkout::{
+    ActivateSubscriptionCheckoutSessionParams, AddPaymentMethodCheckoutSessionParams,
+    CreateProductCheckoutSessionParams,
+};
+pub use server::resources::{
+    ClaimAmount, ClaimResourceParams, ReleaseAmount, ReleaseResourceParams, ResourceRef,
+};
+pub use server::subscriptions::{
+    AdjustSubscriptionParams, Adjustment, AdjustmentItem, AdjustmentTiming, CancellationTiming,
+    CreateSubscriptionParams,
+};
+pub use server::usage::CreateUsageEventParams;
+pub use server::{CustomerDetails, FlowgladServer};

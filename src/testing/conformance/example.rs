@@ -919,7 +919,7 @@ mod tests {
         // admit no value: the repaired spec's example is rejected by the raw schema.
         let mut strict = doc;
         strict["$ref"] = json!(
-            "#/paths/~1api~1v1~1discounts~1{id}/get/responses/200/content/application~1json/schema"
+            "#/paths/~1api~1v1~1discounts~1%7Bid%7D/get/responses/200/content/application~1json/schema"
         );
         let strict = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)

@@ -1,0 +1,417 @@
+//! The shared client: configuration, environment fallbacks, timeouts, retries.
+//!
+//! Build one [`FlowgladClient`] at start-up and clone it freely (an `Arc` inside): every
+//! clone, every [`crate::FlowgladServer`] and [`crate::FlowgladAdmin`] made from it share one
+//! connection pool.
+//!
+//! ```no_run
+//! # fn run() -> flowglad::Result<()> {
+//! use std::time::Duration;
+//!
+//! // FLOWGLAD_SECRET_KEY and FLOWGLAD_BASE_URL from the environment:
+//! let client = flowglad::FlowgladClient::from_env()?;
+//!
+//! // Or explicitly:
+//! let client = flowglad::FlowgladClient::builder()
+//!     .api_key("sk_test_...")
+//!     .base_url("https://app.flowglad.com")
+//!     .timeout(Duration::from_secs(30))
+//!     .max_retries(3)
+//!     .build()?;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::error::{Error, Result};
+use crate::raw;
+use crate::retry::{self, Decision, Outcome, RetryPolicy, Safety};
+
+/// Environment variable holding the secret API key.
+pub const SECRET_KEY_ENV: &str = "FLOWGLAD_SECRET_KEY";
+/// Environment variable overriding the API base URL.
+pub const BASE_URL_ENV: &str = "FLOWGLAD_BASE_URL";
+/// The API base URL used when none is configured.
+pub const DEFAULT_BASE_URL: &str = "https://app.flowglad.com";
+/// Default per-attempt timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A secret API key. Its `Debug` and `Display` never show the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key (surrounding whitespace is trimmed).
+    pub fn new(key: impl Into<String>) -> Self {
+        let key = key.into();
+        ApiKey(key.trim().to_owned())
+    }
+
+    /// The key itself, e.g. to send it somewhere else. Handle with care.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        ApiKey::new(key)
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        ApiKey::new(key)
+    }
+}
+
+/// Builds a [`FlowgladClient`]. Unset values fall back to the environment
+/// ([`SECRET_KEY_ENV`], [`BASE_URL_ENV`]) and then to the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: RetryPolicy,
+}
+
+impl ClientBuilder {
+    /// The secret key (default: `FLOWGLAD_SECRET_KEY`, trimmed).
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The API base URL (default: `FLOWGLAD_BASE_URL`, else `https://app.flowglad.com`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Timeout of one attempt (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retries after the first attempt (default 2; 0 disables retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// Exponential backoff bounds (default 0.5 s to 8 s).
+    pub fn retry_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.retry.base_delay = base;
+        self.retry.max_delay = max;
+        self
+    }
+
+    /// Also retry non-idempotent POSTs (checkout sessions, subscription changes, resource
+    /// claims...) on 408/409/5xx and timeouts. Off by default: a retried POST whose first
+    /// attempt was processed could act twice. See [`crate::retry`].
+    pub fn retry_non_idempotent(mut self, enabled: bool) -> Self {
+        self.retry.retry_non_idempotent = enabled;
+        self
+    }
+
+    /// Builds the client, reading the process environment for unset values.
+    pub fn build(self) -> Result<FlowgladClient> {
+        self.build_with_env(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the client with `env` standing in for the process environment.
+    pub fn build_with_env(self, env: impl Fn(&str) -> Option<String>) -> Result<FlowgladClient> {
+        let api_key = match self.api_key {
+            Some(key) => key,
+            None => env(SECRET_KEY_ENV).map(ApiKey::new).ok_or_else(|| {
+                Error::Config(format!(
+                    "the {SECRET_KEY_ENV} environment variable is missing; set it or pass an API key to FlowgladClient::builder().api_key(..)"
+                ))
+            })?,
+        };
+        if api_key.0.is_empty() {
+            return Err(Error::Config(format!(
+                "the Flowglad API key is empty (check {SECRET_KEY_ENV} or the api_key option)"
+            )));
+        }
+        let base_url = self
+            .base_url
+            .or_else(|| env(BASE_URL_ENV))
+            .map(|url| url.trim().to_owned())
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let parsed = url::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Config(format!(
+                "invalid base URL {base_url:?}: the scheme must be http or https"
+            )));
+        }
+        let http = raw::http_client_builder(api_key.expose_secret())
+            .map_err(|e| Error::Config(e.to_string()))?
+            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        Ok(FlowgladClient {
+            inner: Arc::new(Inner {
+                raw: raw::Client::new_with_client(&base_url, http),
+                base_url,
+                retry: self.retry,
+            }),
+        })
+    }
+}
+
+/// The shared Flowglad client: connection pool and configuration. Cheap to clone.
+#[derive(Clone)]
+pub struct FlowgladClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    raw: raw::Client,
+    base_url: String,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for FlowgladClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowgladClient")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &"<redacted>")
+            .field("retry", &self.inner.retry)
+            .finish()
+    }
+}
+
+impl FlowgladClient {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `FLOWGLAD_SECRET_KEY` and `FLOWGLAD_BASE_URL`.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// A client with this key (base URL from `FLOWGLAD_BASE_URL` or the default).
+    pub fn new(api_key: impl Into<ApiKey>) -> Result<Self> {
+        Self::builder().api_key(api_key).build()
+    }
+
+    /// The generated raw client, for operations the facade does not cover. It shares this
+    /// client's connection pool but not its retry loop.
+    pub fn raw(&self) -> &raw::Client {
+        &self.inner.raw
+    }
+
+    /// The configured base URL (without a trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// An unscoped admin client sharing this client's pool.
+    pub fn admin(&self) -> crate::FlowgladAdmin {
+        crate::FlowgladAdmin::new(self.clone())
+    }
+
+    /// Runs one raw call with the retry policy and converts its error.
+    pub(crate) async fn send<T, F, Fut>(&self, safety: Safety, call: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<
+            Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
+        >,
+    {
+        let policy = &self.inner.retry;
+        let mut retries_done = 0;
+        loop {
+            let error = match call().await {
+                Ok(response) => return Ok(response.into_inner()),
+                Err(error) => error,
+            };
+            let decision = retry::decide(
+                policy,
+                retries_done,
+                outcome(&error),
+                safety,
+                SystemTime::now(),
+                retry::jitter(),
+            );
+            match decision {
+                Decision::RetryAfter(delay) => {
+                    tokio::time::sleep(delay).await;
+                    retries_done += 1;
+                }
+                Decision::Stop => return Err(Error::from_raw(error)),
+            }
+        }
+    }
+
+    /// `POST {base}{path}` with the JSON body `{}`, through the raw client's hooks (for
+    /// operations the spec describes without a body but the SDKs send `{}`).
+    pub(crate) async fn post_empty_object<T: serde::de::DeserializeOwned>(
+        &self,
+        operation_id: &'static str,
+        path: &str,
+    ) -> std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>> {
+        use progenitor_client::{ClientHooks, OperationInfo};
+        let raw_client = self.raw();
+        let request = progenitor_client::ClientInfo::client(raw_client)
+            .post(format!("{}{}", self.base_url(), path))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body("{}")
+            .build()?;
+        let info = OperationInfo { operation_id };
+        let response = raw_client.exec(request, &info).await?;
+        match response.status().as_u16() {
+            200 => raw::ResponseValue::from_response(response).await,
+            400..=599 => Err(raw::Error::ErrorResponse(
+                raw::ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(raw::Error::UnexpectedResponse(response)),
+        }
+    }
+}
+
+fn outcome(error: &raw::Error<raw::types::ApiError>) -> Outcome<'_> {
+    match error {
+        raw::Error::ErrorResponse(response) => Outcome::Status {
+            status: response.status().as_u16(),
+            headers: response.headers(),
+        },
+        raw::Error::CommunicationError(e) if e.is_timeout() => Outcome::Timeout,
+        raw::Error::CommunicationError(e) if e.is_connect() => Outcome::Connect,
+        raw::Error::CommunicationError(_) | raw::Error::ResponseBodyError(_) => Outcome::Transport,
+        _ => Outcome::Fatal,
+    }
+}
+
+/// Percent-encodes one path segment (everything but unreserved characters).
+pub(crate) fn encode_segment(segment: &str) -> String {
+    url::form_urlencoded::byte_serialize(segment.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "sk_test_supersecret_123";
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn key_from_env_is_trimmed_and_defaults_apply() {
+        let client = ClientBuilder::default()
+            .build_with_env(env(&[(SECRET_KEY_ENV, "  sk_test_abc \n")]))
+            .unwrap();
+        assert_eq!(client.base_url(), DEFAULT_BASE_URL);
+        assert_eq!(client.retry_policy().max_retries, 2);
+    }
+
+    #[test]
+    fn missing_key_names_the_variable() {
+        let err = ClientBuilder::default()
+            .build_with_env(env(&[]))
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+        assert!(err.to_string().contains("FLOWGLAD_SECRET_KEY"), "{err}");
+        let err = ClientBuilder::default()
+            .build_with_env(env(&[(SECRET_KEY_ENV, "   ")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn argument_wins_over_env_and_base_url_env_applies() {
+        let client = ClientBuilder::default()
+            .api_key(KEY)
+            .build_with_env(env(&[(BASE_URL_ENV, "http://127.0.0.1:9/")]))
+            .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
+        let client = ClientBuilder::default()
+            .api_key(KEY)
+            .base_url("https://example.test")
+            .build_with_env(env(&[(BASE_URL_ENV, "http://127.0.0.1:9/")]))
+            .unwrap();
+        assert_eq!(client.base_url(), "https://example.test");
+        let client = ClientBuilder::default()
+            .api_key(KEY)
+            .build_with_env(env(&[(BASE_URL_ENV, "")]))
+            .unwrap();
+        assert_eq!(client.base_url(), DEFAULT_BASE_URL);
+    }
+
+    #[test]
+    fn bad_base_url_is_a_config_error() {
+        let err = ClientBuilder::default()
+            .api_key(KEY)
+            .base_url("ftp://x")
+            .build_with_env(env(&[]))
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+        assert!(!err.to_string().contains(KEY));
+    }
+
+    #[test]
+    fn key_is_never_printed() {
+        let key = ApiKey::new(KEY);
+        assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
+        assert_eq!(format!("{key}"), "<redacted>");
+        assert_eq!(key.expose_secret(), KEY);
+        let builder = ClientBuilder::default().api_key(KEY);
+        assert!(!format!("{builder:?}").contains(KEY));
+        let client = builder.build_with_env(env(&[])).unwrap();
+        let debug = format!("{client:?} {:?}", client.raw());
+        assert!(!debug.contains(KEY), "{debug}");
+        assert!(!debug.contains("supersecret"), "{debug}");
+    }
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(encode_segment("user_1-x.y"), "user_1-x.y");
+    }
+}

@@ -1,0 +1,299 @@
+//! The one public error type of the facade ([`crate::FlowgladServer`],
+//! [`crate::FlowgladAdmin`], [`crate::FlowgladClient`]).
+//!
+//! API errors are decoded leniently from what the real Flowglad API sends (see
+//! `docs/facade.md`): JSON `{"error": "<text>" | [issues], "code", "request_id"}`, the
+//! OpenAPI description's `{"message", "code", "issues"}`, and plain text (401, unknown
+//! routes), which the raw client's hook wraps as `{"error": "<text>"}`.
+//!
+//! No variant ever carries the secret API key.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::raw;
+
+/// A boxed error returned by a user callback (e.g. `get_customer_details`).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with the facade's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a facade call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The Flowglad API answered with an error status (4xx/5xx).
+    #[error("{0}")]
+    Api(Box<ApiError>),
+
+    /// Input rejected before any request was sent: which field, and why.
+    #[error("invalid {field}: {reason}")]
+    Validation {
+        /// The offending field (camelCase, as in the JSON API), or fields joined by `/`.
+        field: Cow<'static, str>,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// The client could not be configured (e.g. no API key). Never contains the key.
+    #[error("configuration error: {0}")]
+    Config(String),
+
+    /// The request could not be sent or the response could not be read.
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+
+    /// An attempt exceeded the per-attempt timeout (after any retries).
+    #[error("request timed out: {0}")]
+    Timeout(#[source] reqwest::Error),
+
+    /// A 2xx response whose body did not match the expected shape.
+    #[error("could not decode the response: {message}; body starts with: {excerpt}")]
+    Decode {
+        /// The decoder's message.
+        message: String,
+        /// The first bytes of the body (at most 200 characters).
+        excerpt: String,
+    },
+
+    /// The API answered with a status the client does not expect (e.g. a 3xx).
+    #[error("unexpected HTTP status {0}")]
+    UnexpectedStatus(u16),
+
+    /// A user callback (e.g. `get_customer_details`) failed.
+    #[error("callback failed: {0}")]
+    Callback(#[source] BoxError),
+
+    /// The subscription does not belong to the current customer.
+    #[error("Subscription is not owned by the current user")]
+    SubscriptionNotOwned {
+        /// The subscription that was checked.
+        subscription_id: String,
+    },
+
+    /// The subscription is already canceled (from `cancel_subscription`).
+    #[error("Subscription is already canceled")]
+    SubscriptionAlreadyCanceled {
+        /// The subscription.
+        subscription_id: String,
+    },
+
+    /// Auto-resolution found no current subscription.
+    #[error("No active subscription found for this customer")]
+    NoActiveSubscription,
+
+    /// Auto-resolution found several current subscriptions; pass a subscription id.
+    #[error("{message}")]
+    MultipleActiveSubscriptions {
+        /// The method-specific message (see the behavioural reference, quirk 4).
+        message: &'static str,
+    },
+
+    /// A usage event names a subscription that is not among the customer's current ones.
+    #[error(
+        "Subscription {subscription_id} is not found among the customer's current subscriptions"
+    )]
+    SubscriptionNotCurrent {
+        /// The first offending subscription id.
+        subscription_id: String,
+    },
+
+    /// Another failure inside the raw client (invalid request parts, hook errors).
+    #[error("request error: {0}")]
+    Request(String),
+}
+
+impl Error {
+    /// A validation error for `field`.
+    pub fn validation(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Wraps a user callback's error.
+    pub fn callback(error: impl Into<BoxError>) -> Self {
+        Error::Callback(error.into())
+    }
+
+    /// The API error, if this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::UnexpectedStatus(status) => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// `true` for an API error whose JSON body has `code == "NOT_FOUND"`. A plain-text 404
+    /// (unknown route: a wrong base URL or a client bug) is NOT a not-found.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Api(api) if api.code.as_deref() == Some("NOT_FOUND"))
+    }
+
+    /// `true` when sending the same request again may succeed: transport errors, timeouts,
+    /// and API errors with status 408, 409, 429 or 5xx.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(_) | Error::Timeout(_) => true,
+            Error::Api(api) => crate::retry::is_retryable_status(api.status),
+            _ => false,
+        }
+    }
+
+    /// Converts an error of the raw client.
+    pub fn from_raw(error: raw::Error<raw::types::ApiError>) -> Self {
+        match error {
+            raw::Error::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let header_request_id = response
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                Error::Api(Box::new(ApiError::from_body(
+                    status,
+                    header_request_id,
+                    response.into_inner(),
+                )))
+            }
+            raw::Error::CommunicationError(e)
+            | raw::Error::InvalidUpgrade(e)
+            | raw::Error::ResponseBodyError(e) => Error::from_reqwest(e),
+            raw::Error::InvalidResponsePayload(bytes, e) => Error::Decode {
+                message: e.to_string(),
+                excerpt: excerpt(&bytes),
+            },
+            raw::Error::UnexpectedResponse(response) => {
+                Error::UnexpectedStatus(response.status().as_u16())
+            }
+            raw::Error::InvalidRequest(message) | raw::Error::Custom(message) => {
+                Error::Request(message)
+            }
+        }
+    }
+
+    pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
+        if error.is_timeout() {
+            Error::Timeout(error)
+        } else {
+            Error::Transport(error)
+        }
+    }
+}
+
+impl From<raw::Error<raw::types::ApiError>> for Error {
+    fn from(error: raw::Error<raw::types::ApiError>) -> Self {
+        Error::from_raw(error)
+    }
+}
+
+fn excerpt(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).chars().take(200).collect()
+}
+
+/// One validation issue reported by the API (`{code, path, message}`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Issue {
+    /// Issue code (e.g. `invalid_type`), when given.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Path of the offending field (strings and indices).
+    #[serde(default)]
+    pub path: Vec<serde_json::Value>,
+    /// Human-readable message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// An error response of the Flowglad API.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// The body's `code` (`NOT_FOUND`, `BAD_REQUEST`, ...), absent for plain-text bodies and
+    /// unexpected 500s.
+    pub code: Option<String>,
+    /// A human-readable message: the body's `error` (when a string) or `message`; the
+    /// issues' messages when `error` is a list of issues; else the body as JSON.
+    pub message: String,
+    /// Validation issues (from a structured `error` or from `issues`).
+    pub issues: Vec<Issue>,
+    /// `X-Request-Id` header, else the body's `request_id`.
+    pub request_id: Option<String>,
+    /// The error body as JSON. Plain-text bodies appear as `{"error": "<text>"}`.
+    pub body: serde_json::Value,
+}
+
+impl ApiError {
+    /// Builds the error from a decoded body (see the module docs for the shapes).
+    pub fn from_body(
+        status: u16,
+        header_request_id: Option<String>,
+        body: raw::types::ApiError,
+    ) -> Self {
+        let json = serde_json::to_value(&body).unwrap_or(serde_json::Value::Null);
+        let mut issues: Vec<Issue> = body
+            .issues
+            .iter()
+            .filter_map(|v| serde_json::from_value(v.clone()).ok())
+            .collect();
+        let message = match &body.error {
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(structured @ serde_json::Value::Array(items)) => {
+                let parsed: Vec<Issue> = items
+                    .iter()
+                    .filter_map(|v| serde_json::from_value(v.clone()).ok())
+                    .collect();
+                let text = if parsed.is_empty() {
+                    structured.to_string()
+                } else {
+                    parsed
+                        .iter()
+                        .map(|i| i.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                issues.extend(parsed);
+                text
+            }
+            Some(other) => body.message.clone().unwrap_or_else(|| other.to_string()),
+            None => body.message.clone().unwrap_or_else(|| json.to_string()),
+        };
+        ApiError {
+            status,
+            code: body.code,
+            message,
+            issues,
+            request_id: header_request_id.or(body.request_id),
+            body: json,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Flowglad API error {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}

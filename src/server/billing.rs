@@ -1,0 +1,535 @@
+//! The [`Billing`] value (`GET /api/v1/customers/{externalId}/billing` plus helpers) and the
+//! facade reads derived from it.
+//!
+//! Helper semantics (behavioural reference, section 3.2):
+//! - the default subscription is `currentSubscriptions[0]` (API order); a `subscription_id`
+//!   that is `None` or empty also means element 0; an unknown id means "no subscription";
+//! - feature access considers only `toggle` feature items of that one subscription's
+//!   `experimental.featureItems` (the API schema has no top-level `featureItems` on
+//!   subscriptions, so there is nothing to fall back from);
+//! - usage balances come from `experimental.usageMeterBalances` only; no `experimental` means
+//!   `None`;
+//! - product and price lookups by slug: the last duplicate wins; prices are found through
+//!   products only, and prices without a slug are never found;
+//! - `has_purchased(product)`: any of the product's price ids among `purchases[].priceId`.
+//!
+//! Lookups are O(1): an index is built once per `Billing` value, on first use.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Deref;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::{FlowgladServer, details_id};
+use crate::error::Result;
+use crate::raw::types;
+use crate::retry::Safety;
+
+/// A usage meter balance of a subscription (`experimental.usageMeterBalances[]`).
+pub type UsageMeterBalance = types::UsageMeterBalance;
+
+/// A toggle feature granted by a subscription (`getFeatureAccessItems` item).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureAccessItem {
+    /// The subscription item feature's id.
+    pub id: String,
+    /// Live or test mode.
+    pub livemode: bool,
+    /// The feature's slug.
+    pub slug: String,
+    /// The feature's name.
+    pub name: String,
+}
+
+/// A customer's billing state with O(1) helper lookups. Derefs to the raw API response.
+#[derive(Debug)]
+pub struct Billing {
+    raw: types::CustomersGetBillingResponse,
+    index: OnceLock<Index>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    /// product slug -> index in `pricingModel.products` (last wins)
+    products: HashMap<String, usize>,
+    /// price slug -> (product index, price index) (last wins)
+    prices: HashMap<String, (usize, usize)>,
+    purchased_price_ids: HashSet<String>,
+    /// current subscription id -> position (first wins, like `Array.find`)
+    subscription_by_id: HashMap<String, usize>,
+    subscriptions: Vec<SubscriptionIndex>,
+}
+
+#[derive(Debug, Default)]
+struct SubscriptionIndex {
+    toggles: HashSet<String>,
+    /// toggle items in order, deduplicated by slug (first wins)
+    toggle_items: Vec<FeatureAccessItem>,
+    /// `None` when the subscription has no `experimental` member
+    balances: Option<HashMap<String, UsageMeterBalance>>,
+}
+
+impl Clone for Billing {
+    fn clone(&self) -> Self {
+        Billing::new(self.raw.clone())
+    }
+}
+
+impl PartialEq for Billing {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Serialize for Billing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(serializer)
+    }
+}
+
+impl Deref for Billing {
+    type Target = types::CustomersGetBillingResponse;
+    fn deref(&self) -> &Self::Target {
+        &self.raw
+    }
+}
+
+impl From<types::CustomersGetBillingResponse> for Billing {
+    fn from(raw: types::CustomersGetBillingResponse) -> Self {
+        Billing::new(raw)
+    }
+}
+
+fn price_slug(price: &types::PriceRecord) -> Option<&str> {
+    match price {
+        types::PriceRecord::SubscriptionPriceClientSelectSchema(p) => p.slug.as_deref(),
+        types::PriceRecord::SinglePaymentPriceClientSelectSchema(p) => p.slug.as_deref(),
+        types::PriceRecord::UsagePriceClientSelectSchema(p) => p.slug.as_deref(),
+    }
+}
+
+/// The `id` of a price record.
+pub fn price_id(price: &types::PriceRecord) -> &str {
+    match price {
+        types::PriceRecord::SubscriptionPriceClientSelectSchema(p) => &p.id,
+        types::PriceRecord::SinglePaymentPriceClientSelectSchema(p) => &p.id,
+        types::PriceRecord::UsagePriceClientSelectSchema(p) => &p.id,
+    }
+}
+
+fn purchase_price_id(purchase: &types::PurchaseRecord) -> &str {
+    match purchase {
+        types::PurchaseRecord::SubscriptionPurchaseClientSelectSchema(p) => &p.price_id,
+        types::PurchaseRecord::SinglePaymentPurchaseClientSelectSchema(p) => &p.price_id,
+        types::PurchaseRecord::UsagePurchaseClientSelectSchema(p) => &p.price_id,
+    }
+}
+
+fn invoice_id(invoice: &types::InvoiceRecord) -> &str {
+    match invoice {
+        types::InvoiceRecord::PurchaseInvoiceClientSelectSchema(i) => &i.id,
+        types::InvoiceRecord::SubscriptionInvoiceClientSelectSchema(i) => &i.id,
+        types::InvoiceRecord::StandaloneInvoiceClientSelectSchema(i) => &i.id,
+    }
+}
+
+fn purchase_id(purchase: &types::PurchaseRecord) -> &str {
+    match purchase {
+        types::PurchaseRecord::SubscriptionPurchaseClientSelectSchema(p) => &p.id,
+        types::PurchaseRecord::SinglePaymentPurchaseClientSelectSchema(p) => &p.id,
+        types::PurchaseRecord::UsagePurchaseClientSelectSchema(p) => &p.id,
+    }
+}
+
+fn index_subscription(subscription: &types::SubscriptionDetails) -> SubscriptionIndex {
+    let experimental = match subscription {
+        types::SubscriptionDetails::Standard(d) => d.experimental.as_ref(),
+        types::SubscriptionDetails::NonRenewing(d) => d.experimental.as_ref(),
+    };
+    let (features, balances): (&[types::SubscriptionItemFeaturesClientSelectSchema], _) =
+        match experimental {
+            Some(e) => (
+                &e.feature_items,
+                Some(
+                    e.usage_meter_balances
+                        .iter()
+                        .map(|b| (b.slug.clone(), b.clone()))
+                        .collect::<HashMap<_, _>>(),
+                ),
+            ),
+            None => (&[], None),
+        };
+    let mut index = SubscriptionIndex {
+        balances,
+        ..SubscriptionIndex::default()
+    };
+    for item in features {
+        if let types::SubscriptionItemFeaturesClientSelectSchema::Toggle(t) = item
+            && index.toggles.insert(t.slug.clone())
+        {
+            index.toggle_items.push(FeatureAccessItem {
+                id: t.id.clone(),
+                livemode: t.livemode,
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+            });
+        }
+    }
+    index
+}
+
+impl Billing {
+    /// Wraps a raw billing response.
+    pub fn new(raw: types::CustomersGetBillingResponse) -> Self {
+        Billing {
+            raw,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The raw API response.
+    pub fn raw(&self) -> &types::CustomersGetBillingResponse {
+        &self.raw
+    }
+
+    /// The raw API response, by value.
+    pub fn into_raw(self) -> types::CustomersGetBillingResponse {
+        self.raw
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (p, product) in self.raw.pricing_model.products.iter().enumerate() {
+                index.products.insert(product.slug.clone(), p);
+                for (i, price) in product.prices.iter().enumerate() {
+                    if let Some(slug) = price_slug(price) {
+                        index.prices.insert(slug.to_owned(), (p, i));
+                    }
+                }
+            }
+            index.purchased_price_ids = self
+                .raw
+                .purchases
+                .iter()
+                .map(|p| purchase_price_id(p).to_owned())
+                .collect();
+            for (i, subscription) in self.raw.current_subscriptions.iter().enumerate() {
+                index
+                    .subscription_by_id
+                    .entry(details_id(subscription).to_owned())
+                    .or_insert(i);
+                index.subscriptions.push(index_subscription(subscription));
+            }
+            index
+        })
+    }
+
+    fn pick(&self, subscription_id: Option<&str>) -> Option<usize> {
+        match subscription_id.filter(|id| !id.is_empty()) {
+            Some(id) => self.index().subscription_by_id.get(id).copied(),
+            None => (!self.raw.current_subscriptions.is_empty()).then_some(0),
+        }
+    }
+
+    /// The helpers' default subscription: `currentSubscriptions[0]` (not the API's
+    /// `currentSubscription` field).
+    pub fn current_subscription(&self) -> Option<&types::SubscriptionDetails> {
+        self.raw.current_subscriptions.first()
+    }
+
+    /// `true` iff the chosen subscription (by id, else the first current one) has a `toggle`
+    /// feature item with exactly this slug.
+    pub fn check_feature_access(&self, feature_slug: &str, subscription_id: Option<&str>) -> bool {
+        self.pick(subscription_id)
+            .is_some_and(|i| self.index().subscriptions[i].toggles.contains(feature_slug))
+    }
+
+    /// The chosen subscription's usage meter balance for this meter slug (last duplicate
+    /// wins), or `None` (no subscription, no `experimental`, unknown slug).
+    pub fn check_usage_balance(
+        &self,
+        usage_meter_slug: &str,
+        subscription_id: Option<&str>,
+    ) -> Option<&UsageMeterBalance> {
+        let i = self.pick(subscription_id)?;
+        self.index().subscriptions[i]
+            .balances
+            .as_ref()?
+            .get(usage_meter_slug)
+    }
+
+    /// The pricing model's product with this slug (last duplicate wins).
+    pub fn get_product(&self, product_slug: &str) -> Option<&types::ProductWithPricesRecord> {
+        let p = *self.index().products.get(product_slug)?;
+        self.raw.pricing_model.products.get(p)
+    }
+
+    /// The price with this slug among all products' prices (last duplicate wins).
+    pub fn get_price(&self, price_slug: &str) -> Option<&types::PriceRecord> {
+        let (p, i) = *self.index().prices.get(price_slug)?;
+        self.raw.pricing_model.products.get(p)?.prices.get(i)
+    }
+
+    /// `true` iff the product exists and one of its prices was purchased (any status).
+    pub fn has_purchased(&self, product_slug: &str) -> bool {
+        let purchased = &self.index().purchased_price_ids;
+        self.get_product(product_slug).is_some_and(|product| {
+            product
+                .prices
+                .iter()
+                .any(|p| purchased.contains(price_id(p)))
+        })
+    }
+
+    /// Toggle features granted by the current subscriptions (or by the one with this id;
+    /// an unknown id gives an empty list), in order, deduplicated by slug (first wins).
+    pub fn feature_access_items(&self, subscription_id: Option<&str>) -> Vec<FeatureAccessItem> {
+        let index = self.index();
+        let wanted = subscription_id.filter(|id| !id.is_empty());
+        let mut seen = HashSet::new();
+        let mut items = Vec::new();
+        for (i, subscription) in self.raw.current_subscriptions.iter().enumerate() {
+            if wanted.is_some_and(|id| details_id(subscription) != id) {
+                continue;
+            }
+            for item in &index.subscriptions[i].toggle_items {
+                if seen.insert(item.slug.as_str()) {
+                    items.push(item.clone());
+                }
+            }
+        }
+        items
+    }
+
+    /// All toggle features the current subscriptions grant (see
+    /// [`Billing::feature_access_items`]).
+    pub fn features(&self) -> Vec<FeatureAccessItem> {
+        self.feature_access_items(None)
+    }
+}
+
+/// `getSubscriptions` result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscriptions {
+    /// All subscriptions (historical included) or the current ones.
+    pub subscriptions: Vec<types::SubscriptionDetails>,
+    /// `currentSubscriptions`.
+    pub current_subscriptions: Vec<types::SubscriptionDetails>,
+    /// The first current subscription (not the API's `currentSubscription`).
+    pub current_subscription: Option<types::SubscriptionDetails>,
+}
+
+/// `getPaymentMethods` result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentMethods {
+    /// The customer's payment methods.
+    pub payment_methods: Vec<types::PaymentMethodClientSelectSchema>,
+    /// The billing portal URL.
+    pub billing_portal_url: Option<String>,
+}
+
+/// Parameters of `get_invoices` / `get_purchases`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListParams {
+    /// Keep at most this many items (JavaScript `slice(0, limit)`: a negative limit drops
+    /// that many items from the end).
+    #[serde(default)]
+    pub limit: Option<i64>,
+    /// Keep only the items after the one with this id (ignored if no item has it).
+    #[serde(default)]
+    pub starting_after: Option<String>,
+}
+
+/// `getCustomerDetails` result: seven customer fields, timestamps as ISO-8601 strings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerSummary {
+    /// Flowglad's customer id.
+    pub id: String,
+    /// Live or test mode.
+    pub livemode: bool,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Your app's id for the customer.
+    pub external_id: Option<String>,
+    /// `YYYY-MM-DDTHH:mm:ss.sssZ`.
+    pub created_at: String,
+    /// `YYYY-MM-DDTHH:mm:ss.sssZ`.
+    pub updated_at: String,
+}
+
+fn paginate<T>(items: Vec<T>, params: &ListParams, id: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut items = items;
+    if let Some(after) = &params.starting_after
+        && let Some(pos) = items.iter().position(|item| id(item) == after)
+    {
+        items.drain(..=pos);
+    }
+    if let Some(limit) = params.limit {
+        let len = items.len() as i64;
+        let end = if limit < 0 {
+            (len + limit).max(0)
+        } else {
+            limit.min(len)
+        };
+        items.truncate(end as usize);
+    }
+    items
+}
+
+/// Epoch milliseconds as `YYYY-MM-DDTHH:mm:ss.sssZ` (UTC).
+pub fn iso_8601_millis(epoch_ms: i64) -> String {
+    let days = epoch_ms.div_euclid(86_400_000);
+    let ms_of_day = epoch_ms.rem_euclid(86_400_000);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        ms_of_day / 3_600_000,
+        ms_of_day / 60_000 % 60,
+        ms_of_day / 1000 % 60,
+        ms_of_day % 1000
+    )
+}
+
+impl FlowgladServer {
+    /// The customer's billing (find-or-create first, so this may create the customer), as
+    /// a [`Billing`] with helpers.
+    pub async fn get_billing(&self) -> Result<Billing> {
+        let customer = self.find_or_create_customer().await?;
+        let raw = self.raw();
+        let id = customer.external_id.as_str();
+        let response = self
+            .send(Safety::Idempotent, || raw.customers_get_billing(id))
+            .await?;
+        Ok(Billing::new(response))
+    }
+
+    /// `billing.pricingModel`.
+    pub async fn get_pricing_model(&self) -> Result<types::PricingModelDetailsRecord> {
+        Ok(self.get_billing().await?.into_raw().pricing_model)
+    }
+
+    /// Subscriptions: all (with `include_historical`) or the current ones, plus the current
+    /// ones and the first current one.
+    pub async fn get_subscriptions(&self, include_historical: bool) -> Result<Subscriptions> {
+        let billing = self.get_billing().await?.into_raw();
+        let current = billing.current_subscriptions;
+        Ok(Subscriptions {
+            subscriptions: if include_historical {
+                billing.subscriptions
+            } else {
+                current.clone()
+            },
+            current_subscription: current.first().cloned(),
+            current_subscriptions: current,
+        })
+    }
+
+    /// Payment methods and the billing portal URL.
+    pub async fn get_payment_methods(&self) -> Result<PaymentMethods> {
+        let billing = self.get_billing().await?.into_raw();
+        Ok(PaymentMethods {
+            payment_methods: billing.payment_methods,
+            billing_portal_url: Some(billing.billing_portal_url),
+        })
+    }
+
+    /// `billing.invoices`, paginated locally (see [`ListParams`]).
+    pub async fn get_invoices(
+        &self,
+        params: &ListParams,
+    ) -> Result<Vec<types::CustomersGetBillingResponseInvoicesItem>> {
+        let billing = self.get_billing().await?.into_raw();
+        Ok(paginate(billing.invoices, params, |item| {
+            invoice_id(&item.invoice)
+        }))
+    }
+
+    /// `billing.purchases`, paginated locally (see [`ListParams`]).
+    pub async fn get_purchases(&self, params: &ListParams) -> Result<Vec<types::PurchaseRecord>> {
+        let billing = self.get_billing().await?.into_raw();
+        Ok(paginate(billing.purchases, params, purchase_id))
+    }
+
+    /// The billing customer's seven public fields.
+    pub async fn get_customer_details(&self) -> Result<CustomerSummary> {
+        let customer = self.get_billing().await?.into_raw().customer;
+        Ok(CustomerSummary {
+            id: customer.id,
+            livemode: customer.livemode,
+            email: customer.email,
+            name: Some(customer.name),
+            external_id: Some(customer.external_id),
+            created_at: iso_8601_millis(customer.created_at),
+            updated_at: iso_8601_millis(customer.updated_at),
+        })
+    }
+
+    /// Toggle features of the current subscriptions (or of one), first occurrence wins.
+    pub async fn get_feature_access_items(
+        &self,
+        subscription_id: Option<&str>,
+    ) -> Result<Vec<FeatureAccessItem>> {
+        Ok(self
+            .get_billing()
+            .await?
+            .feature_access_items(subscription_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso_8601_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            iso_8601_millis(1_767_225_600_123),
+            "2026-01-01T00:00:00.123Z"
+        );
+        assert_eq!(iso_8601_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso_8601_millis(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn js_slice_pagination() {
+        let items = vec!["a", "b", "c", "d"];
+        let run = |limit: Option<i64>, after: Option<&str>| {
+            paginate(
+                items.clone(),
+                &ListParams {
+                    limit,
+                    starting_after: after.map(str::to_owned),
+                },
+                |s| s,
+            )
+        };
+        assert_eq!(run(None, None), items);
+        assert_eq!(run(Some(2), None), vec!["a", "b"]);
+        assert_eq!(run(Some(0), None), Vec::<&str>::new());
+        assert_eq!(run(Some(-1), None), vec!["a", "b", "c"]);
+        assert_eq!(run(Some(-10), None), Vec::<&str>::new());
+        assert_eq!(run(Some(10), None), items);
+        assert_eq!(run(None, Some("b")), vec!["c", "d"]);
+        assert_eq!(run(Some(1), Some("b")), vec!["c"]);
+        assert_eq!(run(None, Some("zzz")), items);
+        assert_eq!(run(None, Some("d")), Vec::<&str>::new());
+    }
+}

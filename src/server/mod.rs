@@ -1,0 +1,221 @@
+//! [`FlowgladServer`]: the customer-scoped facade, one per request.
+//!
+//! A `FlowgladServer` is a handle: the shared [`FlowgladClient`] (an `Arc`), the customer's
+//! external id (your app's user or organisation id) and a `get_customer_details` callback.
+//! Building one sends nothing and builds no HTTP client.
+//!
+//! Methods are grouped by file: [`customer`](self::customer) (find-or-create, get/update,
+//! archive), [`billing`](self::billing) (the [`Billing`] value and its helpers, reads derived
+//! from billing), [`checkout`](self::checkout), [`subscriptions`](self::subscriptions),
+//! [`usage`](self::usage) and [`resources`](self::resources).
+//!
+//! Rules shared by several methods live here: the ownership check (GET the subscription,
+//! then GET the customer, compare `subscription.customerId` with the customer's Flowglad id)
+//! and the auto-resolution of the subscription (exactly one current subscription).
+
+pub mod billing;
+pub mod checkout;
+pub mod customer;
+pub mod resources;
+pub mod subscriptions;
+pub mod usage;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::FlowgladClient;
+use crate::error::{BoxError, Error, Result};
+use crate::raw;
+use crate::raw::types;
+use crate::retry::Safety;
+
+pub use billing::{Billing, FeatureAccessItem, UsageMeterBalance};
+
+/// Name and email of a customer, returned by the `get_customer_details` callback when the
+/// customer must be created in Flowglad.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerDetails {
+    /// Display name (may be empty).
+    pub name: String,
+    /// Email address.
+    pub email: String,
+}
+
+type DetailsFuture = Pin<Box<dyn Future<Output = Result<CustomerDetails, BoxError>> + Send>>;
+type DetailsFn = dyn Fn(String) -> DetailsFuture + Send + Sync;
+
+/// The customer-scoped Flowglad facade. Cheap to build and to clone.
+///
+/// ```no_run
+/// use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+///
+/// # async fn run() -> flowglad::Result<()> {
+/// let client = FlowgladClient::from_env()?;
+/// let server = FlowgladServer::new(&client, "user_123", |id: String| async move {
+///     // Look the user up in your database.
+///     Ok::<_, std::io::Error>(CustomerDetails { name: "Ada".into(), email: format!("{id}@example.com") })
+/// })?;
+/// let billing = server.get_billing().await?;
+/// if billing.check_feature_access("advanced_export", None) {
+///     // ...
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct FlowgladServer {
+    client: FlowgladClient,
+    external_id: Arc<str>,
+    details: Arc<DetailsFn>,
+}
+
+impl fmt::Debug for FlowgladServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowgladServer")
+            .field("customer_external_id", &self.external_id)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlowgladServer {
+    /// A facade for the customer with this external id. `get_customer_details` is called
+    /// (once) only when the customer does not exist yet in Flowglad and must be created.
+    ///
+    /// Fails with [`Error::Validation`] when the id is empty or whitespace.
+    pub fn new<F, Fut, E>(
+        client: &FlowgladClient,
+        customer_external_id: impl Into<String>,
+        get_customer_details: F,
+    ) -> Result<Self>
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<CustomerDetails, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        let details: Arc<DetailsFn> = Arc::new(move |id: String| -> DetailsFuture {
+            let fut = get_customer_details(id);
+            Box::pin(async move { fut.await.map_err(Into::into) })
+        });
+        Self::with_details_fn(client, customer_external_id, details)
+    }
+
+    fn with_details_fn(
+        client: &FlowgladClient,
+        customer_external_id: impl Into<String>,
+        details: Arc<DetailsFn>,
+    ) -> Result<Self> {
+        let id: String = customer_external_id.into();
+        if id.trim().is_empty() {
+            return Err(Error::validation(
+                "customerExternalId",
+                "customerExternalId cannot be empty",
+            ));
+        }
+        Ok(FlowgladServer {
+            client: client.clone(),
+            external_id: id.into(),
+            details,
+        })
+    }
+
+    /// The customer's external id this facade is scoped to.
+    pub fn customer_external_id(&self) -> &str {
+        &self.external_id
+    }
+
+    /// The shared client.
+    pub fn client(&self) -> &FlowgladClient {
+        &self.client
+    }
+
+    /// The generated raw client (shared pool, no retry loop, no scoping).
+    pub fn raw(&self) -> &raw::Client {
+        self.client.raw()
+    }
+
+    async fn send<T, F, Fut>(&self, safety: Safety, call: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<
+            Output = std::result::Result<raw::ResponseValue<T>, raw::Error<types::ApiError>>,
+        >,
+    {
+        self.client.send(safety, call).await
+    }
+
+    /// `GET /api/v1/subscriptions/{id}` then `GET /api/v1/customers/{externalId}`; the
+    /// subscription's `customerId` must equal the customer's Flowglad id.
+    async fn owned_subscription(
+        &self,
+        subscription_id: &str,
+    ) -> Result<types::SubscriptionClientSelectSchema> {
+        let raw = self.raw();
+        let subscription = self
+            .send(Safety::Idempotent, || {
+                raw.subscriptions_get(subscription_id)
+            })
+            .await?
+            .subscription;
+        let customer = self.get_customer().await?.customer;
+        if record_customer_id(&subscription) != customer.id {
+            return Err(Error::SubscriptionNotOwned {
+                subscription_id: subscription_id.to_owned(),
+            });
+        }
+        Ok(subscription)
+    }
+
+    /// The given subscription id, or the customer's only current subscription.
+    async fn resolve_subscription_id(
+        &self,
+        subscription_id: Option<&str>,
+        multiple_message: &'static str,
+    ) -> Result<String> {
+        if let Some(id) = subscription_id.filter(|id| !id.is_empty()) {
+            return Ok(id.to_owned());
+        }
+        let billing = self.get_billing().await?;
+        match billing.current_subscriptions.as_slice() {
+            [] => Err(Error::NoActiveSubscription),
+            [only] => Ok(details_id(only).to_owned()),
+            _ => Err(Error::MultipleActiveSubscriptions {
+                message: multiple_message,
+            }),
+        }
+    }
+}
+
+/// Message of adjust's auto-resolution.
+pub(crate) const MULTIPLE_ADJUST: &str =
+    "Customer has multiple active subscriptions. Please specify subscriptionId in params.";
+/// Message of the resource methods' auto-resolution.
+pub(crate) const MULTIPLE_RESOURCES: &str =
+    "Customer has multiple active subscriptions. Please specify subscriptionId.";
+
+/// `customerId` of a subscription record.
+pub(crate) fn record_customer_id(s: &types::SubscriptionClientSelectSchema) -> &str {
+    match s {
+        types::SubscriptionClientSelectSchema::Standard(r) => &r.customer_id,
+        types::SubscriptionClientSelectSchema::NonRenewing(r) => &r.customer_id,
+    }
+}
+
+/// `status` of a subscription record, as its wire string.
+pub(crate) fn record_status(s: &types::SubscriptionClientSelectSchema) -> &str {
+    match s {
+        types::SubscriptionClientSelectSchema::Standard(r) => r.status.as_str(),
+        types::SubscriptionClientSelectSchema::NonRenewing(r) => r.status.as_str(),
+    }
+}
+
+/// `id` of a billing subscription.
+pub(crate) fn details_id(s: &types::SubscriptionDetails) -> &str {
+    match s {
+        types::SubscriptionDetails::Standard(d) => &d.id,
+        types::SubscriptionDetails::NonRenewing(d) => &d.id,
+    }
+}

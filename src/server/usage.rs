@@ -1,0 +1,165 @@
+//! Usage events and usage meter balances.
+//!
+//! Usage-event POSTs are retried like GETs: the API is idempotent on `transactionId`, so a
+//! retry of a request that was processed creates no duplicate.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::{FlowgladServer, details_id};
+use crate::error::{Error, Result};
+use crate::ids::UsageTarget;
+use crate::raw::types;
+use crate::retry::Safety;
+
+/// One usage event.
+///
+/// ```
+/// use flowglad::{CreateUsageEventParams, UsageTarget};
+///
+/// let event = CreateUsageEventParams::new(
+///     10,
+///     UsageTarget::usage_meter_slug("api_calls"),
+///     "sub_123",
+///     "txn_2024_06_01_0001",
+/// );
+/// let json = serde_json::to_value(&event).unwrap();
+/// assert_eq!(json["usageMeterSlug"], "api_calls");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUsageEventParams {
+    /// Amount of usage.
+    pub amount: i64,
+    /// What the usage is recorded against (exactly one of the four identifiers).
+    #[serde(flatten)]
+    pub target: UsageTarget,
+    /// The subscription the usage belongs to.
+    pub subscription_id: String,
+    /// Idempotency key: sending the same transaction id again creates no duplicate.
+    pub transaction_id: String,
+    /// When the usage happened, epoch milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_date: Option<i64>,
+    /// Free-form properties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl CreateUsageEventParams {
+    /// Required fields.
+    pub fn new(
+        amount: i64,
+        target: UsageTarget,
+        subscription_id: impl Into<String>,
+        transaction_id: impl Into<String>,
+    ) -> Self {
+        CreateUsageEventParams {
+            amount,
+            target,
+            subscription_id: subscription_id.into(),
+            transaction_id: transaction_id.into(),
+            usage_date: None,
+            properties: None,
+        }
+    }
+
+    fn into_raw(self) -> types::UsageEventsCreateBodyUsageEvent {
+        let (price_id, price_slug, usage_meter_id, usage_meter_slug) = self.target.into_fields();
+        types::UsageEventsCreateBodyUsageEvent {
+            amount: self.amount,
+            price_id,
+            price_slug,
+            properties: self.properties,
+            subscription_id: self.subscription_id,
+            transaction_id: self.transaction_id,
+            usage_date: self.usage_date,
+            usage_meter_id,
+            usage_meter_slug,
+        }
+    }
+
+    fn into_bulk_item(self) -> types::UsageEventsBulkInsertBodyUsageEventsItem {
+        let e = self.into_raw();
+        types::UsageEventsBulkInsertBodyUsageEventsItem {
+            amount: e.amount,
+            price_id: e.price_id,
+            price_slug: e.price_slug,
+            properties: e.properties,
+            subscription_id: e.subscription_id,
+            transaction_id: e.transaction_id,
+            usage_date: e.usage_date,
+            usage_meter_id: e.usage_meter_id,
+            usage_meter_slug: e.usage_meter_slug,
+        }
+    }
+}
+
+impl FlowgladServer {
+    /// `POST /api/v1/usage-events` `{usageEvent}`. No ownership check and no customer lookup
+    /// (like the TypeScript SDK; the request handler adds them).
+    pub async fn create_usage_event(
+        &self,
+        params: CreateUsageEventParams,
+    ) -> Result<types::UsageEventsCreateResponse> {
+        let body = types::UsageEventsCreateBody {
+            usage_event: params.into_raw(),
+        };
+        let raw = self.raw();
+        self.send(Safety::Idempotent, || raw.usage_events_create(&body))
+            .await
+    }
+
+    /// `POST /api/v1/usage-events/bulk` after checking (via billing) that every event's
+    /// subscription is one of the customer's current subscriptions.
+    pub async fn bulk_create_usage_events(
+        &self,
+        events: Vec<CreateUsageEventParams>,
+    ) -> Result<types::UsageEventsBulkInsertResponse> {
+        if events.is_empty() {
+            return Err(Error::validation(
+                "usageEvents",
+                "at least one usage event is required",
+            ));
+        }
+        let billing = self.get_billing().await?;
+        let current: HashSet<&str> = billing
+            .current_subscriptions
+            .iter()
+            .map(details_id)
+            .collect();
+        if let Some(foreign) = events
+            .iter()
+            .find(|e| !current.contains(e.subscription_id.as_str()))
+        {
+            return Err(Error::SubscriptionNotCurrent {
+                subscription_id: foreign.subscription_id.clone(),
+            });
+        }
+        let body = types::UsageEventsBulkInsertBody {
+            usage_events: events
+                .into_iter()
+                .map(CreateUsageEventParams::into_bulk_item)
+                .collect(),
+        };
+        let raw = self.raw();
+        self.send(Safety::Idempotent, || raw.usage_events_bulk_insert(&body))
+            .await
+    }
+
+    /// `GET /api/v1/customers/{externalId}/usage-balances[?subscriptionId=]` (find-or-create
+    /// first).
+    pub async fn get_usage_meter_balances(
+        &self,
+        subscription_id: Option<&str>,
+    ) -> Result<types::CustomersGetUsageBalancesResponse> {
+        let customer = self.find_or_create_customer().await?;
+        let raw = self.raw();
+        let id = customer.external_id.as_str();
+        self.send(Safety::Idempotent, || {
+            raw.customers_get_usage_balances(id, subscription_id)
+        })
+        .await
+    }
+}

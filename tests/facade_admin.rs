@@ -1,0 +1,124 @@
+//! FlowgladAdmin: unscoped calls and cursor pagination as a Stream.
+
+mod support;
+
+use flowglad::{CreateUsageEventParams, Error, UsageTarget};
+use futures_util::{StreamExt, TryStreamExt};
+use serde_json::json;
+use support::fixtures as fx;
+use support::{Canned, TestServer};
+
+fn page(ids: &[&str], next: Option<&str>, has_more: bool) -> Canned {
+    let data: Vec<_> = ids.iter().map(|id| fx::customer(id, id)).collect();
+    Canned::ok(json!({
+        "data": data,
+        "hasMore": has_more,
+        "nextCursor": next,
+        "total": 5
+    }))
+}
+
+#[tokio::test]
+async fn list_customers_follows_cursors() {
+    let server = TestServer::start().await;
+    server.on_seq(
+        "GET",
+        "/api/v1/customers",
+        vec![
+            page(&["c1", "c2"], Some("cur_2"), true),
+            page(&["c3", "c4"], Some("cur_4"), true),
+            page(&["c5"], None, false),
+        ],
+    );
+    let admin = server.client().admin();
+    let all: Vec<_> = admin.list_customers(Some(2)).try_collect().await.unwrap();
+    let ids: Vec<_> = all.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, vec!["c1", "c2", "c3", "c4", "c5"]);
+    let queries: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| r.query.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        queries,
+        vec!["limit=2", "cursor=cur_2&limit=2", "cursor=cur_4&limit=2"]
+    );
+}
+
+#[tokio::test]
+async fn pagination_is_lazy_and_stops_on_error() {
+    let server = TestServer::start().await;
+    server.on_seq(
+        "GET",
+        "/api/v1/customers",
+        vec![
+            page(&["c1", "c2"], Some("cur_2"), true),
+            support::api_error(403, "FORBIDDEN", "nope"),
+        ],
+    );
+    let admin = server.client().admin();
+    let first: Vec<_> = admin.list_customers(None).take(1).collect().await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(server.requests().len(), 1, "second page not fetched");
+
+    server.on_seq(
+        "GET",
+        "/api/v1/customers",
+        vec![
+            page(&["c1", "c2"], Some("cur_2"), true),
+            support::api_error(403, "FORBIDDEN", "nope"),
+        ],
+    );
+    let items: Vec<_> = admin.list_customers(None).collect().await;
+    assert_eq!(items.len(), 3);
+    assert!(items[0].is_ok() && items[1].is_ok());
+    assert_eq!(items[2].as_ref().unwrap_err().status(), Some(403));
+}
+
+#[tokio::test]
+async fn admin_methods_hit_the_documented_routes() {
+    let server = TestServer::start().await;
+    let billing = fx::billing(fx::customer("cust_1", "u1"), vec![], vec![]);
+    server.on("GET", "/api/v1/customers/u1/billing", Canned::ok(billing));
+    server.on(
+        "GET",
+        "/api/v1/pricing-models/default",
+        Canned::ok(json!({"pricingModel": fx::pricing_model(vec![])})),
+    );
+    server.on(
+        "GET",
+        "/api/v1/pricing-models/pm_1",
+        Canned::ok(json!({"pricingModel": fx::pricing_model(vec![])})),
+    );
+    server.on(
+        "GET",
+        "/api/v1/usage-events/ue_1",
+        Canned::ok(json!({"usageEvent": fx::usage_event("ue_1", "sub_1", "t")})),
+    );
+    server.on(
+        "POST",
+        "/api/v1/usage-events/bulk",
+        Canned::ok(json!({"usageEvents": [fx::usage_event("ue_1", "sub_1", "t")]})),
+    );
+    let admin = server.client().admin();
+    let raw_billing = admin.get_customer_billing("u1").await.unwrap();
+    assert_eq!(raw_billing.customer.id, "cust_1");
+    admin.get_default_pricing_model().await.unwrap();
+    admin.get_pricing_model("pm_1").await.unwrap();
+    admin.get_usage_event("ue_1").await.unwrap();
+    let event = CreateUsageEventParams::new(1, UsageTarget::usage_meter_id("um_1"), "sub_1", "t");
+    admin.bulk_create_usage_events(vec![event]).await.unwrap();
+    assert_eq!(
+        server.requests_to("POST", "/api/v1/usage-events/bulk")[0].body,
+        Some(
+            json!({"usageEvents": [{"amount": 1, "usageMeterId": "um_1", "subscriptionId": "sub_1", "transactionId": "t"}]})
+        )
+    );
+    assert!(matches!(
+        admin.bulk_create_usage_events(vec![]).await.unwrap_err(),
+        Error::Validation { .. }
+    ));
+    // The raw client is reachable and shares the configuration.
+    let raw = admin.raw().pricing_models_get_default().await.unwrap();
+    assert_eq!(raw.into_inner().pricing_model.id, fx::PM);
+}
