@@ -528,16 +528,37 @@ pub mod types {
         pub timing: AdjustSubscriptionAtEndOfCurrentBillingPeriodInputTiming,
     }
     ///`AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<SubscriptionItemInsert>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<SubscriptionItemRecord>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_2: ::std::option::Option<SubscriptionItemWithPriceSlugInput>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_3: ::std::option::Option<TerseSubscriptionItem>,
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem {
+        SubscriptionItemInsert(SubscriptionItemInsert),
+        SubscriptionItemRecord(SubscriptionItemRecord),
+        SubscriptionItemWithPriceSlugInput(SubscriptionItemWithPriceSlugInput),
+        TerseSubscriptionItem(TerseSubscriptionItem),
+    }
+    impl ::std::convert::From<SubscriptionItemInsert>
+    for AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemInsert) -> Self {
+            Self::SubscriptionItemInsert(value)
+        }
+    }
+    impl ::std::convert::From<SubscriptionItemRecord>
+    for AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemRecord) -> Self {
+            Self::SubscriptionItemRecord(value)
+        }
+    }
+    impl ::std::convert::From<SubscriptionItemWithPriceSlugInput>
+    for AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemWithPriceSlugInput) -> Self {
+            Self::SubscriptionItemWithPriceSlugInput(value)
+        }
+    }
+    impl ::std::convert::From<TerseSubscriptionItem>
+    for AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem {
+        fn from(value: TerseSubscriptionItem) -> Self {
+            Self::TerseSubscriptionItem(value)
+        }
     }
     ///`AdjustSubscriptionAtEndOfCurrentBillingPeriodInputTiming`
     #[derive(
@@ -613,16 +634,37 @@ pub mod types {
         pub timing: AdjustSubscriptionAutoTimingInputTiming,
     }
     ///`AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<SubscriptionItemInsert>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<SubscriptionItemRecord>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_2: ::std::option::Option<SubscriptionItemWithPriceSlugInput>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_3: ::std::option::Option<TerseSubscriptionItem>,
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem {
+        SubscriptionItemInsert(SubscriptionItemInsert),
+        SubscriptionItemRecord(SubscriptionItemRecord),
+        SubscriptionItemWithPriceSlugInput(SubscriptionItemWithPriceSlugInput),
+        TerseSubscriptionItem(TerseSubscriptionItem),
+    }
+    impl ::std::convert::From<SubscriptionItemInsert>
+    for AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemInsert) -> Self {
+            Self::SubscriptionItemInsert(value)
+        }
+    }
+    impl ::std::convert::From<SubscriptionItemRecord>
+    for AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemRecord) -> Self {
+            Self::SubscriptionItemRecord(value)
+        }
+    }
+    impl ::std::convert::From<SubscriptionItemWithPriceSlugInput>
+    for AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemWithPriceSlugInput) -> Self {
+            Self::SubscriptionItemWithPriceSlugInput(value)
+        }
+    }
+    impl ::std::convert::From<TerseSubscriptionItem>
+    for AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem {
+        fn from(value: TerseSubscriptionItem) -> Self {
+            Self::TerseSubscriptionItem(value)
+        }
     }
     ///`AdjustSubscriptionAutoTimingInputTiming`
     #[derive(
@@ -691,16 +733,37 @@ pub mod types {
         pub timing: AdjustSubscriptionImmediatelyInputTiming,
     }
     ///`AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<SubscriptionItemInsert>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<SubscriptionItemRecord>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_2: ::std::option::Option<SubscriptionItemWithPriceSlugInput>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_3: ::std::option::Option<TerseSubscriptionItem>,
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem {
+        SubscriptionItemInsert(SubscriptionItemInsert),
+        SubscriptionItemRecord(SubscriptionItemRecord),
+        SubscriptionItemWithPriceSlugInput(SubscriptionItemWithPriceSlugInput),
+        TerseSubscriptionItem(TerseSubscriptionItem),
+    }
+    impl ::std::convert::From<SubscriptionItemInsert>
+    for AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemInsert) -> Self {
+            Self::SubscriptionItemInsert(value)
+        }
+    }
+    impl ::std::convert::From<SubscriptionItemRecord>
+    for AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemRecord) -> Self {
+            Self::SubscriptionItemRecord(value)
+        }
+    }
+    impl ::std::convert::From<SubscriptionItemWithPriceSlugInput>
+    for AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem {
+        fn from(value: SubscriptionItemWithPriceSlugInput) -> Self {
+            Self::SubscriptionItemWithPriceSlugInput(value)
+        }
+    }
+    impl ::std::convert::From<TerseSubscriptionItem>
+    for AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem {
+        fn from(value: TerseSubscriptionItem) -> Self {
+            Self::TerseSubscriptionItem(value)
+        }
     }
     ///`AdjustSubscriptionImmediatelyInputTiming`
     #[derive(
@@ -1142,16 +1205,37 @@ pub mod types {
         }
     }
     ///`CheckoutSessionRecord`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct CheckoutSessionRecord {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<PurchaseCheckoutSessionRecord>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<ProductCheckoutSessionRecord>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_2: ::std::option::Option<AddPaymentMethodCheckoutSessionRecord>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_3: ::std::option::Option<ActivateSubscriptionCheckoutSessionRecord>,
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum CheckoutSessionRecord {
+        PurchaseCheckoutSessionRecord(PurchaseCheckoutSessionRecord),
+        ProductCheckoutSessionRecord(ProductCheckoutSessionRecord),
+        AddPaymentMethodCheckoutSessionRecord(AddPaymentMethodCheckoutSessionRecord),
+        ActivateSubscriptionCheckoutSessionRecord(
+            ActivateSubscriptionCheckoutSessionRecord,
+        ),
+    }
+    impl ::std::convert::From<PurchaseCheckoutSessionRecord> for CheckoutSessionRecord {
+        fn from(value: PurchaseCheckoutSessionRecord) -> Self {
+            Self::PurchaseCheckoutSessionRecord(value)
+        }
+    }
+    impl ::std::convert::From<ProductCheckoutSessionRecord> for CheckoutSessionRecord {
+        fn from(value: ProductCheckoutSessionRecord) -> Self {
+            Self::ProductCheckoutSessionRecord(value)
+        }
+    }
+    impl ::std::convert::From<AddPaymentMethodCheckoutSessionRecord>
+    for CheckoutSessionRecord {
+        fn from(value: AddPaymentMethodCheckoutSessionRecord) -> Self {
+            Self::AddPaymentMethodCheckoutSessionRecord(value)
+        }
+    }
+    impl ::std::convert::From<ActivateSubscriptionCheckoutSessionRecord>
+    for CheckoutSessionRecord {
+        fn from(value: ActivateSubscriptionCheckoutSessionRecord) -> Self {
+            Self::ActivateSubscriptionCheckoutSessionRecord(value)
+        }
     }
     ///`CheckoutSessionsCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]

@@ -378,12 +378,7 @@ impl FlowgladServer {
                     types::AdjustSubscriptionImmediatelyInput {
                         new_subscription_items: items
                             .into_iter()
-                            .map(|t| types::AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem {
-                                subtype_0: None,
-                                subtype_1: None,
-                                subtype_2: None,
-                                subtype_3: Some(t),
-                            })
+                            .map(types::AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem::TerseSubscriptionItem)
                             .collect(),
                         prorate_current_billing_period: prorate,
                         timing: types::AdjustSubscriptionImmediatelyInputTiming::Immediately,
@@ -395,12 +390,7 @@ impl FlowgladServer {
                     types::AdjustSubscriptionAtEndOfCurrentBillingPeriodInput {
                         new_subscription_items: items
                             .into_iter()
-                            .map(|t| types::AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem {
-                                subtype_0: None,
-                                subtype_1: None,
-                                subtype_2: None,
-                                subtype_3: Some(t),
-                            })
+                            .map(types::AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem::TerseSubscriptionItem)
                             .collect(),
                         timing: types::AdjustSubscriptionAtEndOfCurrentBillingPeriodInputTiming::AtEndOfCurrentBillingPeriod,
                     },
@@ -410,12 +400,7 @@ impl FlowgladServer {
                 types::AdjustSubscriptionAutoTimingInput {
                     new_subscription_items: items
                         .into_iter()
-                        .map(|t| types::AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem {
-                            subtype_0: None,
-                            subtype_1: None,
-                            subtype_2: None,
-                            subtype_3: Some(t),
-                        })
+                        .map(types::AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem::TerseSubscriptionItem)
                         .collect(),
                     prorate_current_billing_period: prorate,
                     timing: types::AdjustSubscriptionAutoTimingInputTiming::Auto,

@@ -320,7 +320,9 @@ pub fn checkout_session(id: &str, kind: &str, customer_id: &str) -> Value {
         "outputMetadata": null,
         "discountId": null,
         "purchaseId": null,
-        "invoiceId": null
+        "invoiceId": null,
+        "preserveBillingCycleAnchor": false,
+        "automaticallyUpdateSubscriptions": null
     });
     match kind {
         "product" => {

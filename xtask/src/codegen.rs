@@ -176,7 +176,28 @@ fn apply_policy(doc: &mut Value) {
                 obj.remove(constraint);
             }
         }
+        if is_union_of_records(obj) {
+            let members = obj.remove("anyOf").expect("checked");
+            obj.insert("oneOf".into(), members);
+        }
     });
+}
+
+/// `anyOf` whose members are all records (references or objects). Flowglad means "one of
+/// these shapes"; typify reads `anyOf` as "any subset", which it renders as a struct of
+/// flattened optional records: callers must fill `subtype_0..n`, and deserializing such a
+/// struct lets one candidate record take fields another one needed. As `oneOf` it is an enum
+/// of the records.
+fn is_union_of_records(obj: &Map<String, Value>) -> bool {
+    obj.get("anyOf")
+        .and_then(Value::as_array)
+        .is_some_and(|members| {
+            members.len() >= 2
+                && members.iter().all(|m| {
+                    m.get("$ref").is_some()
+                        || m.get("type").and_then(Value::as_str) == Some("object")
+                })
+        })
 }
 
 /// `anyOf: [{type: integer, ...}, {type: number, enum: [0]}]`: zod's "positive integer or 0".
@@ -640,6 +661,7 @@ mod tests {
                 "ratio": {"type": "number"},
                 "unitPrice": {"anyOf": [{"type": "integer", "minimum": 0, "exclusiveMinimum": true}, {"type": "number", "enum": [0]}]},
                 "slug": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[a-z]+$"},
+                "item": {"anyOf": [{"$ref": "#/components/schemas/B"}, {"type": "object"}]},
             },
         }}}});
         apply_policy(&mut doc);
@@ -651,6 +673,7 @@ mod tests {
                 "ratio": {"type": "number"},
                 "unitPrice": {"type": "integer", "format": "int64"},
                 "slug": {"type": "string"},
+                "item": {"oneOf": [{"$ref": "#/components/schemas/B"}, {"type": "object"}]},
             }})
         );
     }
