@@ -1,0 +1,321 @@
+//! [`FakeFlowglad`]: a stateful, in-process fake of the Flowglad REST API for tests.
+//!
+//! It listens on `127.0.0.1`, keeps customers, subscriptions, usage, checkout sessions,
+//! purchases and resource claims in memory, validates every request against the vendored
+//! OpenAPI document, answers with spec-shaped records and reproduces the real API's error
+//! shapes (plain-text 401 and unknown-route 404, `{error, code, request_id}` JSON errors,
+//! `X-Request-Id` on every response).
+//!
+//! ```ignore
+//! let fake = FakeFlowglad::start().await;
+//! let client = fake.client();
+//! client.customers_create(&body).await?;           // gets the free plan
+//! let session = client.checkout_sessions_create(&checkout).await?.into_inner();
+//! fake.complete_checkout_session(&session_id)?;    // now on pro
+//! ```
+//!
+//! Operations the fake does not implement answer 501 with a JSON error naming the operation
+//! (see [`SUPPORTED_OPERATIONS`]).
+
+mod catalog;
+mod claims;
+mod faults;
+mod records;
+mod routes;
+mod seed;
+mod server;
+mod state;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::raw;
+
+pub use faults::{Fault, FaultKind, FaultTarget};
+pub use routes::SUPPORTED_OPERATIONS;
+pub use seed::{PricingModelSeed, SeedError};
+
+use server::Shared;
+use state::{Failure, State};
+
+/// The API key a fake accepts unless another is configured.
+pub const DEFAULT_API_KEY: &str = "sk_test_fake_flowglad";
+
+/// A request the fake received, as recorded by [`FakeFlowglad::requests`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path, e.g. `/api/v1/customers/user_1`.
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
+    /// Headers (lower-case names); the `authorization` value is replaced by `[redacted]`.
+    pub headers: Vec<(String, String)>,
+    /// The body, when it is JSON.
+    pub body: Option<Value>,
+    /// The operation the request addressed, when the route is known.
+    pub operation_id: Option<String>,
+    /// The `X-Request-Id` the fake answered with.
+    pub request_id: String,
+}
+
+impl RecordedRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a fake could not start, or a test convenience failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FakeError {
+    /// The listening socket could not be opened.
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Bind(#[from] std::io::Error),
+    /// The raw client could not be built.
+    #[error(transparent)]
+    Client(#[from] raw::BuildError),
+    /// The named customer, subscription, price, meter or session does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The state does not allow it (e.g. a checkout session that is not open).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<Failure> for FakeError {
+    fn from(f: Failure) -> Self {
+        let message = f
+            .error
+            .as_str()
+            .map_or_else(|| f.error.to_string(), str::to_owned);
+        if f.code == "NOT_FOUND" {
+            Self::NotFound(message)
+        } else {
+            Self::Invalid(message)
+        }
+    }
+}
+
+/// Configures a [`FakeFlowglad`] before it starts.
+#[derive(Debug, Clone)]
+pub struct FakeFlowgladBuilder {
+    seed: PricingModelSeed,
+    api_key: String,
+    port: u16,
+    fault_seed: u64,
+}
+
+impl Default for FakeFlowgladBuilder {
+    fn default() -> Self {
+        Self {
+            seed: PricingModelSeed::default(),
+            api_key: DEFAULT_API_KEY.to_owned(),
+            port: 0,
+            fault_seed: 0x5eed,
+        }
+    }
+}
+
+impl FakeFlowgladBuilder {
+    /// The pricing model to start with (default: [`PricingModelSeed::default`]).
+    pub fn seed(mut self, seed: PricingModelSeed) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The secret key the fake accepts (default: [`DEFAULT_API_KEY`]).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// The port on 127.0.0.1 (default 0: a free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The seed of the RNG that picks requests for [`Fault::fraction`] (deterministic).
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.fault_seed = seed;
+        self
+    }
+
+    /// Starts the fake on the current tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// The port cannot be bound, or the API key cannot be sent in a header.
+    pub async fn start(self) -> Result<FakeFlowglad, FakeError> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let client = raw::Client::with_api_key(&base_url, &self.api_key)?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let catalog = catalog::Catalog::build(&self.seed, now);
+        let shared = Arc::new(Shared {
+            api_key: self.api_key.clone(),
+            state: Mutex::new(State::new(catalog, now, base_url.clone())),
+            faults: Mutex::new(faults::Faults::new(self.fault_seed)),
+            requests: Mutex::new(Vec::new()),
+            next_request: AtomicU64::new(0),
+        });
+        let task = tokio::spawn(server::serve(listener, shared.clone()));
+        Ok(FakeFlowglad {
+            shared,
+            base_url,
+            api_key: self.api_key,
+            client,
+            task,
+        })
+    }
+}
+
+/// A running fake Flowglad API. Stops when dropped.
+#[derive(Debug)]
+pub struct FakeFlowglad {
+    shared: Arc<Shared>,
+    base_url: String,
+    api_key: String,
+    client: raw::Client,
+    task: JoinHandle<()>,
+}
+
+impl Drop for FakeFlowglad {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeFlowglad {
+    /// Starts a fake with the default pricing model and [`DEFAULT_API_KEY`] on a free port.
+    ///
+    /// # Panics
+    ///
+    /// When no port on 127.0.0.1 can be bound (use [`FakeFlowglad::builder`] to handle it).
+    pub async fn start() -> Self {
+        Self::builder()
+            .start()
+            .await
+            .expect("the Flowglad fake starts on 127.0.0.1")
+    }
+
+    /// A builder to choose the seed, API key, port and fault RNG seed.
+    pub fn builder() -> FakeFlowgladBuilder {
+        FakeFlowgladBuilder::default()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234` (pass it as `FLOWGLAD_BASE_URL`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The secret key the fake accepts.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// A raw client pointed at the fake with its key.
+    pub fn client(&self) -> &raw::Client {
+        &self.client
+    }
+
+    /// The id of the seeded pricing model.
+    pub fn pricing_model_id(&self) -> String {
+        self.state().catalog.pm_id.clone()
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests.lock().expect("requests").clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.shared.requests.lock().expect("requests").clear();
+    }
+
+    /// Injects a fault; faults are tried in the order they were injected.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults.lock().expect("faults").push(fault);
+    }
+
+    /// Removes every injected fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().expect("faults").clear();
+    }
+
+    /// Completes a checkout session as the paying customer would: a subscription price
+    /// replaces the customer's current subscriptions by an active one; a single-payment
+    /// price creates a paid purchase and a paid invoice.
+    ///
+    /// # Errors
+    ///
+    /// Unknown session, or a session that is not open or has no customer.
+    pub fn complete_checkout_session(&self, id: &str) -> Result<(), FakeError> {
+        Ok(self.state().complete_checkout_session(id)?)
+    }
+
+    /// Puts the customer on the price `price_slug` (replacing its current subscriptions), and
+    /// returns the new subscription's id.
+    ///
+    /// # Errors
+    ///
+    /// Unknown customer or price.
+    pub fn set_subscription(
+        &self,
+        customer_external_id: &str,
+        price_slug: &str,
+    ) -> Result<String, FakeError> {
+        let mut state = self.state();
+        let customer = state.customer_by_external(customer_external_id)?.id.clone();
+        let price = state
+            .catalog
+            .price_by_slug(price_slug)
+            .cloned()
+            .ok_or_else(|| FakeError::NotFound(format!("Price {price_slug} not found")))?;
+        Ok(state.replace_subscription(&customer, &price))
+    }
+
+    /// Records `amount` of usage on the meter `meter_slug` against the customer's most recent
+    /// current subscription, as if a usage event had been sent.
+    ///
+    /// # Errors
+    ///
+    /// Unknown customer or meter, or no current subscription.
+    pub fn advance_usage(
+        &self,
+        customer_external_id: &str,
+        meter_slug: &str,
+        amount: u64,
+    ) -> Result<(), FakeError> {
+        let mut state = self.state();
+        let customer = state.customer_by_external(customer_external_id)?.id.clone();
+        let sub = state
+            .current_subscriptions(&customer)
+            .last()
+            .map(|s| s.id.clone())
+            .ok_or_else(|| FakeError::Invalid("the customer has no current subscription".into()))?;
+        let txn = state.next_id("fake_usage");
+        state.usage_event(&json!({"subscriptionId": sub, "usageMeterSlug": meter_slug,
+                                  "amount": amount, "transactionId": txn}))?;
+        Ok(())
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.shared.state.lock().expect("fake state")
+    }
+}

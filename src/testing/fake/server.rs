@@ -1,0 +1,284 @@
+//! The HTTP side: accept loop, authentication, routing and validation against the vendored
+//! spec, fault injection, recording, and the real API's error shapes.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use super::RecordedRequest;
+use super::faults::{FaultKind, Faults};
+use super::records::spec;
+use super::routes::dispatch;
+use super::state::State;
+use crate::testing::conformance::{RequestParts, Violation, ViolationKind};
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// State shared by the handle and the server.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub api_key: String,
+    pub state: Mutex<State>,
+    pub faults: Mutex<Faults>,
+    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub next_request: AtomicU64,
+}
+
+/// Returned by the service to make hyper close the connection without an answer.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("fault injection: connection dropped")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Serves connections until the task is aborted (which aborts every connection too).
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors or similar: back off instead of spinning.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            continue;
+        };
+        while connections.try_join_next().is_some() {}
+        let shared = shared.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
+            // Errors here are dropped connections (injected or by the client).
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    let n = shared.next_request.fetch_add(1, Ordering::Relaxed) + 1;
+    let request_id = format!("req_fake_{n}");
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(Body::new(body), MAX_BODY)
+        .await
+        .unwrap_or_default();
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+
+    let mut response = answer(
+        &shared,
+        &parts,
+        &method,
+        &path,
+        query.as_deref(),
+        &bytes,
+        &request_id,
+    )
+    .await?;
+    response.headers_mut().insert(
+        "x-request-id",
+        HeaderValue::from_str(&request_id).expect("ascii request id"),
+    );
+    Ok(response)
+}
+
+async fn answer(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    bytes: &[u8],
+    request_id: &str,
+) -> Result<Response<Body>, DropConnection> {
+    let route = spec().match_route(method, path);
+    let body_json: Option<Value> = serde_json::from_slice(bytes).ok();
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let value = if k == header::AUTHORIZATION {
+                "[redacted]".to_owned()
+            } else {
+                v.to_str().unwrap_or_default().to_owned()
+            };
+            (k.as_str().to_owned(), value)
+        })
+        .collect();
+    shared
+        .requests
+        .lock()
+        .expect("requests")
+        .push(RecordedRequest {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: query.map(str::to_owned),
+            headers,
+            body: body_json.clone(),
+            operation_id: route.as_ref().map(|r| r.operation_id.clone()),
+            request_id: request_id.to_owned(),
+        });
+
+    // 1. Authentication: plain-text 401, raw key or `Bearer <key>`.
+    let key = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().strip_prefix("Bearer ").unwrap_or(v.trim()));
+    if key != Some(shared.api_key.as_str()) {
+        return Ok(text(StatusCode::UNAUTHORIZED, "API key invalid."));
+    }
+    // 2. Routing: plain-text 404 for an unknown route.
+    let Some(route) = route else {
+        return Ok(text(StatusCode::NOT_FOUND, "Not Found"));
+    };
+    let op = route.operation_id.as_str();
+    // 3. Injected faults.
+    let fault = shared.faults.lock().expect("faults").take(op);
+    match fault {
+        Some(FaultKind::Latency(d)) => tokio::time::sleep(d).await,
+        Some(FaultKind::RateLimited { retry_after_secs }) => {
+            let mut r = json_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                &json!({"error": "Too many requests", "code": "TOO_MANY_REQUESTS", "request_id": request_id}),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return Ok(r);
+        }
+        Some(FaultKind::Status(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return Ok(json_response(
+                status,
+                &json!({"error": "Internal server error", "request_id": request_id}),
+            ));
+        }
+        Some(FaultKind::DropConnection) => return Err(DropConnection),
+        None => {}
+    }
+    // 4. Invalid JSON.
+    if !bytes.is_empty() && body_json.is_none() {
+        return Ok(json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "Invalid JSON in request body", "request_id": request_id}),
+        ));
+    }
+    // 5. Validation against the vendored spec.
+    if let Some(issues) = validate(parts, method, path, query, bytes) {
+        return Ok(json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": issues, "code": "BAD_REQUEST", "request_id": request_id}),
+        ));
+    }
+    // 6. The operation.
+    let query_json = query_object(query);
+    let body = body_json.unwrap_or(Value::Null);
+    let result = {
+        let mut state = shared.state.lock().expect("state");
+        dispatch(&mut state, op, &route.path_params, &query_json, &body)
+    };
+    Ok(match result {
+        Some(Ok(value)) => json_response(StatusCode::OK, &value),
+        Some(Err(f)) => json_response(
+            StatusCode::from_u16(f.status).unwrap_or(StatusCode::BAD_REQUEST),
+            &json!({"error": f.error, "code": f.code, "request_id": request_id}),
+        ),
+        None => json_response(
+            StatusCode::NOT_IMPLEMENTED,
+            &json!({"error": format!("{op} is not implemented by the Flowglad fake"),
+                    "code": "NOT_IMPLEMENTED", "request_id": request_id}),
+        ),
+    })
+}
+
+/// The request's violations of the spec as Zod-like issues `{code, path, message}`, or `None`.
+fn validate(
+    parts: &http::request::Parts,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    bytes: &[u8],
+) -> Option<Vec<Value>> {
+    let request = RequestParts::new(method, path, query, &parts.headers, bytes);
+    let violations = spec().validate_request(&request).err()?;
+    let issues: Vec<Value> = violations
+        .iter()
+        .filter(|v| {
+            !matches!(
+                v.kind,
+                ViolationKind::UnknownParameter | ViolationKind::Unauthorized
+            )
+        })
+        .map(issue)
+        .collect();
+    (!issues.is_empty()).then_some(issues)
+}
+
+fn issue(v: &Violation) -> Value {
+    let path: Vec<Value> = v
+        .location
+        .strip_prefix("body")
+        .map(|rest| {
+            rest.split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<u64>().map_or_else(|_| json!(s), |n| json!(n)))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![json!(v.location)]);
+    let code = match v.kind {
+        ViolationKind::MissingParameter | ViolationKind::MissingBody => "invalid_type",
+        ViolationKind::Schema | ViolationKind::InvalidParameter => "invalid_type",
+        _ => "custom",
+    };
+    json!({"code": code, "path": path, "message": v.message})
+}
+
+/// The query string as a JSON object (repeated keys become arrays).
+fn query_object(query: Option<&str>) -> Value {
+    let mut map = Map::new();
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match map.get_mut(k.as_ref()) {
+            Some(Value::Array(a)) => a.push(json!(v)),
+            Some(other) => *other = json!([other.clone(), v]),
+            None => {
+                map.insert(k.into_owned(), json!(v));
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
+    let mut r = Response::new(Body::from(
+        serde_json::to_vec(value).expect("JSON values serialize"),
+    ));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}

@@ -1,0 +1,802 @@
+//! The fake's state and the billing rules applied to it.
+
+use serde_json::{Value, json};
+
+use super::catalog::{Catalog, ORG, Price};
+use super::records::{merge, shape};
+
+/// Statuses that make a subscription current.
+const CURRENT: &[&str] = &[
+    "active",
+    "trialing",
+    "past_due",
+    "unpaid",
+    "cancellation_scheduled",
+];
+/// A month, in milliseconds (billing periods of the fake are all 30 days).
+const PERIOD_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// An error answered as `{error, code, request_id}` with an HTTP status.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Failure {
+    pub status: u16,
+    pub code: &'static str,
+    pub error: Value,
+}
+
+impl Failure {
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self {
+            status: 404,
+            code: "NOT_FOUND",
+            error: json!(format!("{what} not found")),
+        }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: 400,
+            code: "BAD_REQUEST",
+            error: Value::String(message.into()),
+        }
+    }
+
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        Self {
+            status: 409,
+            code: "CONFLICT",
+            error: Value::String(message.into()),
+        }
+    }
+}
+
+/// A customer.
+#[derive(Debug, Clone)]
+pub(crate) struct Customer {
+    pub id: String,
+    pub external_id: String,
+    pub archived: bool,
+    /// Fields of `CustomerClientSelectSchema` that the caller set.
+    pub fields: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A subscription (one static item).
+#[derive(Debug, Clone)]
+pub(crate) struct Subscription {
+    pub id: String,
+    pub customer_id: String,
+    pub price_id: String,
+    pub item_id: String,
+    pub quantity: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub period_start: i64,
+    pub canceled_at: Option<i64>,
+    pub cancel_scheduled_at: Option<i64>,
+    pub replaced_by: Option<String>,
+    pub scheduled_adjustment_at: Option<i64>,
+    pub metadata: Value,
+}
+
+/// A resource claim.
+#[derive(Debug, Clone)]
+pub(crate) struct Claim {
+    pub id: String,
+    pub subscription_id: String,
+    pub resource_id: String,
+    pub external_id: Option<String>,
+    pub metadata: Value,
+    pub claimed_at: i64,
+    pub released_at: Option<i64>,
+}
+
+/// Everything the fake knows.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub catalog: Catalog,
+    clock: i64,
+    seq: u64,
+    pub customers: Vec<Customer>,
+    pub subscriptions: Vec<Subscription>,
+    /// `UsageEventClientSelectSchema` records.
+    pub usage_events: Vec<Value>,
+    /// `CheckoutSessionRecord`s.
+    pub checkout_sessions: Vec<Value>,
+    /// `PurchaseRecord`s.
+    pub purchases: Vec<Value>,
+    /// `{invoice, invoiceLineItems}`.
+    pub invoices: Vec<Value>,
+    pub claims: Vec<Claim>,
+    /// Base URL, for checkout and billing portal URLs.
+    pub base_url: String,
+}
+
+impl State {
+    pub(crate) fn new(catalog: Catalog, now: i64, base_url: String) -> Self {
+        Self {
+            catalog,
+            clock: now,
+            seq: 0,
+            customers: Vec::new(),
+            subscriptions: Vec::new(),
+            usage_events: Vec::new(),
+            checkout_sessions: Vec::new(),
+            purchases: Vec::new(),
+            invoices: Vec::new(),
+            claims: Vec::new(),
+            base_url,
+        }
+    }
+
+    /// A strictly increasing timestamp (epoch milliseconds).
+    pub(crate) fn now(&mut self) -> i64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    /// A fresh id with `prefix`.
+    pub(crate) fn next_id(&mut self, prefix: &str) -> String {
+        self.seq += 1;
+        format!("{prefix}_{}", self.seq)
+    }
+
+    fn base(&self, id: &str, created: i64, updated: i64) -> Value {
+        json!({"id": id, "createdAt": created, "updatedAt": updated, "livemode": false,
+               "organizationId": ORG, "pricingModelId": self.catalog.pm_id})
+    }
+
+    // ----- customers -----
+
+    pub(crate) fn customer_by_external(&self, external_id: &str) -> Result<&Customer, Failure> {
+        self.customers
+            .iter()
+            .find(|c| c.external_id == external_id && !c.archived)
+            .ok_or_else(|| Failure::not_found("Customer"))
+    }
+
+    fn customer_index(&self, external_id: &str) -> Result<usize, Failure> {
+        self.customers
+            .iter()
+            .position(|c| c.external_id == external_id && !c.archived)
+            .ok_or_else(|| Failure::not_found("Customer"))
+    }
+
+    pub(crate) fn customer_record(&self, c: &Customer) -> Value {
+        let fields = merge(
+            merge(
+                json!({"email": "", "name": "", "invoiceNumberBase": null, "logoURL": null,
+                       "iconURL": null, "domain": null, "userId": null, "billingAddress": null}),
+                c.fields.clone(),
+            ),
+            merge(
+                self.base(&c.id, c.created_at, c.updated_at),
+                json!({"externalId": c.external_id, "archived": c.archived}),
+            ),
+        );
+        shape("CustomerClientSelectSchema", &fields)
+    }
+
+    /// Creates a customer with the default plan, as Flowglad does.
+    pub(crate) fn create_customer(&mut self, input: &Value) -> Result<Value, Failure> {
+        let external_id = input["externalId"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Failure::bad_request("customer.externalId is required"))?
+            .to_owned();
+        if self.customer_by_external(&external_id).is_ok() {
+            return Err(Failure::conflict(format!(
+                "A customer with externalId {external_id} already exists"
+            )));
+        }
+        let now = self.now();
+        let id = self.next_id("cust");
+        let mut fields = json!({});
+        for key in [
+            "email",
+            "name",
+            "domain",
+            "iconURL",
+            "logoURL",
+            "userId",
+            "billingAddress",
+        ] {
+            if let Some(v) = input.get(key) {
+                fields[key] = v.clone();
+            }
+        }
+        self.customers.push(Customer {
+            id: id.clone(),
+            external_id,
+            archived: false,
+            fields,
+            created_at: now,
+            updated_at: now,
+        });
+        let mut data =
+            json!({"customer": self.customer_record(self.customers.last().expect("pushed"))});
+        if let Some(price) = self.catalog.default_price().cloned() {
+            let sub_id = self.start_subscription(&id, &price, 1, json!(null));
+            let sub = self.sub(&sub_id).expect("created").clone();
+            data["subscription"] = self.subscription_record(&sub);
+            data["subscriptionItems"] = json!([self.item_record(&sub)]);
+        }
+        Ok(json!({"data": data}))
+    }
+
+    pub(crate) fn update_customer(
+        &mut self,
+        external_id: &str,
+        input: &Value,
+    ) -> Result<Value, Failure> {
+        let i = self.customer_index(external_id)?;
+        let now = self.now();
+        let c = &mut self.customers[i];
+        if let Some(obj) = input.as_object() {
+            for (k, v) in obj {
+                if ["email", "name", "domain", "iconURL", "logoURL", "userId"].contains(&k.as_str())
+                {
+                    c.fields[k] = v.clone();
+                }
+            }
+        }
+        c.updated_at = now;
+        let c = c.clone();
+        Ok(json!({"customer": self.customer_record(&c)}))
+    }
+
+    /// Archives a customer: cancels its current subscriptions and frees the external id.
+    /// Archiving an archived customer answers the archived record.
+    pub(crate) fn archive_customer(&mut self, external_id: &str) -> Result<Value, Failure> {
+        let Some(i) = self
+            .customers
+            .iter()
+            .rposition(|c| c.external_id == external_id)
+        else {
+            return Err(Failure::not_found("Customer"));
+        };
+        if !self.customers[i].archived {
+            let now = self.now();
+            let cid = self.customers[i].id.clone();
+            for s in self
+                .subscriptions
+                .iter_mut()
+                .filter(|s| s.customer_id == cid)
+            {
+                if CURRENT.contains(&s.status.as_str()) {
+                    s.status = "canceled".into();
+                    s.canceled_at = Some(now);
+                    s.updated_at = now;
+                }
+            }
+            let c = &mut self.customers[i];
+            c.archived = true;
+            c.updated_at = now;
+        }
+        let c = self.customers[i].clone();
+        Ok(json!({"customer": self.customer_record(&c)}))
+    }
+
+    // ----- subscriptions -----
+
+    pub(crate) fn sub(&self, id: &str) -> Result<&Subscription, Failure> {
+        self.subscriptions
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| Failure::not_found("Subscription"))
+    }
+
+    fn sub_mut(&mut self, id: &str) -> Result<&mut Subscription, Failure> {
+        self.subscriptions
+            .iter_mut()
+            .find(|s| s.id == id)
+            .ok_or_else(|| Failure::not_found("Subscription"))
+    }
+
+    /// Starts an active subscription to `price` for the customer (by internal id).
+    pub(crate) fn start_subscription(
+        &mut self,
+        customer_id: &str,
+        price: &Price,
+        quantity: i64,
+        metadata: Value,
+    ) -> String {
+        let now = self.now();
+        let id = self.next_id("sub");
+        let item_id = self.next_id("si");
+        self.subscriptions.push(Subscription {
+            id: id.clone(),
+            customer_id: customer_id.to_owned(),
+            price_id: price.id.clone(),
+            item_id,
+            quantity,
+            status: "active".into(),
+            created_at: now,
+            updated_at: now,
+            period_start: now,
+            canceled_at: None,
+            cancel_scheduled_at: None,
+            replaced_by: None,
+            scheduled_adjustment_at: None,
+            metadata,
+        });
+        id
+    }
+
+    /// Replaces the customer's current subscriptions by one to `price` (the way an upgrade
+    /// through checkout replaces the free plan).
+    pub(crate) fn replace_subscription(&mut self, customer_id: &str, price: &Price) -> String {
+        let new_id = self.start_subscription(customer_id, price, 1, json!(null));
+        let now = self.now();
+        for s in self.subscriptions.iter_mut() {
+            if s.customer_id == customer_id
+                && s.id != new_id
+                && CURRENT.contains(&s.status.as_str())
+            {
+                s.status = "canceled".into();
+                s.canceled_at = Some(now);
+                s.updated_at = now;
+                s.replaced_by = Some(new_id.clone());
+            }
+        }
+        new_id
+    }
+
+    pub(crate) fn current_subscriptions(&self, customer_id: &str) -> Vec<&Subscription> {
+        self.subscriptions
+            .iter()
+            .filter(|s| s.customer_id == customer_id && CURRENT.contains(&s.status.as_str()))
+            .collect()
+    }
+
+    fn sub_fields(&self, s: &Subscription) -> Value {
+        let price = self.catalog.price(&s.price_id);
+        let renews = price.is_none_or(|p| p.kind != "single_payment");
+        let interval = price.map(|p| p.record["intervalUnit"].clone());
+        let count = price.map(|p| p.record["intervalCount"].clone());
+        merge(
+            self.base(&s.id, s.created_at, s.updated_at),
+            json!({
+                "customerId": s.customer_id, "priceId": s.price_id, "status": s.status,
+                "startDate": s.created_at, "renews": renews,
+                "current": CURRENT.contains(&s.status.as_str()),
+                "isFreePlan": price.is_some_and(|p| p.unit_price == 0),
+                "name": price.map(|p| p.record["name"].clone()),
+                "interval": interval.filter(|v| !v.is_null()).unwrap_or(json!("month")),
+                "intervalCount": count.filter(|v| !v.is_null()).unwrap_or(json!(1)),
+                "currentBillingPeriodStart": s.period_start,
+                "currentBillingPeriodEnd": s.period_start + PERIOD_MS,
+                "billingCycleAnchorDate": s.period_start,
+                "canceledAt": s.canceled_at, "cancelScheduledAt": s.cancel_scheduled_at,
+                "replacedBySubscriptionId": s.replaced_by,
+                "scheduledAdjustmentAt": s.scheduled_adjustment_at,
+                "metadata": s.metadata, "doNotCharge": false, "runBillingAtPeriodStart": true,
+                "cancellationReason": null, "defaultPaymentMethodId": null,
+                "backupPaymentMethodId": null, "trialEnd": null,
+            }),
+        )
+    }
+
+    /// `SubscriptionClientSelectSchema`.
+    pub(crate) fn subscription_record(&self, s: &Subscription) -> Value {
+        let fields = self.sub_fields(s);
+        if fields["renews"] == json!(true) {
+            shape("StandardSubscriptionRecord", &fields)
+        } else {
+            shape("NonRenewingSubscriptionRecord", &fields)
+        }
+    }
+
+    /// `SubscriptionItemRecordOutput` (static item).
+    pub(crate) fn item_record(&self, s: &Subscription) -> Value {
+        let price = self.catalog.price(&s.price_id);
+        let fields = merge(
+            self.base(&s.item_id, s.created_at, s.updated_at),
+            json!({"subscriptionId": s.id, "priceId": s.price_id, "quantity": s.quantity,
+                   "unitPrice": price.map_or(0, |p| p.unit_price), "type": "static",
+                   "name": price.map(|p| p.record["name"].clone()), "addedDate": s.created_at,
+                   "manuallyCreated": false, "metadata": null, "externalId": null,
+                   "expiredAt": if s.status == "canceled" { json!(s.canceled_at) } else { json!(null) }}),
+        );
+        shape("StaticSubscriptionItemClientSelectSchemaOutput", &fields)
+    }
+
+    /// `SubscriptionDetails` with items and the experimental feature items and balances.
+    pub(crate) fn subscription_details(&self, s: &Subscription) -> Value {
+        let mut fields = self.sub_fields(s);
+        let mut item = self.item_record(s);
+        if let Some(price) = self.catalog.price(&s.price_id) {
+            item["price"] = price.record.clone();
+        }
+        fields["subscriptionItems"] = json!([item]);
+        fields["experimental"] = json!({
+            "featureItems": self.feature_items(s),
+            "usageMeterBalances": self.balances(s),
+        });
+        if fields["renews"] == json!(true) {
+            shape("StandardSubscriptionDetails", &fields)
+        } else {
+            shape("NonRenewingSubscriptionDetails", &fields)
+        }
+    }
+
+    /// The subscription item features the subscription's product grants.
+    pub(crate) fn feature_items(&self, s: &Subscription) -> Vec<Value> {
+        let Some(price) = self.catalog.price(&s.price_id) else {
+            return Vec::new();
+        };
+        self.catalog
+            .features_of(price)
+            .into_iter()
+            .map(|f| {
+                let fields = merge(
+                    self.base(
+                        &format!("sif_{}_{}", s.id, f.id),
+                        s.created_at,
+                        s.updated_at,
+                    ),
+                    json!({"subscriptionItemId": s.item_id, "featureId": f.id, "type": f.kind,
+                           "manuallyCreated": false, "name": f.name, "slug": f.slug,
+                           "productFeatureId": format!("pf_{}", f.id), "amount": f.amount,
+                           "usageMeterId": f.meter_id, "renewalFrequency": f.renewal,
+                           "resourceId": f.resource_id, "expiredAt": null, "detachedAt": null,
+                           "detachedReason": null}),
+                );
+                let schema = match f.kind.as_str() {
+                    "usage_credit_grant" => "UsageCreditGrantSubscriptionItemFeatureRecord",
+                    "resource" => "ResourceSubscriptionItemFeatureRecord",
+                    _ => "ToggleSubscriptionItemFeatureRecord",
+                };
+                shape(schema, &fields)
+            })
+            .collect()
+    }
+
+    /// Credits granted minus usage, per usage meter of the pricing model.
+    pub(crate) fn balances(&self, s: &Subscription) -> Vec<Value> {
+        let features = self
+            .catalog
+            .price(&s.price_id)
+            .map(|p| self.catalog.features_of(p))
+            .unwrap_or_default();
+        self.catalog
+            .meters
+            .iter()
+            .map(|m| {
+                let granted: i64 = features
+                    .iter()
+                    .filter(|f| {
+                        f.kind == "usage_credit_grant" && f.meter_id.as_deref() == Some(&m.id)
+                    })
+                    .map(|f| f.amount)
+                    .sum();
+                let used: i64 = self
+                    .usage_events
+                    .iter()
+                    .filter(|e| {
+                        e["subscriptionId"] == json!(s.id) && e["usageMeterId"] == json!(m.id)
+                    })
+                    .map(|e| e["amount"].as_i64().unwrap_or(0))
+                    .sum();
+                merge(
+                    self.base(&m.id, s.created_at, s.updated_at),
+                    json!({"name": m.name, "slug": m.slug, "aggregationType": m.aggregation,
+                           "availableBalance": granted - used, "subscriptionId": s.id}),
+                )
+            })
+            .collect()
+    }
+
+    pub(crate) fn cancel(&mut self, id: &str, timing: &str) -> Result<Value, Failure> {
+        let now = self.now();
+        let s = self.sub_mut(id)?;
+        if s.status == "canceled" {
+            return Err(Failure::bad_request("Subscription is already canceled"));
+        }
+        if timing == "immediately" {
+            s.status = "canceled".into();
+            s.canceled_at = Some(now);
+        } else {
+            s.status = "cancellation_scheduled".into();
+            s.cancel_scheduled_at = Some(s.period_start + PERIOD_MS);
+        }
+        s.updated_at = now;
+        let s = s.clone();
+        Ok(json!({"subscription": self.subscription_record(&s)}))
+    }
+
+    pub(crate) fn uncancel(&mut self, id: &str) -> Result<Value, Failure> {
+        let now = self.now();
+        let s = self.sub_mut(id)?;
+        if s.status == "cancellation_scheduled" {
+            s.status = "active".into();
+            s.cancel_scheduled_at = None;
+            s.updated_at = now;
+        }
+        let s = s.clone();
+        Ok(json!({"subscription": self.subscription_record(&s)}))
+    }
+
+    pub(crate) fn adjust(&mut self, id: &str, adjustment: &Value) -> Result<Value, Failure> {
+        let item = adjustment["newSubscriptionItems"]
+            .as_array()
+            .and_then(|a| a.first())
+            .ok_or_else(|| Failure::bad_request("adjustment.newSubscriptionItems is empty"))?;
+        let price = self.resolve_price(item)?.clone();
+        let timing = adjustment["timing"].as_str().unwrap_or("auto");
+        let now = self.now();
+        let old = self.sub(id)?;
+        if old.status == "canceled" {
+            return Err(Failure::bad_request(
+                "Cannot adjust a canceled subscription",
+            ));
+        }
+        let old_price = self
+            .catalog
+            .price(&old.price_id)
+            .map_or(0, |p| p.unit_price);
+        let is_upgrade = price.unit_price > old_price;
+        let resolved = match timing {
+            "immediately" => "immediately",
+            "at_end_of_current_billing_period" => "at_end_of_current_billing_period",
+            _ if is_upgrade => "immediately",
+            _ => "at_end_of_current_billing_period",
+        };
+        let s = self.sub_mut(id)?;
+        if resolved == "immediately" {
+            s.price_id = price.id.clone();
+            s.quantity = item["quantity"].as_i64().unwrap_or(1);
+        } else {
+            s.scheduled_adjustment_at = Some(s.period_start + PERIOD_MS);
+        }
+        s.updated_at = now;
+        let s = s.clone();
+        Ok(json!({"subscription": self.subscription_record(&s),
+                  "subscriptionItems": [self.item_record(&s)],
+                  "resolvedTiming": resolved, "isUpgrade": is_upgrade}))
+    }
+
+    /// The price named by `priceId` or `priceSlug` in `v`.
+    pub(crate) fn resolve_price(&self, v: &Value) -> Result<&Price, Failure> {
+        if let Some(id) = v["priceId"].as_str() {
+            return self
+                .catalog
+                .price(id)
+                .ok_or_else(|| Failure::not_found("Price"));
+        }
+        if let Some(slug) = v["priceSlug"].as_str() {
+            return self
+                .catalog
+                .price_by_slug(slug)
+                .ok_or_else(|| Failure::not_found("Price"));
+        }
+        Err(Failure::bad_request(
+            "Either priceId or priceSlug must be provided",
+        ))
+    }
+
+    // ----- usage -----
+
+    /// Records a usage event (idempotent on transaction id and meter).
+    pub(crate) fn usage_event(&mut self, ev: &Value) -> Result<Value, Failure> {
+        let sub = self
+            .sub(ev["subscriptionId"].as_str().unwrap_or_default())?
+            .clone();
+        let (meter_id, price_id) = if ev["priceId"].is_string() || ev["priceSlug"].is_string() {
+            let p = self.resolve_price(ev)?;
+            let meter = p
+                .meter_id
+                .clone()
+                .ok_or_else(|| Failure::bad_request("The price is not a usage price"))?;
+            (meter, p.id.clone())
+        } else {
+            let meter = if let Some(id) = ev["usageMeterId"].as_str() {
+                self.catalog.meters.iter().find(|m| m.id == id)
+            } else if let Some(slug) = ev["usageMeterSlug"].as_str() {
+                self.catalog.meter_by_slug(slug)
+            } else {
+                return Err(Failure::bad_request(
+                    "Exactly one of priceId, priceSlug, usageMeterId or usageMeterSlug must be provided",
+                ));
+            }
+            .ok_or_else(|| Failure::not_found("Usage meter"))?;
+            let price = self
+                .catalog
+                .prices
+                .iter()
+                .find(|p| p.meter_id.as_deref() == Some(&meter.id))
+                .map_or_else(String::new, |p| p.id.clone());
+            (meter.id.clone(), price)
+        };
+        let txn = ev["transactionId"].as_str().unwrap_or_default().to_owned();
+        if let Some(existing) = self
+            .usage_events
+            .iter()
+            .find(|e| e["transactionId"] == json!(txn) && e["usageMeterId"] == json!(meter_id))
+        {
+            if existing["subscriptionId"] != json!(sub.id) {
+                return Err(Failure::conflict(format!(
+                    "transactionId {txn} was already used for another subscription"
+                )));
+            }
+            return Ok(existing.clone());
+        }
+        let now = self.now();
+        let id = self.next_id("usage_event");
+        let fields = merge(
+            self.base(&id, now, now),
+            json!({"customerId": sub.customer_id, "subscriptionId": sub.id,
+                   "usageMeterId": meter_id, "priceId": price_id,
+                   "amount": ev["amount"].as_i64().unwrap_or(1),
+                   "usageDate": ev["usageDate"].as_i64().unwrap_or(now),
+                   "transactionId": txn, "properties": ev.get("properties").cloned().unwrap_or(Value::Null),
+                   "billingPeriodId": null}),
+        );
+        let record = shape("UsageEventClientSelectSchema", &fields);
+        self.usage_events.push(record.clone());
+        Ok(record)
+    }
+
+    // ----- checkout -----
+
+    pub(crate) fn create_checkout_session(&mut self, input: &Value) -> Result<Value, Failure> {
+        let kind = input["type"].as_str().unwrap_or("product").to_owned();
+        let customer_id = match input["customerExternalId"].as_str() {
+            Some(ext) => Some(self.customer_by_external(ext)?.id.clone()),
+            None => None,
+        };
+        let now = self.now();
+        let id = self.next_id("chckt_session");
+        let mut fields = merge(
+            self.base(&id, now, now),
+            json!({"type": kind, "status": "open", "customerId": customer_id,
+                   "successUrl": input["successUrl"], "cancelUrl": input["cancelUrl"],
+                   "outputMetadata": input.get("outputMetadata").cloned().unwrap_or(Value::Null),
+                   "outputName": input.get("outputName").cloned().unwrap_or(Value::Null),
+                   "targetSubscriptionId": input.get("targetSubscriptionId").cloned().unwrap_or(Value::Null),
+                   "quantity": input["quantity"].as_i64().unwrap_or(1),
+                   "expires": now + 24 * 3600 * 1000,
+                   "preserveBillingCycleAnchor": input["preserveBillingCycleAnchor"].as_bool().unwrap_or(false)}),
+        );
+        let schema = match kind.as_str() {
+            "product" => {
+                let price = self.resolve_price(input)?;
+                fields["priceId"] = json!(price.id);
+                "ProductCheckoutSessionRecord"
+            }
+            "add_payment_method" => "AddPaymentMethodCheckoutSessionRecord",
+            "activate_subscription" => "ActivateSubscriptionCheckoutSessionRecord",
+            other => {
+                return Err(Failure::bad_request(format!(
+                    "unknown checkout session type {other}"
+                )));
+            }
+        };
+        let record = shape(schema, &fields);
+        self.checkout_sessions.push(record.clone());
+        let url = format!("{}/checkout/{id}", self.base_url);
+        Ok(json!({"checkoutSession": record, "url": url}))
+    }
+
+    /// Completes a checkout session as a paying customer would.
+    pub(crate) fn complete_checkout_session(&mut self, id: &str) -> Result<(), Failure> {
+        let i = self
+            .checkout_sessions
+            .iter()
+            .position(|c| c["id"] == json!(id))
+            .ok_or_else(|| Failure::not_found("Checkout session"))?;
+        let session = self.checkout_sessions[i].clone();
+        if session["status"] != json!("open") {
+            return Err(Failure::bad_request("Checkout session is not open"));
+        }
+        let customer_id = session["customerId"]
+            .as_str()
+            .ok_or_else(|| Failure::bad_request("Checkout session has no customer"))?
+            .to_owned();
+        if session["type"] == json!("product") {
+            let price = self.resolve_price(&session)?.clone();
+            let quantity = session["quantity"].as_i64().unwrap_or(1);
+            if price.kind == "single_payment" {
+                self.purchase(&customer_id, &price, quantity);
+            } else {
+                self.replace_subscription(&customer_id, &price);
+            }
+        }
+        self.checkout_sessions[i]["status"] = json!("succeeded");
+        Ok(())
+    }
+
+    /// A paid purchase and its paid invoice.
+    fn purchase(&mut self, customer_id: &str, price: &Price, quantity: i64) {
+        let now = self.now();
+        let id = self.next_id("prch");
+        let total = price.unit_price * quantity;
+        let fields = merge(
+            self.base(&id, now, now),
+            json!({"customerId": customer_id, "priceId": price.id, "priceType": "single_payment",
+                   "name": price.record["name"], "quantity": quantity, "status": "paid",
+                   "purchaseDate": now, "firstInvoiceValue": total, "totalPurchaseValue": total,
+                   "archived": false, "metadata": null}),
+        );
+        self.purchases
+            .push(shape("SinglePaymentPurchaseClientSelectSchema", &fields));
+        let inv_id = self.next_id("inv");
+        let invoice = shape(
+            "PurchaseInvoiceClientSelectSchema",
+            &merge(
+                self.base(&inv_id, now, now),
+                json!({"customerId": customer_id, "purchaseId": id, "status": "paid",
+                       "type": "purchase", "invoiceNumber": format!("FAKE-{}", self.seq),
+                       "invoiceDate": now, "currency": price.record["currency"],
+                       "subscriptionId": null, "billingPeriodId": null}),
+            ),
+        );
+        let line_id = self.next_id("ili");
+        let line = shape(
+            "StaticInvoiceLineItemClientSelectSchema",
+            &merge(
+                self.base(&line_id, now, now),
+                json!({"invoiceId": inv_id, "priceId": price.id, "quantity": quantity,
+                       "price": price.unit_price, "description": price.record["name"],
+                       "type": "static", "billingRunId": null, "ledgerAccountId": null,
+                       "ledgerAccountCredit": null}),
+            ),
+        );
+        self.invoices
+            .push(json!({"invoice": invoice, "invoiceLineItems": [line]}));
+    }
+
+    // ----- billing -----
+
+    pub(crate) fn billing(&self, external_id: &str) -> Result<Value, Failure> {
+        let c = self.customer_by_external(external_id)?;
+        let subs: Vec<&Subscription> = self
+            .subscriptions
+            .iter()
+            .filter(|s| s.customer_id == c.id)
+            .collect();
+        let current: Vec<&Subscription> = self.current_subscriptions(&c.id);
+        let latest = current
+            .iter()
+            .max_by_key(|s| (s.created_at, s.updated_at, s.id.clone()));
+        let mine = |v: &&Value| v["customerId"] == json!(c.id);
+        let invoices: Vec<Value> = self
+            .invoices
+            .iter()
+            .filter(|i| i["invoice"]["customerId"] == json!(c.id))
+            .cloned()
+            .collect();
+        let mut billing = json!({
+            "customer": self.customer_record(c),
+            "subscriptions": subs.iter().map(|s| self.subscription_details(s)).collect::<Vec<_>>(),
+            "currentSubscriptions": current.iter().map(|s| self.subscription_details(s)).collect::<Vec<_>>(),
+            "invoices": invoices,
+            "paymentMethods": [],
+            "purchases": self.purchases.iter().filter(mine).cloned().collect::<Vec<_>>(),
+            "pricingModel": self.catalog.record,
+            "catalog": self.catalog.record,
+            "billingPortalUrl": format!("{}/billing-portal/{}", self.base_url, c.id),
+        });
+        if let Some(s) = latest {
+            billing["currentSubscription"] = self.subscription_details(s);
+        }
+        Ok(billing)
+    }
+
+    pub(crate) fn usage_balances(
+        &self,
+        external_id: &str,
+        sub: Option<&str>,
+    ) -> Result<Value, Failure> {
+        let c = self.customer_by_external(external_id)?;
+        let balances: Vec<Value> = self
+            .current_subscriptions(&c.id)
+            .into_iter()
+            .filter(|s| sub.is_none_or(|id| s.id == id))
+            .flat_map(|s| self.balances(s))
+            .collect();
+        Ok(json!({"usageMeterBalances": balances}))
+    }
+}
