@@ -445,7 +445,13 @@ fn check_body(op: &Operation, request: &RequestParts<'_>, violations: &mut Vec<V
     let is_get =
         request.method.eq_ignore_ascii_case("GET") || request.method.eq_ignore_ascii_case("HEAD");
     let Some(body) = &op.body else {
-        if has_body {
+        // An empty JSON object on a body-less POST carries nothing: clients send it because the
+        // API answers an empty POST body as invalid JSON (the TypeScript SDK's uncancel and
+        // archive do).
+        let empty_object = !is_get
+            && serde_json::from_slice::<serde_json::Value>(request.body)
+                .is_ok_and(|v| v.as_object().is_some_and(serde_json::Map::is_empty));
+        if has_body && !empty_object {
             violations.push(Violation::new(
                 "body",
                 ViolationKind::UnexpectedBody,
@@ -824,6 +830,33 @@ mod tests {
                 vec![("body".into(), ViolationKind::Schema)]
             );
         }
+    }
+
+    #[test]
+    fn a_body_less_post_accepts_only_an_empty_object() {
+        let spec = Spec::from_json(serde_json::json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x/{id}/uncancel": {"post": {
+                "operationId": "x-uncancel",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok"}}
+            }}}
+        }))
+        .unwrap();
+        for body in [&b""[..], b"{}", b" { } "] {
+            assert!(check(&spec, "POST", "/x/1/uncancel", &auth(), body).is_ok());
+        }
+        assert_eq!(
+            rejected(check(
+                &spec,
+                "POST",
+                "/x/1/uncancel",
+                &auth(),
+                br#"{"a":1}"#
+            )),
+            vec![("body".into(), ViolationKind::UnexpectedBody)]
+        );
     }
 
     #[test]

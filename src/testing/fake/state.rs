@@ -701,7 +701,15 @@ impl State {
             if price.kind == "single_payment" {
                 self.purchase(&customer_id, &price, quantity);
             } else {
-                self.replace_subscription(&customer_id, &price);
+                let subscription = self.replace_subscription(&customer_id, &price);
+                if price.unit_price > 0 {
+                    self.paid_invoice(
+                        &customer_id,
+                        &price,
+                        quantity,
+                        Owner::Subscription(&subscription),
+                    );
+                }
             }
         }
         self.checkout_sessions[i]["status"] = json!("succeeded");
@@ -722,15 +730,40 @@ impl State {
         );
         self.purchases
             .push(shape("SinglePaymentPurchaseClientSelectSchema", &fields));
+        self.paid_invoice(customer_id, price, quantity, Owner::Purchase(&id));
+    }
+
+    /// A paid invoice with one static line item, for a purchase or a subscription's first
+    /// billing period.
+    fn paid_invoice(&mut self, customer_id: &str, price: &Price, quantity: i64, owner: Owner<'_>) {
+        let now = self.now();
         let inv_id = self.next_id("inv");
+        // A subscription invoice bills one billing period (the fake's periods are not records).
+        let (schema, kind, purchase_id, subscription_id, period_id) = match owner {
+            Owner::Purchase(id) => (
+                "PurchaseInvoiceClientSelectSchema",
+                "purchase",
+                json!(id),
+                json!(null),
+                json!(null),
+            ),
+            Owner::Subscription(id) => (
+                "SubscriptionInvoiceClientSelectSchema",
+                "subscription",
+                json!(null),
+                json!(id),
+                json!(format!("billing_period_{id}_1")),
+            ),
+        };
         let invoice = shape(
-            "PurchaseInvoiceClientSelectSchema",
+            schema,
             &merge(
                 self.base(&inv_id, now, now),
-                json!({"customerId": customer_id, "purchaseId": id, "status": "paid",
-                       "type": "purchase", "invoiceNumber": format!("FAKE-{}", self.seq),
+                json!({"customerId": customer_id, "purchaseId": purchase_id, "status": "paid",
+                       "type": kind, "invoiceNumber": format!("FAKE-{}", self.seq),
                        "invoiceDate": now, "currency": price.record["currency"],
-                       "subscriptionId": null, "billingPeriodId": null}),
+                       "subscriptionId": subscription_id, "billingPeriodId": period_id,
+                       "subtotal": price.unit_price * quantity}),
             ),
         );
         let line_id = self.next_id("ili");
@@ -799,4 +832,10 @@ impl State {
             .collect();
         Ok(json!({"usageMeterBalances": balances}))
     }
+}
+
+/// What an invoice bills.
+enum Owner<'a> {
+    Purchase(&'a str),
+    Subscription(&'a str),
 }

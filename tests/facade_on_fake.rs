@@ -1,0 +1,206 @@
+//! The facade against the stateful fake Flowglad API: the seed's whole flow, with every
+//! request validated by the fake against the spec (a non-conforming request would be a 400).
+
+#![cfg(feature = "testing")]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use flowglad::raw::types::SubscriptionDetails;
+use flowglad::server::resources::{ClaimAmount, ClaimResourceParams};
+use flowglad::testing::FakeFlowglad;
+use flowglad::{
+    AdjustSubscriptionParams, AdjustmentTiming, CancellationTiming,
+    CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerDetails, Error,
+    FlowgladClient, FlowgladServer, ListParams, PriceRef, UsageTarget,
+};
+
+struct App {
+    fake: FakeFlowglad,
+    client: FlowgladClient,
+    details_calls: Arc<AtomicUsize>,
+}
+
+impl App {
+    async fn start() -> App {
+        let fake = FakeFlowglad::start().await;
+        let client = FlowgladClient::builder()
+            .api_key(fake.api_key())
+            .base_url(fake.base_url())
+            .build()
+            .unwrap();
+        App {
+            fake,
+            client,
+            details_calls: Arc::default(),
+        }
+    }
+
+    /// The user's app: `flowglad(user_id)`.
+    fn flowglad(&self, user_id: &str) -> FlowgladServer {
+        let calls = self.details_calls.clone();
+        FlowgladServer::new(&self.client, user_id, move |id: String| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                Ok::<_, std::io::Error>(CustomerDetails {
+                    name: format!("User {id}"),
+                    email: format!("{id}@example.com"),
+                })
+            }
+        })
+        .unwrap()
+    }
+}
+
+fn id_of(s: &SubscriptionDetails) -> &str {
+    match s {
+        SubscriptionDetails::Standard(s) => &s.id,
+        SubscriptionDetails::NonRenewing(s) => &s.id,
+    }
+}
+
+fn session_id(response: &flowglad::raw::types::CheckoutSessionsCreateResponse) -> String {
+    serde_json::to_value(&response.checkout_session).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_seed_flow_runs_against_the_fake() {
+    let app = App::start().await;
+    let server = app.flowglad("user_1");
+
+    // The customer is created on first use, through the callback, exactly once.
+    let billing = server.get_billing().await.unwrap();
+    assert_eq!(app.details_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(billing.customer.external_id, "user_1");
+    assert_eq!(billing.customer.email, "user_1@example.com");
+    assert!(!billing.check_feature_access("premium_feature", None));
+    let free = id_of(billing.current_subscription().unwrap()).to_owned();
+    server.get_billing().await.unwrap();
+    assert_eq!(
+        app.details_calls.load(Ordering::SeqCst),
+        1,
+        "found, not created again"
+    );
+
+    // Checkout by price slug, completed as Flowglad would.
+    let session = server
+        .create_checkout_session(CreateProductCheckoutSessionParams::new(
+            PriceRef::slug("pro_monthly"),
+            "https://example.com/ok",
+            "https://example.com/cancel",
+        ))
+        .await
+        .unwrap();
+    assert!(session.url.contains(&session_id(&session)));
+    app.fake
+        .complete_checkout_session(&session_id(&session))
+        .unwrap();
+
+    let billing = server.get_billing().await.unwrap();
+    assert!(billing.check_feature_access("premium_feature", None));
+    assert!(billing.get_price("pro_monthly").is_some());
+    let pro = id_of(billing.current_subscription().unwrap()).to_owned();
+    assert_ne!(pro, free);
+    let before = billing
+        .check_usage_balance("api_calls", None)
+        .unwrap()
+        .available_balance;
+
+    // Usage by meter slug; the same transaction id again is idempotent.
+    let event = CreateUsageEventParams::new(
+        40,
+        UsageTarget::usage_meter_slug("api_calls"),
+        &pro,
+        "txn-1",
+    );
+    let first = server.create_usage_event(event.clone()).await.unwrap();
+    let again = server.create_usage_event(event).await.unwrap();
+    assert_eq!(first.usage_event.id, again.usage_event.id);
+    let after = server
+        .get_billing()
+        .await
+        .unwrap()
+        .check_usage_balance("api_calls", None)
+        .unwrap()
+        .available_balance;
+    assert_eq!(after, before - 40);
+
+    // Invoices and customer details come from billing.
+    let invoices = server.get_invoices(&ListParams::default()).await.unwrap();
+    assert_eq!(invoices.len(), 1, "the paid pro period");
+    let details = server.get_customer_details().await.unwrap();
+    assert_eq!(details.external_id.as_deref(), Some("user_1"));
+
+    // Subscription lifecycle with ownership checks.
+    let canceled = server
+        .cancel_subscription(&pro, CancellationTiming::AtEndOfCurrentBillingPeriod)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&canceled.subscription).unwrap()["status"],
+        "cancellation_scheduled"
+    );
+    let restored = server.uncancel_subscription(&pro).await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&restored.subscription).unwrap()["status"],
+        "active"
+    );
+    let adjusted = server
+        .adjust_subscription(
+            AdjustSubscriptionParams::price(PriceRef::slug("free"), 1)
+                .timing(AdjustmentTiming::Immediately),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&adjusted.subscription).unwrap()["id"],
+        pro
+    );
+
+    // Another customer cannot touch this subscription.
+    let other = app.flowglad("user_2");
+    other.find_or_create_customer().await.unwrap();
+    let denied = other
+        .cancel_subscription(&pro, CancellationTiming::Immediately)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(denied, Error::SubscriptionNotOwned { .. }),
+        "{denied:?}"
+    );
+
+    // Every request the facade sent conformed (the fake answers 400 otherwise) and carried
+    // the key the way Flowglad expects.
+    let requests = app.fake.requests();
+    assert!(requests.len() > 15);
+    assert!(requests.iter().all(|r| r.operation_id.is_some()));
+}
+
+#[tokio::test]
+async fn resources_are_claimed_and_released_on_the_current_subscription() {
+    let app = App::start().await;
+    let server = app.flowglad("user_res");
+    server.find_or_create_customer().await.unwrap();
+    app.fake
+        .set_subscription("user_res", "pro_monthly")
+        .unwrap();
+
+    let claimed = server
+        .claim_resource(ClaimResourceParams {
+            resource_slug: "seats".into(),
+            amount: ClaimAmount::ExternalIds(vec!["alice".into(), "bob".into()]),
+            subscription_id: None,
+            metadata: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(claimed.claims.len(), 2);
+    let claims = server
+        .list_resource_claims(None, Some("seats"))
+        .await
+        .unwrap();
+    assert_eq!(claims.claims.len(), 2);
+}
