@@ -388,3 +388,25 @@ fn missing_key_error_names_the_variable() {
         .unwrap_err();
     assert!(err.to_string().contains("FLOWGLAD_SECRET_KEY"));
 }
+
+/// The scripted server itself refuses requests that do not conform to the API description,
+/// so every facade test above also checks what the facade sends.
+#[cfg(feature = "testing")]
+#[tokio::test]
+async fn the_test_server_rejects_requests_that_do_not_conform() {
+    let server = TestServer::start().await;
+    server.on("POST", "/api/v1/customers", Canned::ok(json!({"data": {}})));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/customers", server.base_url))
+        .header("authorization", TEST_KEY)
+        .json(&json!({"customer": {"name": "no external id"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("does not conform"),
+        "{body}"
+    );
+}

@@ -1,6 +1,9 @@
 //! A scripted Flowglad API on 127.0.0.1 for facade tests: answers canned responses per
 //! (method, path), records every request, and answers unknown routes like the real API
-//! (404, plain text `Not Found`).
+//! (404, plain text `Not Found`). With the `testing` feature every request is first checked
+//! against the API description (the upstream 3.1 document when `FLOWGLAD_SHARED_DIR` is set,
+//! else the vendored one); a request that does not conform is answered 400 with the
+//! violations, which fails the test that sent it.
 #![allow(dead_code)]
 
 pub mod fixtures;
@@ -170,6 +173,36 @@ impl TestServer {
     }
 }
 
+#[cfg(feature = "testing")]
+fn conformance_violations(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<String> {
+    use flowglad::testing::conformance::{RequestParts, Spec};
+    use std::sync::LazyLock;
+    static SPEC: LazyLock<Spec> = LazyLock::new(|| match std::env::var_os("FLOWGLAD_SHARED_DIR") {
+        Some(dir) => {
+            let path = std::path::Path::new(&dir).join("openapi/flowglad-openapi.json");
+            Spec::from_slice(&std::fs::read(&path).expect("upstream spec")).unwrap()
+        }
+        None => Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap(),
+    });
+    let parts = RequestParts::new(method.as_str(), uri.path(), uri.query(), headers, body);
+    let violations = SPEC.validate_request(&parts).err()?;
+    let text: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "request does not conform to the API description: {}",
+        text.join("; ")
+    ))
+}
+
+#[cfg(not(feature = "testing"))]
+fn conformance_violations(_: &Method, _: &Uri, _: &HeaderMap, _: &[u8]) -> Option<String> {
+    None
+}
+
 fn handle(
     state: Arc<Mutex<State>>,
     method: Method,
@@ -177,6 +210,7 @@ fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let violation = conformance_violations(&method, &uri, &headers, &body);
     let raw_body = String::from_utf8_lossy(&body).into_owned();
     let mut state = state.lock().unwrap();
     let n = state.requests.len();
@@ -196,6 +230,14 @@ fn handle(
         None => None,
     }
     .unwrap_or_else(|| Canned::text(404, "Not Found"));
+    // Unknown routes keep the real API's plain-text 404 (some tests ask for it).
+    let canned = match violation {
+        Some(text) if canned.status != 404 || state.routes.contains_key(&key) => Canned::json(
+            400,
+            serde_json::json!({"error": text, "code": "BAD_REQUEST"}),
+        ),
+        _ => canned,
+    };
     let mut response = Response::builder()
         .status(StatusCode::from_u16(canned.status).unwrap())
         .header("x-request-id", format!("req_test_{n}"));
