@@ -302,4 +302,44 @@ impl FlowgladAdmin {
         /// All invoices (`GET /api/v1/invoices`), page by page.
         list_invoices => invoices_list, types::InvoiceRecord
     );
+    list_method!(
+        /// All checkout sessions (`GET /api/v1/checkout-sessions`), page by page.
+        list_checkout_sessions => checkout_sessions_list, types::CheckoutSessionRecord
+    );
+    list_method!(
+        /// All discounts (`GET /api/v1/discounts`), page by page.
+        list_discounts => discounts_list, types::DiscountsListResponseDataItem
+    );
+    list_method!(
+        /// All features (`GET /api/v1/features`), page by page.
+        list_features => features_list, types::FeatureRecord
+    );
+    list_method!(
+        /// All invoice line items (`GET /api/v1/invoice-line-items`), page by page.
+        list_invoice_line_items => invoice_line_items_list, types::InvoiceLineItemRecord
+    );
+    list_method!(
+        /// All payment methods (`GET /api/v1/payment-methods`), page by page.
+        list_payment_methods => payment_methods_list, types::PaymentMethodClientSelectSchema
+    );
+    list_method!(
+        /// All payments (`GET /api/v1/payments`), page by page.
+        list_payments => payments_list, types::PaymentClientSelectSchema
+    );
+    list_method!(
+        /// All prices (`GET /api/v1/prices`), page by page.
+        list_prices => prices_list, types::PriceRecord
+    );
+    list_method!(
+        /// All pricing models (`GET /api/v1/pricing-models`), page by page.
+        list_pricing_models => pricing_models_list, types::PricingModelClientSelectSchema
+    );
+    list_method!(
+        /// All product features (`GET /api/v1/product-features`), page by page.
+        list_product_features => product_features_list, types::ProductFeatureClientSelectSchema
+    );
+    list_method!(
+        /// All usage meters (`GET /api/v1/usage-meters`), page by page.
+        list_usage_meters => usage_meters_list, types::UsageMeterClientSelectSchema
+    );
 }

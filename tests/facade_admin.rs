@@ -122,3 +122,81 @@ async fn admin_methods_hit_the_documented_routes() {
     let raw = admin.raw().pricing_models_get_default().await.unwrap();
     assert_eq!(raw.into_inner().pricing_model.id, fx::PM);
 }
+
+/// Every paginated listing follows `nextCursor` over two pages of schema-valid items.
+#[cfg(feature = "testing")]
+#[tokio::test]
+async fn every_list_endpoint_streams_all_pages() {
+    use flowglad::testing::conformance::Spec;
+    let spec = Spec::from_slice(include_bytes!("../openapi/flowglad.json")).unwrap();
+    let server = TestServer::start().await;
+    let admin = server.client().admin();
+    macro_rules! check {
+        ($method:ident, $path:literal, $op:literal) => {{
+            let mut first = spec.example_response($op).unwrap();
+            first["hasMore"] = json!(true);
+            first["nextCursor"] = json!("cursor_2");
+            let mut last = first.clone();
+            last["hasMore"] = json!(false);
+            last["nextCursor"] = json!(null);
+            let per_page = first["data"].as_array().unwrap().len();
+            assert!(per_page > 0, "{} example has items", $op);
+            server.on_seq("GET", $path, vec![Canned::ok(first), Canned::ok(last)]);
+            let items: Vec<_> = admin.$method(Some(10)).try_collect().await.unwrap();
+            assert_eq!(items.len(), 2 * per_page, "{}", $op);
+            let queries: Vec<_> = server
+                .requests_to("GET", $path)
+                .iter()
+                .map(|r| r.query.clone().unwrap_or_default())
+                .collect();
+            assert_eq!(queries, ["limit=10", "cursor=cursor_2&limit=10"], "{}", $op);
+        }};
+    }
+    check!(list_customers, "/api/v1/customers", "customers-list");
+    check!(
+        list_subscriptions,
+        "/api/v1/subscriptions",
+        "subscriptions-list"
+    );
+    check!(
+        list_usage_events,
+        "/api/v1/usage-events",
+        "usageEvents-list"
+    );
+    check!(list_products, "/api/v1/products", "products-list");
+    check!(list_invoices, "/api/v1/invoices", "invoices-list");
+    check!(
+        list_checkout_sessions,
+        "/api/v1/checkout-sessions",
+        "checkoutSessions-list"
+    );
+    check!(list_discounts, "/api/v1/discounts", "discounts-list");
+    check!(list_features, "/api/v1/features", "features-list");
+    check!(
+        list_invoice_line_items,
+        "/api/v1/invoice-line-items",
+        "invoiceLineItems-list"
+    );
+    check!(
+        list_payment_methods,
+        "/api/v1/payment-methods",
+        "paymentMethods-list"
+    );
+    check!(list_payments, "/api/v1/payments", "payments-list");
+    check!(list_prices, "/api/v1/prices", "prices-list");
+    check!(
+        list_pricing_models,
+        "/api/v1/pricing-models",
+        "pricingModels-list"
+    );
+    check!(
+        list_product_features,
+        "/api/v1/product-features",
+        "productFeatures-list"
+    );
+    check!(
+        list_usage_meters,
+        "/api/v1/usage-meters",
+        "usageMeters-list"
+    );
+}
