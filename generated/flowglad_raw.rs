@@ -10097,6 +10097,10 @@ pub mod types {
             "failed",
             "expired",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -10925,6 +10929,10 @@ pub mod types {
             "ZM",
             "ZW",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -11895,6 +11903,10 @@ pub mod types {
             "ZAR",
             "ZMW",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12234,6 +12246,10 @@ pub mod types {
     impl DiscountAmountType {
         /// Every value known to this version of the SDK.
         pub const KNOWN: &'static [&'static str] = &["percent", "fixed"];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12309,6 +12325,10 @@ pub mod types {
     impl Environment {
         /// Every value known to this version of the SDK.
         pub const KNOWN: &'static [&'static str] = &["livemode", "testmode"];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12408,6 +12428,10 @@ pub mod types {
             "subscription.canceled",
             "sync.events_available",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12497,6 +12521,10 @@ pub mod types {
     impl FeatureRenewalFrequency {
         /// Every value known to this version of the SDK.
         pub const KNOWN: &'static [&'static str] = &["once", "every_billing_period"];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12576,6 +12604,10 @@ pub mod types {
     impl IntervalUnit {
         /// Every value known to this version of the SDK.
         pub const KNOWN: &'static [&'static str] = &["day", "week", "month", "year"];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12676,6 +12708,10 @@ pub mod types {
             "partially_refunded",
             "awaiting_payment_confirmation",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12769,6 +12805,10 @@ pub mod types {
             "canceled",
             "credit_trial",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12855,6 +12895,10 @@ pub mod types {
             "us_bank_account",
             "sepa_debit",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -12952,6 +12996,10 @@ pub mod types {
             "requires_confirmation",
             "requires_action",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -13043,6 +13091,10 @@ pub mod types {
             "subscription",
             "usage",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -13138,6 +13190,10 @@ pub mod types {
             "partial_refund",
             "fraudulent",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -13226,6 +13282,10 @@ pub mod types {
             "immediately",
             "at_end_of_current_billing_period",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -13325,6 +13385,10 @@ pub mod types {
             "canceled",
             "paused",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -13450,6 +13514,10 @@ pub mod types {
             "vat",
             "none",
         ];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {
@@ -13547,6 +13615,10 @@ pub mod types {
     impl UsageMeterAggregationType {
         /// Every value known to this version of the SDK.
         pub const KNOWN: &'static [&'static str] = &["sum", "count_distinct_properties"];
+        /// Whether this is a value known to this version of the SDK (not `Unknown`).
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
         /// The value as the API writes it.
         pub fn as_str(&self) -> &str {
             match self {

@@ -691,6 +691,8 @@ fn every_known_type_maps_to_its_variant() {
     ];
     assert_eq!(cases.len(), EventType::KNOWN.len());
     for ((name, is_variant), known) in cases.into_iter().zip(EventType::KNOWN) {
+        assert_eq!(name, *known);
+        let known = EventType::from(*known);
         let e = event(json!({"type": name, "data": {"id": "obj_1"}}));
         assert!(is_variant(&e), "{name}");
         assert_eq!(e.type_str(), name);
@@ -709,7 +711,7 @@ fn unknown_type_keeps_raw_json() {
         json!({"type": "invoice.paid", "data": {"id": "inv_1", "amount": 5}, "extra": [1, 2]});
     let e = event(raw.clone());
     assert!(matches!(&e, WebhookEvent::Unknown(_)));
-    assert_eq!(e.event_type(), EventType::Other("invoice.paid".into()));
+    assert_eq!(e.event_type(), EventType::Unknown("invoice.paid".into()));
     assert!(!e.event_type().is_known());
     assert_eq!(e.raw(), &raw);
     assert_eq!(e.object_id(), Some("inv_1"));

@@ -1,19 +1,14 @@
 //! Typed Flowglad webhook events.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::error::WebhookError;
 
-/// The `type` of a Flowglad webhook event.
-///
-/// Unknown type strings are kept in [`EventType::Other`], so parsing a type
-/// never fails. New Flowglad event types may become variants in later
-/// versions, hence `#[non_exhaustive]`.
+/// The `type` of a Flowglad webhook event: the API description's own list of event types
+/// (generated, so a new type from the spec becomes a variant on regeneration). Unknown type
+/// strings are kept in [`EventType::Unknown`], so parsing a type never fails.
 ///
 /// ```
 /// use flowglad::webhook::EventType;
@@ -21,104 +16,9 @@ use super::error::WebhookError;
 /// let t: EventType = "payment.failed".parse().unwrap();
 /// assert_eq!(t, EventType::PaymentFailed);
 /// assert_eq!(t.as_str(), "payment.failed");
-/// assert_eq!(EventType::from("invoice.paid"), EventType::Other("invoice.paid".into()));
+/// assert_eq!(EventType::from("invoice.paid"), EventType::Unknown("invoice.paid".into()));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EventType {
-    /// `customer.created`
-    CustomerCreated,
-    /// `customer.updated`
-    CustomerUpdated,
-    /// `purchase.completed`
-    PurchaseCompleted,
-    /// `payment.failed`
-    PaymentFailed,
-    /// `payment.succeeded`
-    PaymentSucceeded,
-    /// `subscription.created`
-    SubscriptionCreated,
-    /// `subscription.updated`
-    SubscriptionUpdated,
-    /// `subscription.canceled`
-    SubscriptionCanceled,
-    /// `sync.events_available`
-    SyncEventsAvailable,
-    /// Any other type string, kept as sent.
-    Other(String),
-}
-
-impl EventType {
-    /// Every known event type, in declaration order.
-    pub const KNOWN: [EventType; 9] = [
-        EventType::CustomerCreated,
-        EventType::CustomerUpdated,
-        EventType::PurchaseCompleted,
-        EventType::PaymentFailed,
-        EventType::PaymentSucceeded,
-        EventType::SubscriptionCreated,
-        EventType::SubscriptionUpdated,
-        EventType::SubscriptionCanceled,
-        EventType::SyncEventsAvailable,
-    ];
-
-    /// The wire name, such as `"customer.created"`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EventType::CustomerCreated => "customer.created",
-            EventType::CustomerUpdated => "customer.updated",
-            EventType::PurchaseCompleted => "purchase.completed",
-            EventType::PaymentFailed => "payment.failed",
-            EventType::PaymentSucceeded => "payment.succeeded",
-            EventType::SubscriptionCreated => "subscription.created",
-            EventType::SubscriptionUpdated => "subscription.updated",
-            EventType::SubscriptionCanceled => "subscription.canceled",
-            EventType::SyncEventsAvailable => "sync.events_available",
-            EventType::Other(other) => other,
-        }
-    }
-
-    /// Whether this is one of the types listed in [`KNOWN`](Self::KNOWN).
-    pub fn is_known(&self) -> bool {
-        !matches!(self, EventType::Other(_))
-    }
-}
-
-impl From<&str> for EventType {
-    fn from(s: &str) -> Self {
-        EventType::KNOWN
-            .into_iter()
-            .find(|known| known.as_str() == s)
-            .unwrap_or_else(|| EventType::Other(s.to_owned()))
-    }
-}
-
-impl FromStr for EventType {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(EventType::from(s))
-    }
-}
-
-impl fmt::Display for EventType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for EventType {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for EventType {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        Ok(EventType::from(s.as_ref()))
-    }
-}
+pub use crate::raw::types::EventType;
 
 /// The customer an event is about, as far as the payload says.
 ///
@@ -302,7 +202,7 @@ impl WebhookEvent {
             EventType::SubscriptionUpdated => WebhookEvent::SubscriptionUpdated(data),
             EventType::SubscriptionCanceled => WebhookEvent::SubscriptionCanceled(data),
             EventType::SyncEventsAvailable => WebhookEvent::SyncEventsAvailable(data),
-            EventType::Other(_) => WebhookEvent::Unknown(data),
+            EventType::Unknown(_) => WebhookEvent::Unknown(data),
         })
     }
 
@@ -338,7 +238,7 @@ impl WebhookEvent {
         }
     }
 
-    /// The event type; [`EventType::Other`] for [`WebhookEvent::Unknown`].
+    /// The event type; [`EventType::Unknown`] for [`WebhookEvent::Unknown`].
     pub fn event_type(&self) -> EventType {
         EventType::from(self.type_str())
     }

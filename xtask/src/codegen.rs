@@ -470,6 +470,11 @@ fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
             /// Every value known to this version of the SDK.
             pub const KNOWN: &'static [&'static str] = &[#(#values),*];
 
+            /// Whether this is a value known to this version of the SDK (not `Unknown`).
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+
             /// The value as the API writes it.
             pub fn as_str(&self) -> &str {
                 match self {
