@@ -36,6 +36,8 @@
 //!   request id.
 //! - [`raw`]: the generated client for everything else (`.raw()` on every facade type).
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod client;
 pub mod error;
