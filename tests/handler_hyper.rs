@@ -1,0 +1,153 @@
+//! The framework-agnostic request handler on a plain hyper server (through its
+//! `tower::Service`): every action key over HTTP, plus the hooks.
+#![cfg(feature = "testing")]
+
+mod handler_support;
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use flowglad::handler::{Action, ErrorCode};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+
+/// Serves `handler` with hyper on 127.0.0.1, returning the base URL.
+async fn serve(handler: flowglad::handler::FlowgladHandler) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let handler = handler.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                    let mut handler = handler.clone();
+                    tower_service::Service::call(&mut handler, req)
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    format!("http://{addr}/api/flowglad")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hyper_service_serves_every_action() {
+    let env = handler_support::env().await;
+    let base = serve(env.handler.clone()).await;
+    handler_support::exercise_all_actions(&base, &env.fake).await;
+    // Outside the base path nothing is an action.
+    let origin = base.trim_end_matches("/api/flowglad");
+    let a = handler_support::Caller::new(origin)
+        .post("customers/billing", Some("user_1"), serde_json::json!({}))
+        .await;
+    a.error(404, "UNKNOWN_ACTION");
+}
+
+#[tokio::test]
+async fn hooks_see_every_request() {
+    let env = handler_support::env().await;
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (before, after, errors) = (log.clone(), log.clone(), log.clone());
+    let server_client = flowglad::FlowgladClient::builder()
+        .api_key(env.fake.api_key())
+        .base_url(env.fake.base_url())
+        .build()
+        .unwrap();
+    let handler = flowglad::handler::FlowgladHandler::builder()
+        .customer_id(|parts: http::request::Parts| async move {
+            match parts.headers.get("x-user-id") {
+                Some(v) => Ok(v.to_str().unwrap_or_default().to_owned()),
+                None => Err(std::io::Error::other("no session")),
+            }
+        })
+        .server(move |id: String| {
+            flowglad::FlowgladServer::new(&server_client, id, |id: String| async move {
+                Ok::<_, std::convert::Infallible>(flowglad::CustomerDetails {
+                    name: id.clone(),
+                    email: format!("{id}@example.com"),
+                })
+            })
+        })
+        .before_request(move |info| {
+            before
+                .lock()
+                .unwrap()
+                .push(format!("before {} {}", info.method, info.path));
+            async {}
+        })
+        .after_request(move |info, status| {
+            after
+                .lock()
+                .unwrap()
+                .push(format!("after {:?} {}", info.action, status.as_u16()));
+            async {}
+        })
+        .on_error(move |_, error| {
+            let source = error.source().map(ToString::to_string).unwrap_or_default();
+            errors
+                .lock()
+                .unwrap()
+                .push(format!("error {} {source}", error.code()));
+        })
+        .build();
+
+    let post = |path: &str, user: Option<&str>| {
+        let mut b = http::Request::post(format!("/api/flowglad/{path}"));
+        if let Some(user) = user {
+            b = b.header("x-user-id", user);
+        }
+        b.body(Bytes::new()).unwrap()
+    };
+    let ok = handler
+        .handle(post("customers/billing", Some("user_1")))
+        .await;
+    assert_eq!(ok.status(), 200);
+    let denied = handler.handle(post("customers/billing", None)).await;
+    assert_eq!(denied.status(), 401);
+    let body: serde_json::Value = serde_json::from_slice(denied.body()).unwrap();
+    assert_eq!(body["error"]["code"], ErrorCode::Unauthenticated.as_str());
+    assert_eq!(
+        body["error"]["message"], "authentication required",
+        "no leak of the cause"
+    );
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![
+            "before POST customers/billing".to_owned(),
+            format!("after {:?} 200", Some(Action::CustomersBilling)),
+            "before POST customers/billing".to_owned(),
+            "error UNAUTHENTICATED no session".to_owned(),
+            format!("after {:?} 401", Some(Action::CustomersBilling)),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn anonymous_pricing_without_any_client_is_a_configuration_error() {
+    // No `.client(..)`, no key: the anonymous hybrid route cannot be served, and says so
+    // without leaking anything; signed-in routes are unaffected.
+    let handler = flowglad::handler::FlowgladHandler::builder()
+        .customer_id(|_parts| async { Err::<String, _>("anonymous") })
+        .server(
+            |_id: String| -> Result<flowglad::FlowgladServer, flowglad::Error> {
+                unreachable!("never signed in")
+            },
+        )
+        .api_key("   ")
+        .build();
+    let response = handler
+        .handle(
+            http::Request::get("/api/flowglad/pricing-models/retrieve")
+                .body(Bytes::new())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 500);
+    let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body["error"]["code"], "CONFIGURATION_ERROR");
+}
