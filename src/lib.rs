@@ -34,6 +34,8 @@
 //! - [`FlowgladAdmin`]: unscoped calls and paginated listings as `Stream`s.
 //! - [`Error`]: the one error type; API errors keep status, `code`, message, issues and the
 //!   request id.
+//! - [`handler`]: serves `/api/flowglad/<action>` for Flowglad's React frontend (axum,
+//!   actix-web, or any framework through `http` types).
 //! - [`raw`]: the generated client for everything else (`.raw()` on every facade type).
 
 #![warn(missing_docs)]
@@ -41,6 +43,7 @@
 pub mod admin;
 pub mod client;
 pub mod error;
+pub mod handler;
 pub mod ids;
 pub mod raw;
 pub mod retry;

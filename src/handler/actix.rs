@@ -1,0 +1,98 @@
+//! actix-web 4 adapter (cargo feature `actix`): a [`Scope`] serving every action key.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer};
+//! use flowglad::handler::FlowgladHandler;
+//!
+//! async fn run(handler: FlowgladHandler) -> std::io::Result<()> {
+//!     HttpServer::new(move || App::new().service(flowglad::handler::actix::scope("/api/flowglad", handler.clone())))
+//!         .bind(("127.0.0.1", 8080))?
+//!         .run()
+//!         .await
+//! }
+//! ```
+//!
+//! actix-web 4 is built on `http` 0.2; the `customer_id` callback receives the request head
+//! converted to `http` 1 [`Parts`](http::request::Parts) (method, URI, version, headers;
+//! actix's extensions are not carried over: read what you need from headers, or resolve the
+//! user in a middleware that sets a header).
+
+use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse, Scope};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+
+use super::core::{FlowgladHandler, Reply, too_large};
+use super::error::{ErrorCode, HandlerError};
+
+/// A scope at `path` (e.g. `/api/flowglad`) answering every action key and every method.
+pub fn scope(path: &str, handler: FlowgladHandler) -> Scope {
+    web::scope(path)
+        .app_data(web::Data::new(handler))
+        .default_service(web::to(serve))
+}
+
+async fn serve(
+    request: HttpRequest,
+    mut payload: web::Payload,
+    handler: web::Data<FlowgladHandler>,
+) -> HttpResponse {
+    let path = request.match_info().unprocessed().to_owned();
+    let reply = match head(&request) {
+        Ok(parts) => {
+            let declared = request
+                .headers()
+                .get(actix_web::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            let read = |limit: usize| async move {
+                if declared.is_some_and(|n| n > limit as u64) {
+                    return Err(too_large(limit));
+                }
+                let mut body = BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        HandlerError::new(
+                            ErrorCode::InvalidJson,
+                            "the request body could not be read",
+                        )
+                        .with_source(e.to_string())
+                    })?;
+                    if body.len() + chunk.len() > limit {
+                        return Err(too_large(limit));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(Bytes::from(body))
+            };
+            handler.serve(&path, parts, read, true).await
+        }
+        Err(reply) => reply,
+    };
+    let mut response = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(reply.status.as_u16())
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    response
+        .insert_header(("content-type", "application/json"))
+        .insert_header(("cache-control", "no-store"));
+    if let Some(allow) = reply.allow {
+        response.insert_header(("allow", allow));
+    }
+    response.body(reply.body)
+}
+
+/// The request head as `http` 1 parts.
+fn head(request: &HttpRequest) -> Result<http::request::Parts, Reply> {
+    let mut builder = http::Request::builder()
+        .method(request.method().as_str())
+        .uri(request.uri().to_string());
+    for (name, value) in request.headers() {
+        builder = builder.header(name.as_str(), value.as_bytes());
+    }
+    builder.body(()).map(|r| r.into_parts().0).map_err(|e| {
+        Reply::from_error(
+            &HandlerError::validation(Vec::new(), "the request head is invalid").with_source(e),
+        )
+    })
+}
