@@ -36,6 +36,7 @@
 //!   request id.
 //! - [`handler`]: serves `/api/flowglad/<action>` for Flowglad's React frontend (axum,
 //!   actix-web, or any framework through `http` types).
+//! - [`models`]: readable names for the API's records (`Customer`, `Subscription`, `Price`, ...).
 //! - [`raw`]: the generated client for everything else (`.raw()` on every facade type).
 
 #![warn(missing_docs)]
@@ -45,6 +46,7 @@ pub mod client;
 pub mod error;
 pub mod handler;
 pub mod ids;
+pub mod models;
 pub mod raw;
 pub mod retry;
 pub mod server;
