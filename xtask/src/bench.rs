@@ -494,8 +494,9 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
     if o.release {
         build.arg("--release");
     } else {
-        // The test command builds the examples with every feature; reuse those artifacts.
-        build.arg("--all-features");
+        // `cargo test --workspace --all-features` (CI) already built these: same feature
+        // resolution, so this is a no-op there.
+        build.args(["--workspace", "--all-features"]);
     }
     run_ok(&mut build)?;
     let examples = target_dir().join(profile).join("examples");
