@@ -13713,22 +13713,30 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
-                Some("product") => ::serde_json::from_value(value).map(Self::Product),
+                Some("product") => ::serde_json::from_str(raw.get()).map(Self::Product),
                 Some("activate_subscription") => {
-                    ::serde_json::from_value(value).map(Self::ActivateSubscription)
+                    ::serde_json::from_str(raw.get()).map(Self::ActivateSubscription)
                 }
                 Some("add_payment_method") => {
-                    ::serde_json::from_value(value).map(Self::AddPaymentMethod)
+                    ::serde_json::from_str(raw.get()).map(Self::AddPaymentMethod)
                 }
-                None => ::serde_json::from_value(value).map(Self::Product),
-                Some(_) => Ok(Self::Unknown(value)),
+                None => ::serde_json::from_str(raw.get()).map(Self::Product),
+                Some(_) => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -13765,21 +13773,29 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
                 Some("subscription") => {
-                    ::serde_json::from_value(value).map(Self::Subscription)
+                    ::serde_json::from_str(raw.get()).map(Self::Subscription)
                 }
                 Some("single_payment") => {
-                    ::serde_json::from_value(value).map(Self::SinglePayment)
+                    ::serde_json::from_str(raw.get()).map(Self::SinglePayment)
                 }
-                Some("usage") => ::serde_json::from_value(value).map(Self::Usage),
-                _ => Ok(Self::Unknown(value)),
+                Some("usage") => ::serde_json::from_str(raw.get()).map(Self::Usage),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -13815,19 +13831,27 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
-                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("toggle") => ::serde_json::from_str(raw.get()).map(Self::Toggle),
                 Some("usage_credit_grant") => {
-                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                    ::serde_json::from_str(raw.get()).map(Self::UsageCreditGrant)
                 }
-                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
-                _ => Ok(Self::Unknown(value)),
+                Some("resource") => ::serde_json::from_str(raw.get()).map(Self::Resource),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -13863,19 +13887,27 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
-                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("toggle") => ::serde_json::from_str(raw.get()).map(Self::Toggle),
                 Some("usage_credit_grant") => {
-                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                    ::serde_json::from_str(raw.get()).map(Self::UsageCreditGrant)
                 }
-                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
-                _ => Ok(Self::Unknown(value)),
+                Some("resource") => ::serde_json::from_str(raw.get()).map(Self::Resource),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -13911,19 +13943,27 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
-                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("toggle") => ::serde_json::from_str(raw.get()).map(Self::Toggle),
                 Some("usage_credit_grant") => {
-                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                    ::serde_json::from_str(raw.get()).map(Self::UsageCreditGrant)
                 }
-                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
-                _ => Ok(Self::Unknown(value)),
+                Some("resource") => ::serde_json::from_str(raw.get()).map(Self::Resource),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -13954,16 +13994,24 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
-                Some("static") => ::serde_json::from_value(value).map(Self::Static),
-                Some("usage") => ::serde_json::from_value(value).map(Self::Usage),
-                _ => Ok(Self::Unknown(value)),
+                Some("static") => ::serde_json::from_str(raw.get()).map(Self::Static),
+                Some("usage") => ::serde_json::from_str(raw.get()).map(Self::Usage),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -13998,21 +14046,29 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
                 Some("subscription") => {
-                    ::serde_json::from_value(value).map(Self::Subscription)
+                    ::serde_json::from_str(raw.get()).map(Self::Subscription)
                 }
                 Some("single_payment") => {
-                    ::serde_json::from_value(value).map(Self::SinglePayment)
+                    ::serde_json::from_str(raw.get()).map(Self::SinglePayment)
                 }
-                Some("usage") => ::serde_json::from_value(value).map(Self::Usage),
-                _ => Ok(Self::Unknown(value)),
+                Some("usage") => ::serde_json::from_str(raw.get()).map(Self::Usage),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -14047,21 +14103,29 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
                 Some("subscription") => {
-                    ::serde_json::from_value(value).map(Self::Subscription)
+                    ::serde_json::from_str(raw.get()).map(Self::Subscription)
                 }
                 Some("single_payment") => {
-                    ::serde_json::from_value(value).map(Self::SinglePayment)
+                    ::serde_json::from_str(raw.get()).map(Self::SinglePayment)
                 }
-                Some("usage") => ::serde_json::from_value(value).map(Self::Usage),
-                _ => Ok(Self::Unknown(value)),
+                Some("usage") => ::serde_json::from_str(raw.get()).map(Self::Usage),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -14089,16 +14153,24 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("anonymous")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "anonymous", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_bool)
             {
-                Some(false) => ::serde_json::from_value(value).map(Self::Identified),
-                Some(true) => ::serde_json::from_value(value).map(Self::Anonymous),
-                _ => ::serde_json::from_value(value).map(Self::Identified),
+                Some(false) => ::serde_json::from_str(raw.get()).map(Self::Identified),
+                Some(true) => ::serde_json::from_str(raw.get()).map(Self::Anonymous),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Identified),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -14126,15 +14198,23 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("renews")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "renews", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_bool)
             {
-                Some(true) => ::serde_json::from_value(value).map(Self::Standard),
-                Some(false) => ::serde_json::from_value(value).map(Self::NonRenewing),
+                Some(true) => ::serde_json::from_str(raw.get()).map(Self::Standard),
+                Some(false) => ::serde_json::from_str(raw.get()).map(Self::NonRenewing),
                 _ => {
                     Err(
                         <::serde_json::Error as ::serde::de::Error>::custom(
@@ -14167,15 +14247,23 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("renews")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "renews", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_bool)
             {
-                Some(false) => ::serde_json::from_value(value).map(Self::NonRenewing),
-                Some(true) => ::serde_json::from_value(value).map(Self::Standard),
+                Some(false) => ::serde_json::from_str(raw.get()).map(Self::NonRenewing),
+                Some(true) => ::serde_json::from_str(raw.get()).map(Self::Standard),
                 _ => {
                     Err(
                         <::serde_json::Error as ::serde::de::Error>::custom(
@@ -14220,19 +14308,27 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
-                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("toggle") => ::serde_json::from_str(raw.get()).map(Self::Toggle),
                 Some("usage_credit_grant") => {
-                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                    ::serde_json::from_str(raw.get()).map(Self::UsageCreditGrant)
                 }
-                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
-                _ => Ok(Self::Unknown(value)),
+                Some("resource") => ::serde_json::from_str(raw.get()).map(Self::Resource),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -14270,19 +14366,27 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
-                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("toggle") => ::serde_json::from_str(raw.get()).map(Self::Toggle),
                 Some("usage_credit_grant") => {
-                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                    ::serde_json::from_str(raw.get()).map(Self::UsageCreditGrant)
                 }
-                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
-                _ => Ok(Self::Unknown(value)),
+                Some("resource") => ::serde_json::from_str(raw.get()).map(Self::Resource),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }
@@ -14322,19 +14426,27 @@ pub mod types {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
-            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-                deserializer,
-            )?;
-            let result: ::std::result::Result<Self, ::serde_json::Error> = match value
-                .get("type")
+            let raw = <::std::boxed::Box<
+                ::serde_json::value::RawValue,
+            > as ::serde::Deserialize>::deserialize(deserializer)?;
+            #[derive(::serde::Deserialize)]
+            struct Tag {
+                #[serde(rename = "type", default)]
+                tag: ::std::option::Option<::serde_json::Value>,
+            }
+            let tag = ::serde_json::from_str::<Tag>(raw.get())
+                .map_err(<D::Error as ::serde::de::Error>::custom)?
+                .tag;
+            let result: ::std::result::Result<Self, ::serde_json::Error> = match tag
+                .as_ref()
                 .and_then(::serde_json::Value::as_str)
             {
-                Some("toggle") => ::serde_json::from_value(value).map(Self::Toggle),
+                Some("toggle") => ::serde_json::from_str(raw.get()).map(Self::Toggle),
                 Some("usage_credit_grant") => {
-                    ::serde_json::from_value(value).map(Self::UsageCreditGrant)
+                    ::serde_json::from_str(raw.get()).map(Self::UsageCreditGrant)
                 }
-                Some("resource") => ::serde_json::from_value(value).map(Self::Resource),
-                _ => Ok(Self::Unknown(value)),
+                Some("resource") => ::serde_json::from_str(raw.get()).map(Self::Resource),
+                _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
         }

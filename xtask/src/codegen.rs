@@ -536,6 +536,13 @@ fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
 /// A discriminated union: the deserializer reads the tag and decodes only the matching record
 /// (serde's untagged enums would try each in turn). A string tag this version does not know
 /// lands in `Unknown` with the raw JSON, so a new kind of record never breaks decoding.
+///
+/// Decoding keeps the record's JSON text (`Box<RawValue>`, serde_json's `raw_value` feature)
+/// instead of building a `serde_json::Value` tree: the tag is read by skipping over the other
+/// members, then the text is decoded once, straight into the variant's type. Building the tree
+/// and converting it cost a third of a billing decode (`docs/PERFORMANCE.md`). The generated
+/// types therefore deserialize from serde_json's deserializers (`from_slice`, `from_str`,
+/// `from_reader`, `from_value`), which is all the SDK uses.
 fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
     let name = Ident::new(&u.name, Span::call_site());
     let property = &u.property;
@@ -556,9 +563,11 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
         .zip(&idents)
         .map(|(v, ident)| match &v.tag {
             Tag::Bool(b) => {
-                quote! { Some(#b) => ::serde_json::from_value(value).map(Self::#ident) }
+                quote! { Some(#b) => ::serde_json::from_str(raw.get()).map(Self::#ident) }
             }
-            Tag::Str(t) => quote! { Some(#t) => ::serde_json::from_value(value).map(Self::#ident) },
+            Tag::Str(t) => {
+                quote! { Some(#t) => ::serde_json::from_str(raw.get()).map(Self::#ident) }
+            }
         });
     let default = u
         .variants
@@ -567,14 +576,14 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
         .find(|(v, _)| !v.tag_required);
     let (lookup, fallback, unknown_variant, unknown_docs) = if is_bool {
         let fallback = match default {
-            Some((_, ident)) => quote! { ::serde_json::from_value(value).map(Self::#ident) },
+            Some((_, ident)) => quote! { ::serde_json::from_str(raw.get()).map(Self::#ident) },
             None => {
                 let msg = format!("missing boolean `{property}` to tell the variant apart");
                 quote! { Err(<::serde_json::Error as ::serde::de::Error>::custom(#msg)) }
             }
         };
         (
-            quote! { value.get(#property).and_then(::serde_json::Value::as_bool) },
+            quote! { tag.as_ref().and_then(::serde_json::Value::as_bool) },
             fallback,
             quote! {},
             String::new(),
@@ -582,13 +591,13 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
     } else {
         let fallback = match default {
             Some((_, ident)) => quote! {
-                None => ::serde_json::from_value(value).map(Self::#ident),
-                Some(_) => Ok(Self::Unknown(value))
+                None => ::serde_json::from_str(raw.get()).map(Self::#ident),
+                Some(_) => ::serde_json::from_str(raw.get()).map(Self::Unknown)
             },
-            None => quote! { _ => Ok(Self::Unknown(value)) },
+            None => quote! { _ => ::serde_json::from_str(raw.get()).map(Self::Unknown) },
         };
         (
-            quote! { value.get(#property).and_then(::serde_json::Value::as_str) },
+            quote! { tag.as_ref().and_then(::serde_json::Value::as_str) },
             fallback,
             quote! {
                 /// A record whose tag this version of the SDK does not know, kept verbatim.
@@ -623,7 +632,15 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                let raw = <::std::boxed::Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
+                #[derive(::serde::Deserialize)]
+                struct Tag {
+                    #[serde(rename = #property, default)]
+                    tag: ::std::option::Option<::serde_json::Value>,
+                }
+                let tag = ::serde_json::from_str::<Tag>(raw.get())
+                    .map_err(<D::Error as ::serde::de::Error>::custom)?
+                    .tag;
                 let result: ::std::result::Result<Self, ::serde_json::Error> = match #lookup {
                     #( #arms, )*
                     #fallback

@@ -2,7 +2,10 @@
 //!
 //! - `update-spec [--from <URL|PATH>] [--check]` vendors Flowglad's OpenAPI description into
 //!   `openapi/flowglad.json`, prints what changed, and refreshes `generated/`.
+//! - `bench [--smoke] [--runs N] [--only LIST]` runs the end-to-end benchmarks against the
+//!   standalone fake (`docs/PERFORMANCE.md`); `build-cost` times cold and incremental builds.
 
+mod bench;
 mod codegen;
 mod normalize;
 mod summary;
@@ -27,8 +30,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("update-spec") => parse_update_spec(&args[1..]).and_then(|o| update_spec(&o)),
+        Some("bench") => bench::bench(&args[1..]),
+        Some("build-cost") => bench::build_cost(&args[1..]),
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
+            println!("{USAGE}\n\n{}", bench::USAGE);
             Ok(true)
         }
         _ => Err(USAGE.to_string()),

@@ -146,7 +146,7 @@ fn bulk_insert(state: &mut State, body: &Value) -> Result<Value, Failure> {
         match state.usage_event(ev) {
             Ok(e) => out.push(e),
             Err(f) => {
-                state.usage_events.truncate(before);
+                state.truncate_usage_events(before);
                 return Err(f);
             }
         }

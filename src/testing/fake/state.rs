@@ -1,5 +1,7 @@
 //! The fake's state and the billing rules applied to it.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use super::catalog::{Catalog, ORG, Price};
@@ -101,8 +103,13 @@ pub(crate) struct State {
     seq: u64,
     pub customers: Vec<Customer>,
     pub subscriptions: Vec<Subscription>,
-    /// `UsageEventClientSelectSchema` records.
+    /// `UsageEventClientSelectSchema` records (append through [`State::usage_event`], roll
+    /// back with [`State::truncate_usage_events`] so the indexes below stay in step).
     pub usage_events: Vec<Value>,
+    /// `(transactionId, usageMeterId)` -> position in `usage_events` (idempotency lookups).
+    usage_by_txn: HashMap<(String, String), usize>,
+    /// `(subscriptionId, usageMeterId)` -> total amount used (balances).
+    usage_used: HashMap<(String, String), i64>,
     /// `CheckoutSessionRecord`s.
     pub checkout_sessions: Vec<Value>,
     /// `PurchaseRecord`s.
@@ -123,6 +130,8 @@ impl State {
             customers: Vec::new(),
             subscriptions: Vec::new(),
             usage_events: Vec::new(),
+            usage_by_txn: HashMap::new(),
+            usage_used: HashMap::new(),
             checkout_sessions: Vec::new(),
             purchases: Vec::new(),
             invoices: Vec::new(),
@@ -472,14 +481,11 @@ impl State {
                     })
                     .map(|f| f.amount)
                     .sum();
-                let used: i64 = self
-                    .usage_events
-                    .iter()
-                    .filter(|e| {
-                        e["subscriptionId"] == json!(s.id) && e["usageMeterId"] == json!(m.id)
-                    })
-                    .map(|e| e["amount"].as_i64().unwrap_or(0))
-                    .sum();
+                let used = self
+                    .usage_used
+                    .get(&(s.id.clone(), m.id.clone()))
+                    .copied()
+                    .unwrap_or(0);
                 merge(
                     self.base(&m.id, s.created_at, s.updated_at),
                     json!({"name": m.name, "slug": m.slug, "aggregationType": m.aggregation,
@@ -612,9 +618,9 @@ impl State {
         };
         let txn = ev["transactionId"].as_str().unwrap_or_default().to_owned();
         if let Some(existing) = self
-            .usage_events
-            .iter()
-            .find(|e| e["transactionId"] == json!(txn) && e["usageMeterId"] == json!(meter_id))
+            .usage_by_txn
+            .get(&(txn.clone(), meter_id.clone()))
+            .map(|&i| &self.usage_events[i])
         {
             if existing["subscriptionId"] != json!(sub.id) {
                 return Err(Failure::conflict(format!(
@@ -635,8 +641,27 @@ impl State {
                    "billingPeriodId": null}),
         );
         let record = shape("UsageEventClientSelectSchema", &fields);
+        self.usage_by_txn
+            .insert((txn, meter_id.clone()), self.usage_events.len());
+        *self
+            .usage_used
+            .entry((sub.id.clone(), meter_id))
+            .or_default() += record["amount"].as_i64().unwrap_or(0);
         self.usage_events.push(record.clone());
         Ok(record)
+    }
+
+    /// Forgets the usage events after the first `len` (a failed bulk insert).
+    pub(crate) fn truncate_usage_events(&mut self, len: usize) {
+        for e in self.usage_events.drain(len..) {
+            let txn = e["transactionId"].as_str().unwrap_or_default().to_owned();
+            let meter = e["usageMeterId"].as_str().unwrap_or_default().to_owned();
+            let sub = e["subscriptionId"].as_str().unwrap_or_default().to_owned();
+            self.usage_by_txn.remove(&(txn, meter.clone()));
+            if let Some(used) = self.usage_used.get_mut(&(sub, meter)) {
+                *used -= e["amount"].as_i64().unwrap_or(0);
+            }
+        }
     }
 
     // ----- checkout -----

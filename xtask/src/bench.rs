@@ -1,0 +1,697 @@
+//! `cargo xtask bench` and `cargo xtask build-cost`: the end-to-end benchmarks of
+//! `docs/PERFORMANCE.md`.
+//!
+//! `bench` builds `examples/fake_server.rs` and `examples/bench_load.rs`, and for every
+//! sample starts a fresh standalone fake on 127.0.0.1 (fresh state, bounded memory), creates
+//! the bench customer on the pro plan, runs one client process (this SDK, raw reqwest, or
+//! `@flowglad/server` on Node), reads the fake's request log through its admin port, and
+//! stops the fake. Implementations alternate within each run. The request log of every
+//! implementation must show the same operations per call, or the bench fails.
+//!
+//! Handler scenarios start a request-handler server (Express + `expressRouter`, and the Rust
+//! axum adapter once `examples/bench_handler.rs` exists) between the load generator and the
+//! fake. A handler server is any command that reads `PORT`, `FLOWGLAD_BASE_URL`,
+//! `FLOWGLAD_SECRET_KEY`, serves `POST /api/flowglad/<action>` with the customer id in the
+//! `x-customer-id` header, and prints `LISTENING <port>` when ready.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const USAGE: &str = "usage: cargo xtask bench [--smoke] [--runs N] [--only LIST] [--debug]
+       cargo xtask build-cost [--jobs N]
+
+  --smoke      tiny sizes, one run, dev profile (CI: checks the harness still works)
+  --runs N     samples per scenario and implementation (default 5)
+  --only LIST  comma-separated scenarios: billing-seq,billing-c32,usage,bulk,handler-billing,handler-usage
+  --debug      use the dev profile instead of --release
+  --no-ts      skip the @flowglad/server (Node) implementation";
+
+const CUSTOMER: &str = "bench_customer";
+const BIN_NODE: &str = "node";
+
+#[derive(Clone, Debug)]
+struct Scenario {
+    name: &'static str,
+    /// `bench_load` / `bench.mjs` scenario.
+    kind: &'static str,
+    /// Operations (bulk: batches).
+    n: usize,
+    concurrency: usize,
+    batch: usize,
+    warmup: usize,
+    handler: bool,
+}
+
+struct Options {
+    smoke: bool,
+    runs: usize,
+    only: Option<Vec<String>>,
+    release: bool,
+    ts: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        smoke: false,
+        runs: 5,
+        only: None,
+        release: true,
+        ts: true,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--smoke" => {
+                o.smoke = true;
+                o.release = false;
+                o.runs = 1;
+            }
+            "--debug" => o.release = false,
+            "--no-ts" => o.ts = false,
+            "--runs" => {
+                o.runs = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--runs needs a number")?
+            }
+            "--only" => {
+                o.only = Some(
+                    args.next()
+                        .ok_or("--only needs a list")?
+                        .split(',')
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            }
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+fn scenarios(smoke: bool) -> Vec<Scenario> {
+    let s = |name, kind, n, concurrency, batch, warmup, handler| Scenario {
+        name,
+        kind,
+        n,
+        concurrency,
+        batch,
+        warmup,
+        handler,
+    };
+    if smoke {
+        vec![
+            s("billing-seq", "billing", 20, 1, 1, 2, false),
+            s("billing-c32", "billing", 64, 32, 1, 2, false),
+            s("usage", "usage", 200, 64, 1, 2, false),
+            s("bulk", "bulk", 10, 4, 20, 1, false),
+            s("handler-billing", "handler-billing", 64, 32, 1, 2, true),
+            s("handler-usage", "handler-usage", 64, 32, 1, 2, true),
+        ]
+    } else {
+        vec![
+            s("billing-seq", "billing", 2000, 1, 1, 50, false),
+            s("billing-c32", "billing", 5000, 32, 1, 50, false),
+            s("usage", "usage", 10_000, 64, 1, 50, false),
+            s("bulk", "bulk", 100, 4, 100, 2, false),
+            s("handler-billing", "handler-billing", 5000, 32, 1, 50, true),
+            s("handler-usage", "handler-usage", 5000, 32, 1, 50, true),
+        ]
+    }
+}
+
+fn root() -> PathBuf {
+    crate::workspace_root()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn run_ok(cmd: &mut Command) -> Result<(), String> {
+    let status = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("{cmd:?} failed: {status}"))
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// A child process killed on drop.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Proc {
+    /// `(CPU seconds, peak RSS KiB)` from `/proc` (Linux), for server processes.
+    fn usage(&self) -> Option<(f64, i64)> {
+        let pid = self.0.id();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after `) `.
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let hwm = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        // USER_HZ is 100 on every Linux this runs on.
+        Some((ticks / 100.0, hwm))
+    }
+}
+
+/// Reads the child's stdout until a line starts with `prefix`; returns that line.
+fn wait_for_line(child: &mut Child, prefix: &str) -> Result<String, String> {
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut reader = BufReader::new(stdout);
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            return Err(format!(
+                "process exited before printing {prefix}: {lines:?}"
+            ));
+        }
+        if line.starts_with(prefix) {
+            // Keep draining stdout so the child never blocks on a full pipe.
+            std::thread::spawn(move || {
+                let mut sink = Vec::new();
+                let _ = reader.read_to_end(&mut sink);
+            });
+            return Ok(line.trim().to_owned());
+        }
+        lines.push(line);
+    }
+}
+
+/// Minimal HTTP/1.1 client for the fake's admin API and the setup calls (127.0.0.1 only).
+fn http(
+    method: &str,
+    url: &str,
+    auth: Option<&str>,
+    body: Option<&Value>,
+) -> Result<Value, String> {
+    let rest = url.strip_prefix("http://").ok_or("http:// only")?;
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let mut stream = TcpStream::connect(host).map_err(|e| format!("{url}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        req.push_str("content-type: application/json\r\n");
+    }
+    if let Some(key) = auth {
+        req.push_str(&format!("authorization: {key}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    stream
+        .write_all(req.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("{url}: bad response"))?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if !(200..300).contains(&status) {
+        return Err(format!("{method} {url}: {status} {body}"));
+    }
+    // axum answers with content-length; hyper may chunk: both bodies here are small JSON.
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    if body.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&body).map_err(|e| format!("{url}: {e}: {body}"))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// A running fake with the bench customer on the pro plan.
+struct Fake {
+    proc: Proc,
+    base_url: String,
+    admin: String,
+    api_key: String,
+    subscription: String,
+}
+
+fn start_fake(examples: &Path) -> Result<Fake, String> {
+    let (port, admin_port) = (free_port()?, free_port()?);
+    let mut child = Command::new(examples.join("fake_server"))
+        .args([
+            "--port",
+            &port.to_string(),
+            "--admin-port",
+            &admin_port.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("fake_server: {e}"))?;
+    let line = wait_for_line(&mut child, "FLOWGLAD_BASE_URL=");
+    let proc = Proc(child);
+    let base_url = line?["FLOWGLAD_BASE_URL=".len()..].to_owned();
+    let api_key = "sk_test_fake_flowglad".to_owned();
+    let admin = format!("http://127.0.0.1:{admin_port}");
+    http(
+        "POST",
+        &format!("{base_url}/api/v1/customers"),
+        Some(&api_key),
+        Some(
+            &json!({"customer": {"externalId": CUSTOMER, "name": "Bench",
+                                  "email": format!("{CUSTOMER}@example.com")}}),
+        ),
+    )?;
+    let sub = http(
+        "POST",
+        &format!("{admin}/set-subscription?customer={CUSTOMER}&price=pro_monthly"),
+        None,
+        None,
+    )?;
+    let subscription = sub["subscriptionId"]
+        .as_str()
+        .ok_or("no subscriptionId")?
+        .to_owned();
+    http("POST", &format!("{admin}/clear"), None, None)?;
+    Ok(Fake {
+        proc,
+        base_url,
+        admin,
+        api_key,
+        subscription,
+    })
+}
+
+/// One measured sample.
+#[derive(Clone, Debug)]
+struct Sample {
+    result: Value,
+    /// operationId -> requests per call (warm-up included)
+    per_call: BTreeMap<String, f64>,
+    server_cpu_s: Option<f64>,
+    handler_cpu_s: Option<f64>,
+    handler_rss_kb: Option<i64>,
+}
+
+fn client_args(s: &Scenario, fake: &Fake, run: usize, imp: &str) -> Vec<String> {
+    [
+        ("--scenario", s.kind.to_owned()),
+        ("--base-url", fake.base_url.clone()),
+        ("--api-key", fake.api_key.clone()),
+        ("--customer", CUSTOMER.to_owned()),
+        ("--subscription", fake.subscription.clone()),
+        ("--n", s.n.to_string()),
+        ("--concurrency", s.concurrency.to_string()),
+        ("--batch", s.batch.to_string()),
+        ("--warmup", s.warmup.to_string()),
+        ("--txn-prefix", format!("{imp}-{run}")),
+        ("--max-seconds", "120".to_owned()),
+    ]
+    .into_iter()
+    .flat_map(|(k, v)| [k.to_owned(), v])
+    .collect()
+}
+
+fn run_client(mut cmd: Command) -> Result<Value, String> {
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!("{cmd:?} failed ({}): {stdout}", out.status));
+    }
+    let line = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(line).map_err(|e| format!("client output {line:?}: {e}"))
+}
+
+fn start_handler(imp: &str, examples: &Path, fake: &Fake) -> Result<(Proc, String), String> {
+    let port = free_port()?;
+    let mut cmd = match imp {
+        "ts" => {
+            let mut c = Command::new(BIN_NODE);
+            c.arg(root().join("bench/node/express_server.mjs"));
+            c
+        }
+        _ => Command::new(examples.join("bench_handler")),
+    };
+    let mut child = cmd
+        .env("PORT", port.to_string())
+        .env("FLOWGLAD_BASE_URL", &fake.base_url)
+        .env("FLOWGLAD_SECRET_KEY", &fake.api_key)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    let line = wait_for_line(&mut child, "LISTENING");
+    let proc = Proc(child);
+    line?;
+    Ok((proc, format!("http://127.0.0.1:{port}")))
+}
+
+fn sample(s: &Scenario, imp: &str, run: usize, examples: &Path) -> Result<Sample, String> {
+    let fake = start_fake(examples)?;
+    // The fake's CPU before the client runs (start-up: compiling the spec's schemas).
+    let fake_cpu0 = fake.proc.usage().map(|u| u.0);
+    let mut args = client_args(s, &fake, run, imp);
+    let mut handler = None;
+    let cmd = if s.handler {
+        let (proc, url) = start_handler(imp, examples, &fake)?;
+        handler = Some(proc);
+        args.extend(["--impl".into(), "load".into(), "--target".into(), url]);
+        let mut c = Command::new(examples.join("bench_load"));
+        c.args(&args);
+        c
+    } else if imp == "ts" {
+        let mut c = Command::new(BIN_NODE);
+        c.arg(root().join("bench/node/bench.mjs"))
+            .args(&args)
+            .args(["--impl", "ts"]);
+        c
+    } else {
+        let mut c = Command::new(examples.join("bench_load"));
+        c.args(&args).args(["--impl", imp]);
+        c
+    };
+    let mut result = run_client(cmd)?;
+    result["impl"] = json!(imp);
+    let (handler_cpu_s, handler_rss_kb) = match handler.as_ref().and_then(Proc::usage) {
+        Some((cpu, rss)) => (Some(cpu), Some(rss)),
+        None => (None, None),
+    };
+    drop(handler);
+    let stats = http("GET", &format!("{}/stats", fake.admin), None, None)?;
+    let calls = (result["ops"].as_u64().unwrap_or(0) as usize + s.warmup).max(1) as f64;
+    let per_call = stats["operations"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(0.0) / calls))
+                .collect()
+        })
+        .unwrap_or_default();
+    let server_cpu_s = fake
+        .proc
+        .usage()
+        .zip(fake_cpu0)
+        .map(|(u, before)| u.0 - before);
+    Ok(Sample {
+        result,
+        per_call,
+        server_cpu_s,
+        handler_cpu_s,
+        handler_rss_kb,
+    })
+}
+
+fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    let med = if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    };
+    (med, v[0], v[v.len() - 1])
+}
+
+fn fmt_range((med, min, max): (f64, f64, f64), digits: usize) -> String {
+    format!("{med:.digits$} ({min:.digits$}–{max:.digits$})")
+}
+
+pub fn bench(args: &[String]) -> Result<bool, String> {
+    let o = parse(args)?;
+    let started = Instant::now();
+    let profile = if o.release { "release" } else { "debug" };
+    let mut build = cargo();
+    build
+        .current_dir(root())
+        .args(["build", "--quiet", "--features", "testing"])
+        .args(["--example", "fake_server", "--example", "bench_load"]);
+    let rust_handler = root().join("examples/bench_handler.rs").exists();
+    if rust_handler {
+        build.args(["--example", "bench_handler", "--features", "axum"]);
+    }
+    if o.release {
+        build.arg("--release");
+    } else {
+        // `cargo test --workspace --all-features` (CI) already built these: same feature
+        // resolution, so this is a no-op there.
+        build.args(["--workspace", "--all-features"]);
+    }
+    run_ok(&mut build)?;
+    let examples = target_dir().join(profile).join("examples");
+    if o.ts
+        && !root()
+            .join("bench/node/node_modules/@flowglad/server")
+            .exists()
+    {
+        run_ok(Command::new("npm").current_dir(root()).args([
+            "ci",
+            "--prefix",
+            "bench/node",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ]))?;
+    }
+
+    let mut all = Vec::new();
+    let mut ok = true;
+    for s in scenarios(o.smoke) {
+        if o.only
+            .as_ref()
+            .is_some_and(|only| !only.iter().any(|n| n == s.name))
+        {
+            continue;
+        }
+        let mut imps: Vec<&str> = if s.handler {
+            let mut v = Vec::new();
+            if rust_handler {
+                v.push("rust");
+            }
+            v
+        } else {
+            vec!["sdk", "raw"]
+        };
+        if o.ts {
+            imps.push("ts");
+        }
+        let mut samples: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
+        for run in 0..o.runs {
+            // Alternate the order so no implementation always runs first.
+            let mut order = imps.clone();
+            let shift = run % order.len().max(1);
+            order.rotate_left(shift);
+            for imp in order {
+                let sample = sample(&s, imp, run, &examples)
+                    .map_err(|e| format!("{} / {imp} / run {run}: {e}", s.name))?;
+                eprintln!("{} {imp} run {run}: {}", s.name, sample.result);
+                samples.entry(imp).or_default().push(sample);
+            }
+        }
+        // Same requests per call for every implementation.
+        let reference = samples.values().next().map(|v| v[0].per_call.clone());
+        for (imp, v) in &samples {
+            for smp in v {
+                let same = reference.as_ref().is_some_and(|r| {
+                    r.len() == smp.per_call.len()
+                        && r.iter().all(|(k, x)| {
+                            smp.per_call
+                                .get(k)
+                                .is_some_and(|y| (x - y).abs() < 0.01 * x.max(1.0))
+                        })
+                });
+                if !same {
+                    ok = false;
+                    eprintln!(
+                        "MISMATCH {} {imp}: requests per call {:?} vs {:?}",
+                        s.name, smp.per_call, reference
+                    );
+                }
+            }
+        }
+        all.push((s, samples));
+    }
+
+    let report = report(&all);
+    println!("{report}");
+    let out_dir = target_dir().join("bench");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let raw: Vec<Value> = all
+        .iter()
+        .flat_map(|(s, samples)| {
+            samples.values().flatten().map(move |smp| {
+                json!({"scenario": s.name, "result": smp.result, "requests_per_call": smp.per_call,
+                       "fake_cpu_s": smp.server_cpu_s, "handler_cpu_s": smp.handler_cpu_s,
+                       "handler_rss_kb": smp.handler_rss_kb})
+            })
+        })
+        .collect();
+    std::fs::write(
+        out_dir.join("results.json"),
+        serde_json::to_string_pretty(&raw).expect("json"),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(out_dir.join("results.md"), &report).map_err(|e| e.to_string())?;
+    eprintln!(
+        "bench: {} in {:.1} s; raw samples in {}",
+        if ok { "ok" } else { "REQUEST MISMATCH" },
+        started.elapsed().as_secs_f64(),
+        out_dir.join("results.json").display()
+    );
+    Ok(ok)
+}
+
+fn report(all: &[(Scenario, BTreeMap<&str, Vec<Sample>>)]) -> String {
+    let mut out = String::from(
+        "| scenario | impl | calls/s | events/s | p50 ms | p99 ms | client CPU µs/call | client peak RSS MiB | fake CPU µs/call | requests/call |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (s, samples) in all {
+        for (imp, v) in samples {
+            let col = |f: &dyn Fn(&Sample) -> Option<f64>| median(v.iter().filter_map(f).collect());
+            let ops = |smp: &Sample| smp.result["ops"].as_f64().filter(|n| *n > 0.0);
+            let calls = col(&|smp| smp.result["ops_per_s"].as_f64());
+            let events = col(&|smp| smp.result["events_per_s"].as_f64());
+            let p50 = col(&|smp| smp.result["p50_us"].as_f64().map(|u| u / 1000.0));
+            let p99 = col(&|smp| smp.result["p99_us"].as_f64().map(|u| u / 1000.0));
+            let (cpu, rss) = if s.handler {
+                (
+                    col(&|smp| Some(smp.handler_cpu_s? * 1e6 / ops(smp)?)),
+                    col(&|smp| Some(smp.handler_rss_kb? as f64 / 1024.0)),
+                )
+            } else {
+                (
+                    col(&|smp| Some(smp.result["cpu_s"].as_f64()? * 1e6 / ops(smp)?)),
+                    col(&|smp| Some(smp.result["max_rss_kb"].as_f64()? / 1024.0)),
+                )
+            };
+            let fake = col(&|smp| Some(smp.server_cpu_s? * 1e6 / ops(smp)?));
+            let reqs: f64 = v[0].per_call.values().sum();
+            let label = if s.handler {
+                format!("{imp} (handler server)")
+            } else {
+                imp.to_string()
+            };
+            out.push_str(&format!(
+                "| {} (c={}) | {label} | {} | {} | {} | {} | {} | {} | {} | {reqs:.2} |\n",
+                s.name,
+                s.concurrency,
+                fmt_range(calls, 0),
+                if s.kind.contains("usage") || s.kind == "bulk" {
+                    fmt_range(events, 0)
+                } else {
+                    "–".into()
+                },
+                fmt_range(p50, 2),
+                fmt_range(p99, 2),
+                fmt_range(cpu, 0),
+                fmt_range(rss, 1),
+                fmt_range(fake, 0),
+            ));
+        }
+    }
+    out
+}
+
+/// `cargo xtask build-cost`: cold build and one-file incremental rebuild of the crate, in a
+/// separate target directory.
+pub fn build_cost(args: &[String]) -> Result<bool, String> {
+    let mut jobs = "1".to_owned();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--jobs" => jobs = args.next().ok_or("--jobs needs a number")?.clone(),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    let dir = root().join("target/build-cost");
+    let _ = std::fs::remove_dir_all(&dir);
+    let timed = |what: &str| -> Result<f64, String> {
+        let t = Instant::now();
+        run_ok(
+            cargo()
+                .current_dir(root())
+                .env("CARGO_TARGET_DIR", &dir)
+                .args(["build", "--quiet", "--package", "flowglad", "-j", &jobs]),
+        )?;
+        let secs = t.elapsed().as_secs_f64();
+        println!("{what}: {secs:.1} s");
+        Ok(secs)
+    };
+    let cold = timed("cold build (dev profile, default features)")?;
+    let facade = root().join("src/server/billing.rs");
+    let touch = |p: &Path| -> Result<(), String> {
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(p)
+            .map_err(|e| e.to_string())?;
+        f.set_modified(std::time::SystemTime::now())
+            .map_err(|e| e.to_string())
+    };
+    touch(&facade)?;
+    let incremental = timed("rebuild after touching src/server/billing.rs")?;
+    println!(
+        "| cold build | incremental (one facade file) |\n|---|---|\n| {cold:.0} s | {incremental:.1} s |"
+    );
+    Ok(true)
+}
