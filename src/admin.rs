@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::raw;
 use crate::raw::types;
 use crate::retry::Safety;
+use crate::verbatim::Verbatim;
 use crate::server::usage::CreateUsageEventParams;
 
 /// The unscoped admin client. Cheap to clone.
@@ -167,13 +168,14 @@ impl FlowgladAdmin {
             .await
     }
 
-    /// `GET /api/v1/pricing-models/default`.
+    /// `GET /api/v1/pricing-models/default`, keeping the API's JSON (what the request
+    /// handler shows anonymous visitors).
     pub async fn get_default_pricing_model(
         &self,
-    ) -> Result<types::PricingModelsGetDefaultResponse> {
+    ) -> Result<Verbatim<types::PricingModelsGetDefaultResponse>> {
         let raw = self.raw();
         self.client
-            .send(Safety::Idempotent, || raw.pricing_models_get_default())
+            .send_verbatim(Safety::Idempotent, || raw.pricing_models_get_default())
             .await
     }
 

@@ -29,6 +29,7 @@ use std::time::{Duration, SystemTime};
 use crate::error::{Error, Result};
 use crate::raw;
 use crate::retry::{self, Decision, Outcome, RetryPolicy, Safety};
+use crate::verbatim::Verbatim;
 
 /// Environment variable holding the secret API key.
 pub const SECRET_KEY_ENV: &str = "FLOWGLAD_SECRET_KEY";
@@ -279,6 +280,23 @@ impl FlowgladClient {
                 Decision::Stop => return Err(Error::from_raw(error)),
             }
         }
+    }
+
+    /// Like [`send`](Self::send), keeping the JSON text of the answer next to the value.
+    pub(crate) async fn send_verbatim<T, F, Fut>(&self, safety: Safety, call: F) -> Result<Verbatim<T>>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<
+            Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
+        >,
+    {
+        let (result, body) = raw::with_body(self.send(safety, call)).await;
+        let value = result?;
+        // The hook captured the very buffer the value was decoded from.
+        let body = body.ok_or_else(|| {
+            Error::Request("the answer's body was not captured by the transport hook".into())
+        })?;
+        Ok(Verbatim::decoded(value, body))
     }
 
     /// `POST {base}{path}` with the JSON body `{}`, through the raw client's hooks (for

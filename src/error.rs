@@ -141,6 +141,13 @@ impl Error {
         matches!(self, Error::Api(api) if api.code.as_deref() == Some("NOT_FOUND"))
     }
 
+    /// `true` for an API error with status 409 and `code == "CONFLICT"`: the request
+    /// collides with the current state (e.g. a customer with this external id was created
+    /// meanwhile, or a usage event's `transactionId` was used for another subscription).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Api(api) if api.status == 409 && api.code.as_deref() == Some("CONFLICT"))
+    }
+
     /// `true` when sending the same request again may succeed: transport errors, timeouts,
     /// and API errors with status 408, 409, 429 or 5xx.
     pub fn is_retryable(&self) -> bool {

@@ -22,6 +22,30 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::Error;
 
+/// Checks an id that becomes a URL path segment: not empty or whitespace, and not `.` or
+/// `..` (which URL normalisation would turn into another path).
+///
+/// ```
+/// use flowglad::ids::check_path_id;
+///
+/// assert!(check_path_id("id", "sub_123").is_ok());
+/// for bad in ["", "  ", ".", ".."] {
+///     assert!(check_path_id("id", bad).unwrap_err().to_string().contains("invalid id"));
+/// }
+/// ```
+pub fn check_path_id(field: &'static str, id: &str) -> Result<(), Error> {
+    if id.trim().is_empty() {
+        return Err(Error::validation(field, format!("{field} cannot be empty")));
+    }
+    if id == "." || id == ".." {
+        return Err(Error::validation(
+            field,
+            format!("{field} cannot be \".\" or \"..\""),
+        ));
+    }
+    Ok(())
+}
+
 /// A flat field: its JSON name, its value, and the variant it makes.
 type Field<T> = (&'static str, Option<String>, fn(String) -> T);
 

@@ -50,6 +50,7 @@ pub mod models;
 pub mod raw;
 pub mod retry;
 pub mod server;
+pub mod verbatim;
 pub mod webhook;
 
 #[cfg(feature = "testing")]
@@ -76,3 +77,4 @@ pub use server::subscriptions::{
 };
 pub use server::usage::CreateUsageEventParams;
 pub use server::{CustomerDetails, FlowgladServer};
+pub use verbatim::Verbatim;

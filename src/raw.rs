@@ -94,8 +94,56 @@ impl ClientHooks<()> for Client {
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client().execute(request).await?;
-        json_error_body(response).await
+        let response = json_error_body(response).await?;
+        capture_success_body(response).await
     }
+}
+
+tokio::task_local! {
+    /// Set by [`with_body`]: the hook stores the body of a successful answer here.
+    static CAPTURED_BODY: std::cell::RefCell<Option<bytes::Bytes>>;
+}
+
+/// Runs `call` (one raw call, retries included) and also returns the body of the last
+/// successful answer it received, as sent by the API. The bytes are the buffer the raw
+/// client decodes from (no copy).
+pub(crate) async fn with_body<T>(
+    call: impl std::future::Future<Output = T>,
+) -> (T, Option<bytes::Bytes>) {
+    CAPTURED_BODY
+        .scope(std::cell::RefCell::new(None), async {
+            let output = call.await;
+            let body = CAPTURED_BODY.with(|slot| slot.borrow_mut().take());
+            (output, body)
+        })
+        .await
+}
+
+/// Inside [`with_body`], buffers a 2xx body and keeps a handle on it; elsewhere passes the
+/// response through untouched.
+async fn capture_success_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    if !response.status().is_success() || CAPTURED_BODY.try_with(|_| ()).is_err() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    CAPTURED_BODY.with(|slot| *slot.borrow_mut() = Some(body.clone()));
+    Ok(rebuild(status, version, headers, body))
+}
+
+fn rebuild(
+    status: reqwest::StatusCode,
+    version: reqwest::Version,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+) -> reqwest::Response {
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    reqwest::Response::from(rebuilt)
 }
 
 /// Makes an error response's body a JSON object, so it always decodes as
@@ -124,11 +172,7 @@ pub(crate) async fn json_error_body(
         HeaderValue::from_static("application/json"),
     );
     headers.remove(header::CONTENT_LENGTH);
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
+    Ok(rebuild(status, version, headers, body))
 }
 
 fn wrap_error(value: serde_json::Value) -> bytes::Bytes {

@@ -142,7 +142,7 @@ async fn anonymous_pricing_without_any_client_is_a_configuration_error() {
         .build();
     let response = handler
         .handle(
-            http::Request::get("/api/flowglad/pricing-models/retrieve")
+            http::Request::post("/api/flowglad/pricing-models/retrieve")
                 .body(Bytes::new())
                 .unwrap(),
         )

@@ -1,15 +1,16 @@
 //! The 24 actions: input types (validated with serde, errors naming the fields) and the
 //! facade call each one makes, with the success `data` shapes `@flowglad/react` reads.
 
+use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::core::Action;
 use super::error::{ErrorCode, HandlerError};
 use crate::client::FlowgladClient;
 use crate::error::Error;
-use crate::ids::{PriceRef, UsageTarget};
+use crate::ids::{PriceRef, UsageTarget, check_path_id};
 use crate::raw::types;
 use crate::server::billing::ListParams;
 use crate::server::checkout::OutputMetadata;
@@ -26,16 +27,17 @@ use crate::{
     CreateProductCheckoutSessionParams,
 };
 
-/// Runs an action for the signed-in customer; `input` is a JSON object.
+/// Runs an action for the signed-in customer; `input` is a JSON object. The answer is the
+/// JSON text of the envelope's `data`: API records exactly as the API sent them.
 pub(crate) async fn run(
     action: Action,
     server: &FlowgladServer,
     input: Value,
-) -> Result<Value, HandlerError> {
+) -> Result<Bytes, HandlerError> {
     match action {
-        Action::CustomersBilling => data(&server.get_billing().await?),
+        Action::CustomersBilling => json(&server.get_billing().await?),
         Action::CustomersFindOrCreate => {
-            data(&json!({"customer": server.find_or_create_customer().await?}))
+            object(&[("customer", json(&server.find_or_create_customer().await?)?)])
         }
         Action::CustomersUpdate => {
             let input: UpdateCustomerInput = parse(input)?;
@@ -46,15 +48,15 @@ pub(crate) async fn run(
                     ..Default::default()
                 },
             };
-            data(&server.update_customer(&body).await?)
+            json(&server.update_customer(&body).await?)
         }
         Action::CheckoutSessionsCreate => {
             let params: CreateProductCheckoutSessionParams = parse(input)?;
-            data(&server.create_checkout_session(params).await?)
+            json(&server.create_checkout_session(params).await?)
         }
         Action::CheckoutSessionsCreateAddPaymentMethod => {
             let params: AddPaymentMethodCheckoutSessionParams = parse(input)?;
-            data(
+            json(
                 &server
                     .create_add_payment_method_checkout_session(params)
                     .await?,
@@ -62,7 +64,7 @@ pub(crate) async fn run(
         }
         Action::CheckoutSessionsCreateActivateSubscription => {
             let params: ActivateSubscriptionCheckoutSessionParams = parse(input)?;
-            data(
+            json(
                 &server
                     .create_activate_subscription_checkout_session(params)
                     .await?,
@@ -70,7 +72,8 @@ pub(crate) async fn run(
         }
         Action::SubscriptionsCancel => {
             let input: CancelInput = parse(input)?;
-            data(
+            check_path_id("id", &input.id)?;
+            json(
                 &server
                     .cancel_subscription(&input.id, input.cancellation.timing)
                     .await?,
@@ -78,19 +81,20 @@ pub(crate) async fn run(
         }
         Action::SubscriptionsUncancel => {
             let input: IdInput = parse(input)?;
-            data(&server.uncancel_subscription(&input.id).await?)
+            check_path_id("id", &input.id)?;
+            json(&server.uncancel_subscription(&input.id).await?)
         }
         Action::SubscriptionsAdjust => {
             let params: AdjustSubscriptionParams = parse(input)?;
-            data(&server.adjust_subscription(params).await?)
+            json(&server.adjust_subscription(params).await?)
         }
         Action::SubscriptionsCreate => {
             let params = create_subscription_params(input)?;
-            data(&server.create_subscription(params).await?)
+            json(&server.create_subscription(params).await?)
         }
         Action::SubscriptionsList => {
             let input: SubscriptionsListInput = parse(input)?;
-            data(
+            json(
                 &server
                     .get_subscriptions(input.include_historical.unwrap_or(false))
                     .await?,
@@ -102,12 +106,12 @@ pub(crate) async fn run(
             let resources = server
                 .get_resource_usages(input.subscription_id.as_deref())
                 .await?;
-            data(&json!({ "resources": resources }))
+            object(&[("resources", json(&resources)?)])
         }
         Action::ResourcesUsagesRetrieve => {
             let input: ResourceUsageInput = parse(input)?;
             let resource = exactly_one_resource(input.resource_slug, input.resource_id)?;
-            data(
+            json(
                 &server
                     .get_resource_usage(&resource, input.subscription_id.as_deref())
                     .await?,
@@ -115,15 +119,15 @@ pub(crate) async fn run(
         }
         Action::ResourcesClaim => {
             let params = parse::<ClaimInput>(input)?.into_params()?;
-            data(&server.claim_resource(params).await?)
+            json(&server.claim_resource(params).await?)
         }
         Action::ResourcesRelease => {
             let params = parse::<ReleaseInput>(input)?.into_params()?;
-            data(&server.release_resource(params).await?)
+            json(&server.release_resource(params).await?)
         }
         Action::ResourcesClaims => {
             let input: ListClaimsInput = parse(input)?;
-            data(
+            json(
                 &server
                     .list_resource_claims(
                         input.subscription_id.as_deref(),
@@ -132,13 +136,13 @@ pub(crate) async fn run(
                     .await?,
             )
         }
-        Action::PricingModelsRetrieve => {
-            let pricing_model = server.get_pricing_model().await?;
-            data(&json!({"pricingModel": pricing_model, "source": "customer"}))
-        }
+        Action::PricingModelsRetrieve => object(&[
+            ("pricingModel", json(&server.get_pricing_model().await?)?),
+            ("source", json(&"customer")?),
+        ]),
         Action::UsageMetersBalances => {
             let input: SubscriptionInput = parse(input)?;
-            data(
+            json(
                 &server
                     .get_usage_meter_balances(input.subscription_id.as_deref())
                     .await?,
@@ -149,17 +153,19 @@ pub(crate) async fn run(
             let features = server
                 .get_feature_access_items(input.subscription_id.as_deref())
                 .await?;
-            data(&json!({ "features": features }))
+            object(&[("features", json(&features)?)])
         }
-        Action::PaymentMethodsList => data(&server.get_payment_methods().await?),
-        Action::CustomerDetails => data(&json!({"customer": server.get_customer_details().await?})),
+        Action::PaymentMethodsList => json(&server.get_payment_methods().await?),
+        Action::CustomerDetails => {
+            object(&[("customer", json(&server.get_customer_details().await?)?)])
+        }
         Action::InvoicesList => {
             let params = parse::<ListInput>(input)?.into_params();
-            data(&json!({"invoices": server.get_invoices(&params).await?}))
+            object(&[("invoices", json(&server.get_invoices(&params).await?)?)])
         }
         Action::PurchasesList => {
             let params = parse::<ListInput>(input)?.into_params();
-            data(&json!({"purchases": server.get_purchases(&params).await?}))
+            object(&[("purchases", json(&server.get_purchases(&params).await?)?)])
         }
     }
 }
@@ -168,15 +174,37 @@ pub(crate) async fn run(
 pub(crate) async fn default_pricing_model(
     client: &FlowgladClient,
     _input: Value,
-) -> Result<Value, HandlerError> {
+) -> Result<Bytes, HandlerError> {
     let response = client.admin().get_default_pricing_model().await?;
-    data(&json!({"pricingModel": response.pricing_model, "source": "default"}))
+    let pricing_model = response.project(&["pricingModel"], |r| r.pricing_model)?;
+    object(&[
+        ("pricingModel", json(&pricing_model)?),
+        ("source", json(&"default")?),
+    ])
 }
 
-fn data<T: serde::Serialize>(value: &T) -> Result<Value, HandlerError> {
-    serde_json::to_value(value).map_err(|e| {
+/// The JSON text of `value` ([`crate::Verbatim`] values and [`crate::Billing`] write the
+/// API's JSON as received).
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Bytes, HandlerError> {
+    serde_json::to_vec(value).map(Bytes::from).map_err(|e| {
         HandlerError::new(ErrorCode::Internal, "could not encode the response").with_source(e)
     })
+}
+
+/// A JSON object of already encoded members, in this order.
+fn object(members: &[(&str, Bytes)]) -> Result<Bytes, HandlerError> {
+    let mut out = Vec::with_capacity(2 + members.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>());
+    out.push(b'{');
+    for (i, (key, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&json(*key)?);
+        out.push(b':');
+        out.extend_from_slice(value);
+    }
+    out.push(b'}');
+    Ok(out.into())
 }
 
 /// Deserializes the input; errors are 400 `VALIDATION_ERROR` with the field's path.
@@ -502,10 +530,13 @@ struct UsageEventInput {
 async fn create_usage_event(
     server: &FlowgladServer,
     input: UsageEventInput,
-) -> Result<Value, HandlerError> {
+) -> Result<Bytes, HandlerError> {
     let billing = server.get_billing().await?;
-    let subscription_id = match input.subscription_id.filter(|id| !id.is_empty()) {
-        Some(id) => id,
+    let subscription_id = match input.subscription_id {
+        Some(id) => {
+            check_path_id("subscriptionId", &id)?;
+            id
+        }
         None => match &billing.raw().current_subscription {
             Some(current) => details_id(current).to_owned(),
             None => {
@@ -534,7 +565,7 @@ async fn create_usage_event(
         usage_date: input.usage_date,
         properties: input.properties,
     };
-    data(&server.create_usage_event(params).await?)
+    json(&server.create_usage_event(params).await?)
 }
 
 /// A 21-character URL-safe random id (the TypeScript SDK uses nanoid).
@@ -548,6 +579,7 @@ pub(crate) fn transaction_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn transaction_ids() {

@@ -4,8 +4,10 @@
 //! Processing order of one request (every adapter goes through [`FlowgladHandler::serve`]):
 //! 1. `before_request` hook;
 //! 2. the path must be an action key, else 404 `UNKNOWN_ACTION` (no auth call);
-//! 3. the method must be allowed (POST always, GET for read-only actions), else 405 with an
-//!    `Allow` header;
+//! 3. the method must be allowed, else 405 with an `Allow` header: `POST` (what
+//!    `@flowglad/react` sends); `GET` only for read-only actions and only when the
+//!    application opted in ([`FlowgladHandlerBuilder::allow_get_for_reads`]), and such a
+//!    `GET` never creates the customer;
 //! 4. the body is read up to the limit (not for GET), else 413;
 //! 5. `customer_id` resolves the signed-in customer (failure: 401; on the hybrid
 //!    `pricing-models/retrieve` a failure means "anonymous"), then `server` builds the
@@ -78,8 +80,9 @@ macro_rules! actions {
                 }
             }
 
-            /// `true` for actions that only read: they also accept `GET` with the input in
-            /// the query string.
+            /// `true` for actions that only read. With
+            /// [`FlowgladHandlerBuilder::allow_get_for_reads`] they also accept `GET` (input
+            /// in the query string).
             pub fn is_read_only(self) -> bool {
                 match self {
                     $(Action::$variant => $ro,)*
@@ -133,17 +136,18 @@ impl Action {
         self == Action::PricingModelsRetrieve
     }
 
-    /// The methods the action accepts, as an `Allow` header value.
-    pub fn allow(self) -> &'static str {
-        if self.is_read_only() {
+    /// The methods the action accepts, as an `Allow` header value, when `GET` is
+    /// (`get_for_reads`) or is not allowed for read-only actions.
+    pub fn allow(self, get_for_reads: bool) -> &'static str {
+        if get_for_reads && self.is_read_only() {
             "GET, POST"
         } else {
             "POST"
         }
     }
 
-    fn accepts(self, method: &Method) -> bool {
-        *method == Method::POST || (*method == Method::GET && self.is_read_only())
+    fn accepts(self, method: &Method, get_for_reads: bool) -> bool {
+        *method == Method::POST || (*method == Method::GET && get_for_reads && self.is_read_only())
     }
 }
 
@@ -199,6 +203,7 @@ struct Options {
     on_error: Option<Arc<OnErrorFn>>,
     body_limit: Option<usize>,
     base_path: Option<String>,
+    get_for_reads: bool,
 }
 
 impl<S> FlowgladHandlerBuilder<NoCustomerId, S> {
@@ -321,6 +326,20 @@ impl<I, S> FlowgladHandlerBuilder<I, S> {
         self
     }
 
+    /// Also answer `GET` (input in the query string) on read-only actions (default: off,
+    /// `POST` only, which is all `@flowglad/react` sends).
+    ///
+    /// CSRF: a cross-site page can make a signed-in visitor's browser send a `GET` with
+    /// its cookies (`<img src=".../api/flowglad/customers/billing">`). Such a `GET` is
+    /// therefore answered without creating the customer
+    /// ([`FlowgladServer::without_customer_creation`]): a visitor Flowglad does not know yet
+    /// gets 404 `NOT_FOUND` instead of becoming a customer. Answers are JSON a cross-site page
+    /// cannot read; still, enable this only for your own tools (curl, server-side fetches).
+    pub fn allow_get_for_reads(mut self, enabled: bool) -> Self {
+        self.options.get_for_reads = enabled;
+        self
+    }
+
     /// The mount path that [`FlowgladHandler::handle`] strips from the request path
     /// (default [`DEFAULT_BASE_PATH`], `/api/flowglad`). The axum and actix adapters use
     /// their router's own mount point instead.
@@ -354,6 +373,7 @@ impl FlowgladHandlerBuilder<WithCustomerId, WithServer> {
                 on_error: o.on_error,
                 body_limit: o.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
                 base_path,
+                get_for_reads: o.get_for_reads,
             }),
         }
     }
@@ -408,6 +428,7 @@ struct Inner {
     on_error: Option<Arc<OnErrorFn>>,
     body_limit: usize,
     base_path: String,
+    get_for_reads: bool,
 }
 
 impl fmt::Debug for FlowgladHandler {
@@ -415,6 +436,7 @@ impl fmt::Debug for FlowgladHandler {
         f.debug_struct("FlowgladHandler")
             .field("base_path", &self.inner.base_path)
             .field("body_limit", &self.inner.body_limit)
+            .field("get_for_reads", &self.inner.get_for_reads)
             .field("client", &self.inner.client.get())
             .finish_non_exhaustive()
     }
@@ -429,11 +451,17 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    fn ok(data: serde_json::Value) -> Reply {
-        let body = serde_json::json!({"data": data, "error": null});
+    /// `{"data": <data>, "error": null}`, with `data` (JSON text) written as it is.
+    fn ok(data: &[u8]) -> Reply {
+        const HEAD: &[u8] = br#"{"data":"#;
+        const TAIL: &[u8] = br#","error":null}"#;
+        let mut body = Vec::with_capacity(HEAD.len() + data.len() + TAIL.len());
+        body.extend_from_slice(HEAD);
+        body.extend_from_slice(data);
+        body.extend_from_slice(TAIL);
         Reply {
             status: StatusCode::OK,
-            body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
+            body: body.into(),
             allow: None,
         }
     }
@@ -507,7 +535,7 @@ impl FlowgladHandler {
             before(info.clone()).await;
         }
         let reply = match self.process(&info, parts, read_body).await {
-            Ok(data) => Reply::ok(data),
+            Ok(data) => Reply::ok(&data),
             Err(error) => {
                 if let Some(on_error) = &self.inner.on_error {
                     on_error(&info, &error);
@@ -526,7 +554,7 @@ impl FlowgladHandler {
         info: &RequestInfo,
         parts: Parts,
         read_body: F,
-    ) -> Result<serde_json::Value, HandlerError>
+    ) -> Result<Bytes, HandlerError>
     where
         F: FnOnce(usize) -> Fut,
         Fut: Future<Output = Result<Bytes, HandlerError>>,
@@ -537,8 +565,9 @@ impl FlowgladHandler {
                 UnknownAction(info.path.clone()).to_string(),
             ));
         };
-        if !action.accepts(&parts.method) {
-            return Err(HandlerError::method_not_allowed(action.allow()));
+        let get_for_reads = self.inner.get_for_reads;
+        if !action.accepts(&parts.method, get_for_reads) {
+            return Err(HandlerError::method_not_allowed(action.allow(get_for_reads)));
         }
         let is_get = parts.method == Method::GET;
         let body = if is_get {
@@ -572,6 +601,8 @@ impl FlowgladHandler {
         } else {
             body_input(&body)?
         };
+        // A GET may come from a cross-site page: it reads, it never creates the customer.
+        let server = server.map(|s| if is_get { s.without_customer_creation() } else { s });
         match server {
             Some(server) => actions::run(action, &server, input).await,
             None => actions::default_pricing_model(self.admin_client()?, input).await,

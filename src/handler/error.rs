@@ -3,9 +3,14 @@
 //! Every error response has the same body:
 //!
 //! ```json
-//! {"data": null, "error": {"code": "VALIDATION_ERROR", "message": "...", "issues": [{"path": ["quantity"], "message": "..."}]}}
+//! {"data": null, "error": {"code": "VALIDATION_ERROR", "message": "...",
+//!   "issues": [{"path": ["quantity"], "message": "..."}],
+//!   "json": {"message": "...", "issues": [{"path": ["quantity"], "message": "..."}]}}}
 //! ```
 //!
+//! `json` is what `@flowglad/react` reads: its hooks show `error.json?.message`, then
+//! `error.message`, then `error.code`, and `createCheckoutSession` hands `{code, json}` to
+//! your code. `json` repeats `message`, `issues` and `requestId`, so every reader finds them.
 //! `issues` is present only for input problems; `requestId` only when the Flowglad API
 //! answered (quote it to Flowglad support). The status and the `code` always come from
 //! [`ErrorCode`]; see `docs/handler.md` for the table.
@@ -224,20 +229,24 @@ impl HandlerError {
         self.source.as_deref()
     }
 
-    /// The `error` member of the response body.
+    /// The `error` member of the response body: `{code, message, issues?, requestId?,
+    /// json: {message, issues?, requestId?}}`.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut error = serde_json::Map::new();
-        error.insert("code".into(), self.code.as_str().into());
-        error.insert("message".into(), self.message.clone().into());
+        let mut details = serde_json::Map::new();
+        details.insert("message".into(), self.message.clone().into());
         if !self.issues.is_empty() {
-            error.insert(
+            details.insert(
                 "issues".into(),
                 serde_json::to_value(&self.issues).unwrap_or_default(),
             );
         }
         if let Some(id) = &self.request_id {
-            error.insert("requestId".into(), id.clone().into());
+            details.insert("requestId".into(), id.clone().into());
         }
+        let mut error = serde_json::Map::new();
+        error.insert("code".into(), self.code.as_str().into());
+        error.extend(details.clone());
+        error.insert("json".into(), serde_json::Value::Object(details));
         serde_json::Value::Object(error)
     }
 }

@@ -21,10 +21,21 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use bytes::Bytes;
+
 use super::{FlowgladServer, details_id};
 use crate::error::Result;
 use crate::raw::types;
 use crate::retry::Safety;
+use crate::verbatim::Verbatim;
+
+/// The list member `key` of the billing JSON `json`, one [`Verbatim`] per element of
+/// `values` (the typed list decoded from that member).
+fn list<T>(values: Vec<T>, json: &Bytes, key: &str) -> Result<Vec<Verbatim<T>>> {
+    Verbatim::decoded((), json.clone())
+        .project(&[key], |()| values)?
+        .into_items()
+}
 
 /// A usage meter balance of a subscription (`experimental.usageMeterBalances[]`).
 pub type UsageMeterBalance = types::UsageMeterBalance;
@@ -43,9 +54,14 @@ pub struct FeatureAccessItem {
 }
 
 /// A customer's billing state with O(1) helper lookups. Derefs to the raw API response.
+///
+/// It also keeps the JSON the API sent ([`Billing::json`]); serializing a `Billing` writes
+/// that JSON unchanged (`null` members, empty lists and fields unknown to this SDK kept), which
+/// is what the request handler sends to the browser.
 #[derive(Debug)]
 pub struct Billing {
     raw: types::CustomersGetBillingResponse,
+    json: Bytes,
     index: OnceLock<Index>,
 }
 
@@ -72,7 +88,11 @@ struct SubscriptionIndex {
 
 impl Clone for Billing {
     fn clone(&self) -> Self {
-        Billing::new(self.raw.clone())
+        Billing {
+            raw: self.raw.clone(),
+            json: self.json.clone(),
+            index: OnceLock::new(),
+        }
     }
 }
 
@@ -83,8 +103,9 @@ impl PartialEq for Billing {
 }
 
 impl Serialize for Billing {
+    /// Writes the JSON the API sent.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(serializer)
+        Verbatim::decoded((), self.json.clone()).serialize(serializer)
     }
 }
 
@@ -98,6 +119,17 @@ impl Deref for Billing {
 impl From<types::CustomersGetBillingResponse> for Billing {
     fn from(raw: types::CustomersGetBillingResponse) -> Self {
         Billing::new(raw)
+    }
+}
+
+impl From<Verbatim<types::CustomersGetBillingResponse>> for Billing {
+    fn from(response: Verbatim<types::CustomersGetBillingResponse>) -> Self {
+        let (raw, json) = response.into_parts();
+        Billing {
+            raw,
+            json,
+            index: OnceLock::new(),
+        }
     }
 }
 
@@ -180,10 +212,13 @@ fn index_subscription(subscription: &types::SubscriptionDetails) -> Subscription
 }
 
 impl Billing {
-    /// Wraps a raw billing response.
+    /// Wraps a billing response built in code (its JSON is the response encoded by this
+    /// SDK's types). Answers of the API keep their own JSON (see [`Billing::json`]).
     pub fn new(raw: types::CustomersGetBillingResponse) -> Self {
+        let json = serde_json::to_vec(&raw).map(Bytes::from).unwrap_or_default();
         Billing {
             raw,
+            json,
             index: OnceLock::new(),
         }
     }
@@ -196,6 +231,16 @@ impl Billing {
     /// The raw API response, by value.
     pub fn into_raw(self) -> types::CustomersGetBillingResponse {
         self.raw
+    }
+
+    /// The JSON text the API sent.
+    pub fn json(&self) -> &str {
+        std::str::from_utf8(&self.json).unwrap_or_default()
+    }
+
+    /// The typed response and the JSON the API sent.
+    pub fn into_verbatim(self) -> Verbatim<types::CustomersGetBillingResponse> {
+        Verbatim::decoded(self.raw, self.json)
     }
 
     fn index(&self) -> &Index {
@@ -310,24 +355,24 @@ impl Billing {
     }
 }
 
-/// `getSubscriptions` result.
+/// `getSubscriptions` result. Each subscription keeps the API's JSON.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscriptions {
     /// All subscriptions (historical included) or the current ones.
-    pub subscriptions: Vec<types::SubscriptionDetails>,
+    pub subscriptions: Vec<Verbatim<types::SubscriptionDetails>>,
     /// `currentSubscriptions`.
-    pub current_subscriptions: Vec<types::SubscriptionDetails>,
+    pub current_subscriptions: Vec<Verbatim<types::SubscriptionDetails>>,
     /// The first current subscription (not the API's `currentSubscription`).
-    pub current_subscription: Option<types::SubscriptionDetails>,
+    pub current_subscription: Option<Verbatim<types::SubscriptionDetails>>,
 }
 
-/// `getPaymentMethods` result.
+/// `getPaymentMethods` result. Each payment method keeps the API's JSON.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentMethods {
     /// The customer's payment methods.
-    pub payment_methods: Vec<types::PaymentMethodClientSelectSchema>,
+    pub payment_methods: Vec<Verbatim<types::PaymentMethodClientSelectSchema>>,
     /// The billing portal URL.
     pub billing_portal_url: Option<String>,
 }
@@ -410,6 +455,16 @@ pub fn iso_8601_millis(epoch_ms: i64) -> String {
 impl FlowgladServer {
     /// The customer's billing (find-or-create first, so this may create the customer), as
     /// a [`Billing`] with helpers.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let billing = server.get_billing().await?;
+    /// if billing.check_feature_access("advanced_export", None) {
+    ///     // ...
+    /// }
+    /// let credits = billing.check_usage_balance("api_calls", None).map(|b| b.available_balance);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_billing(&self) -> Result<Billing> {
         let customer = self.find_or_create_customer().await?;
         let raw = self.raw();
@@ -417,57 +472,114 @@ impl FlowgladServer {
         let response = self
             .send(Safety::Idempotent, || raw.customers_get_billing(id))
             .await?;
-        Ok(Billing::new(response))
+        Ok(Billing::from(response))
     }
 
-    /// `billing.pricingModel`.
-    pub async fn get_pricing_model(&self) -> Result<types::PricingModelDetailsRecord> {
-        Ok(self.get_billing().await?.into_raw().pricing_model)
+    /// `billing.pricingModel`, with its JSON as sent.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let pricing_model = server.get_pricing_model().await?;
+    /// for product in &pricing_model.products {
+    ///     println!("{} ({} prices)", product.slug, product.prices.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_pricing_model(&self) -> Result<Verbatim<types::PricingModelDetailsRecord>> {
+        self.get_billing()
+            .await?
+            .into_verbatim()
+            .project(&["pricingModel"], |b| b.pricing_model)
     }
 
     /// Subscriptions: all (with `include_historical`) or the current ones, plus the current
     /// ones and the first current one.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let subscriptions = server.get_subscriptions(true).await?;
+    /// println!("{} in all, {} current", subscriptions.subscriptions.len(), subscriptions.current_subscriptions.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn get_subscriptions(&self, include_historical: bool) -> Result<Subscriptions> {
-        let billing = self.get_billing().await?.into_raw();
-        let current = billing.current_subscriptions;
+        let (billing, json) = self.get_billing().await?.into_verbatim().into_parts();
+        let current = list(
+            billing.current_subscriptions,
+            &json,
+            "currentSubscriptions",
+        )?;
+        let subscriptions = if include_historical {
+            list(billing.subscriptions, &json, "subscriptions")?
+        } else {
+            current.clone()
+        };
         Ok(Subscriptions {
-            subscriptions: if include_historical {
-                billing.subscriptions
-            } else {
-                current.clone()
-            },
+            subscriptions,
             current_subscription: current.first().cloned(),
             current_subscriptions: current,
         })
     }
 
     /// Payment methods and the billing portal URL.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let methods = server.get_payment_methods().await?;
+    /// println!("{} cards; manage them at {:?}", methods.payment_methods.len(), methods.billing_portal_url);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_payment_methods(&self) -> Result<PaymentMethods> {
-        let billing = self.get_billing().await?.into_raw();
+        let (billing, json) = self.get_billing().await?.into_verbatim().into_parts();
         Ok(PaymentMethods {
-            payment_methods: billing.payment_methods,
+            payment_methods: list(billing.payment_methods, &json, "paymentMethods")?,
             billing_portal_url: Some(billing.billing_portal_url),
         })
     }
 
     /// `billing.invoices`, paginated locally (see [`ListParams`]).
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// use flowglad::ListParams;
+    ///
+    /// let first_ten = server.get_invoices(&ListParams { limit: Some(10), ..Default::default() }).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn get_invoices(
         &self,
         params: &ListParams,
-    ) -> Result<Vec<types::CustomersGetBillingResponseInvoicesItem>> {
-        let billing = self.get_billing().await?.into_raw();
-        Ok(paginate(billing.invoices, params, |item| {
+    ) -> Result<Vec<Verbatim<types::CustomersGetBillingResponseInvoicesItem>>> {
+        let (billing, json) = self.get_billing().await?.into_verbatim().into_parts();
+        let invoices = list(billing.invoices, &json, "invoices")?;
+        Ok(paginate(invoices, params, |item| {
             invoice_id(&item.invoice)
         }))
     }
 
     /// `billing.purchases`, paginated locally (see [`ListParams`]).
-    pub async fn get_purchases(&self, params: &ListParams) -> Result<Vec<types::PurchaseRecord>> {
-        let billing = self.get_billing().await?.into_raw();
-        Ok(paginate(billing.purchases, params, purchase_id))
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let purchases = server.get_purchases(&flowglad::ListParams::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_purchases(
+        &self,
+        params: &ListParams,
+    ) -> Result<Vec<Verbatim<types::PurchaseRecord>>> {
+        let (billing, json) = self.get_billing().await?.into_verbatim().into_parts();
+        let purchases = list(billing.purchases, &json, "purchases")?;
+        Ok(paginate(purchases, params, |p| purchase_id(p)))
     }
 
     /// The billing customer's seven public fields.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let details = server.get_customer_details().await?;
+    /// println!("{} since {}", details.email, details.created_at);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_customer_details(&self) -> Result<CustomerSummary> {
         let customer = self.get_billing().await?.into_raw().customer;
         Ok(CustomerSummary {
@@ -482,6 +594,14 @@ impl FlowgladServer {
     }
 
     /// Toggle features of the current subscriptions (or of one), first occurrence wins.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// for feature in server.get_feature_access_items(None).await? {
+    ///     println!("{}", feature.slug);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_feature_access_items(
         &self,
         subscription_id: Option<&str>,

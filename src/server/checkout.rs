@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::ids::PriceRef;
 use crate::raw::types;
 use crate::retry::Safety;
+use crate::verbatim::Verbatim;
 
 /// Free-form metadata copied to what the checkout produces (`outputMetadata`).
 pub type OutputMetadata = serde_json::Map<String, serde_json::Value>;
@@ -189,7 +190,7 @@ impl FlowgladServer {
     async fn create_session(
         &self,
         input: types::CreateCheckoutSessionInput,
-    ) -> Result<types::CheckoutSessionsCreateResponse> {
+    ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
         let raw = self.raw();
         let body = types::CheckoutSessionsCreateBody {
             checkout_session: input,
@@ -204,7 +205,7 @@ impl FlowgladServer {
     pub async fn create_checkout_session(
         &self,
         params: CreateProductCheckoutSessionParams,
-    ) -> Result<types::CheckoutSessionsCreateResponse> {
+    ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
         check_url("successUrl", &params.success_url)?;
         check_url("cancelUrl", &params.cancel_url)?;
         let (price_id, price_slug) = params.price.into_fields();
@@ -231,7 +232,7 @@ impl FlowgladServer {
     pub async fn create_add_payment_method_checkout_session(
         &self,
         params: AddPaymentMethodCheckoutSessionParams,
-    ) -> Result<types::CheckoutSessionsCreateResponse> {
+    ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
         check_url("successUrl", &params.success_url)?;
         check_url("cancelUrl", &params.cancel_url)?;
         let input = types::AddPaymentMethodCheckoutSessionInput {
@@ -251,7 +252,7 @@ impl FlowgladServer {
     pub async fn create_activate_subscription_checkout_session(
         &self,
         params: ActivateSubscriptionCheckoutSessionParams,
-    ) -> Result<types::CheckoutSessionsCreateResponse> {
+    ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
         check_url("successUrl", &params.success_url)?;
         check_url("cancelUrl", &params.cancel_url)?;
         let input = types::ActivateSubscriptionCheckoutSessionInput {

@@ -5,11 +5,36 @@ use crate::client::encode_segment;
 use crate::error::{Error, Result};
 use crate::raw::types;
 use crate::retry::Safety;
+use crate::verbatim::Verbatim;
+
+/// The customer record of a `GET /api/v1/customers/{externalId}` answer (`customer`).
+fn found(
+    response: Verbatim<types::CustomersGetResponse>,
+) -> Result<Verbatim<types::CustomerClientSelectSchema>> {
+    response.project(&["customer"], |r| r.customer)
+}
+
+/// The customer record of a `POST /api/v1/customers` answer (`data.customer`).
+fn created(
+    response: Verbatim<types::CustomersCreateResponse>,
+) -> Result<Verbatim<types::CustomerClientSelectSchema>> {
+    response.project(&["data", "customer"], |r| r.data.customer)
+}
 
 impl FlowgladServer {
     /// `GET /api/v1/customers/{externalId}`. A missing customer is an API error with
     /// [`Error::is_not_found`].
-    pub async fn get_customer(&self) -> Result<types::CustomersGetResponse> {
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// match server.get_customer().await {
+    ///     Ok(response) => println!("Flowglad id {}", response.customer.id),
+    ///     Err(e) if e.is_not_found() => println!("not a Flowglad customer yet"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_customer(&self) -> Result<Verbatim<types::CustomersGetResponse>> {
         let raw = self.raw();
         let id = &*self.external_id;
         self.send(Safety::Idempotent, || raw.customers_get(id))
@@ -23,47 +48,99 @@ impl FlowgladServer {
     /// `POST /api/v1/customers` `{customer: {email, name, externalId}}`, returning
     /// `data.customer` of the response. Any other error is returned unchanged; a callback
     /// error is [`Error::Callback`].
-    pub async fn find_or_create_customer(&self) -> Result<types::CustomerClientSelectSchema> {
+    ///
+    /// Safe under concurrency: when another request created the same customer between the
+    /// read and the create (a browser's first page load fires several billing calls at
+    /// once), the API answers the create `409 CONFLICT`; the customer is then read once more
+    /// and returned, instead of failing.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let customer = server.find_or_create_customer().await?;
+    /// println!("{} is {}", customer.external_id, customer.id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn find_or_create_customer(
+        &self,
+    ) -> Result<Verbatim<types::CustomerClientSelectSchema>> {
         match self.get_customer().await {
-            Ok(found) => Ok(found.customer),
-            Err(error) if error.is_not_found() => {
-                let details = (self.details)(self.external_id.to_string())
-                    .await
-                    .map_err(Error::Callback)?;
-                let body = types::CustomersCreateBody {
-                    customer: types::CustomerClientInsertSchema {
-                        archived: None,
-                        domain: None,
-                        email: details.email,
-                        external_id: self.external_id.to_string(),
-                        icon_url: None,
-                        logo_url: None,
-                        name: details.name,
-                        user_id: None,
-                    },
-                };
-                Ok(self.create_customer(&body).await?.data.customer)
+            Ok(response) => found(response),
+            Err(error) if error.is_not_found() && self.create_missing => {
+                self.create_missing_customer().await
             }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn create_missing_customer(&self) -> Result<Verbatim<types::CustomerClientSelectSchema>> {
+        let details = (self.details)(self.external_id.to_string())
+            .await
+            .map_err(Error::Callback)?;
+        let body = types::CustomersCreateBody {
+            customer: types::CustomerClientInsertSchema {
+                archived: None,
+                domain: None,
+                email: details.email,
+                external_id: self.external_id.to_string(),
+                icon_url: None,
+                logo_url: None,
+                name: details.name,
+                user_id: None,
+            },
+        };
+        match self.create_customer(&body).await {
+            Ok(response) => created(response),
+            // Another request created it since our read: read it again (once; a second
+            // failure is returned as it is).
+            Err(error) if error.is_conflict() => found(self.get_customer().await?),
             Err(error) => Err(error),
         }
     }
 
     /// `POST /api/v1/customers` with `body` as given (the response is wrapped in `data`).
     /// Not retried on 5xx/timeouts unless the client opted in (see [`crate::retry`]).
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// use flowglad::raw::types::{CustomerClientInsertSchema, CustomersCreateBody};
+    ///
+    /// let body = CustomersCreateBody {
+    ///     customer: CustomerClientInsertSchema {
+    ///         archived: None, domain: None, icon_url: None, logo_url: None, user_id: None,
+    ///         email: "ada@example.com".into(),
+    ///         external_id: server.customer_external_id().into(),
+    ///         name: "Ada".into(),
+    ///     },
+    /// };
+    /// let created = server.create_customer(&body).await?;
+    /// println!("{}", created.data.customer.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn create_customer(
         &self,
         body: &types::CustomersCreateBody,
-    ) -> Result<types::CustomersCreateResponse> {
+    ) -> Result<Verbatim<types::CustomersCreateResponse>> {
         let raw = self.raw();
         self.send(Safety::NonIdempotent, || raw.customers_create(body))
             .await
     }
 
     /// `PUT /api/v1/customers/{externalId}` with `body` verbatim.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// use flowglad::raw::types::{CustomersUpdateBody, CustomersUpdateBodyCustomer};
+    ///
+    /// let body = CustomersUpdateBody {
+    ///     customer: CustomersUpdateBodyCustomer { name: Some("Ada L.".into()), ..Default::default() },
+    /// };
+    /// server.update_customer(&body).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn update_customer(
         &self,
         body: &types::CustomersUpdateBody,
-    ) -> Result<types::CustomersUpdateResponse> {
+    ) -> Result<Verbatim<types::CustomersUpdateResponse>> {
         let raw = self.raw();
         let id = &*self.external_id;
         self.send(Safety::Idempotent, || raw.customers_update(id, body))
@@ -73,10 +150,18 @@ impl FlowgladServer {
     /// `POST /api/v1/customers/{externalId}/archive` with body `{}` for **any** external id
     /// (no scoping or ownership check, like the TypeScript SDK); returns the archived
     /// customer. The API makes archiving idempotent, so it is retried like a GET.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let archived = server.archive_customer("user_123").await?;
+    /// assert!(archived.archived);
+    /// # Ok(()) }
+    /// ```
     pub async fn archive_customer(
         &self,
         customer_external_id: &str,
     ) -> Result<types::CustomerClientSelectSchema> {
+        crate::ids::check_path_id("customerExternalId", customer_external_id)?;
         let path = format!(
             "/api/v1/customers/{}/archive",
             encode_segment(customer_external_id)

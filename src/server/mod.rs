@@ -32,6 +32,7 @@ use crate::error::{BoxError, Error, Result};
 use crate::raw;
 use crate::raw::types;
 use crate::retry::Safety;
+use crate::verbatim::Verbatim;
 
 pub use billing::{Billing, FeatureAccessItem, UsageMeterBalance};
 
@@ -70,6 +71,8 @@ pub struct FlowgladServer {
     client: FlowgladClient,
     external_id: Arc<str>,
     details: Arc<DetailsFn>,
+    /// `false`: find-or-create only finds (a missing customer is the API's not-found).
+    create_missing: bool,
 }
 
 impl fmt::Debug for FlowgladServer {
@@ -109,17 +112,29 @@ impl FlowgladServer {
         details: Arc<DetailsFn>,
     ) -> Result<Self> {
         let id: String = customer_external_id.into();
-        if id.trim().is_empty() {
-            return Err(Error::validation(
-                "customerExternalId",
-                "customerExternalId cannot be empty",
-            ));
-        }
+        crate::ids::check_path_id("customerExternalId", &id)?;
         Ok(FlowgladServer {
             client: client.clone(),
             external_id: id.into(),
             details,
+            create_missing: true,
         })
+    }
+
+    /// This facade, made unable to create the customer: methods that find-or-create answer
+    /// the API's not-found error ([`Error::is_not_found`]) for a customer Flowglad does not
+    /// know yet, and never call `get_customer_details`. For code paths that must not change
+    /// anything (the request handler's opt-in `GET` answers, which a cross-site page could
+    /// trigger).
+    ///
+    /// ```no_run
+    /// # fn run(server: flowglad::FlowgladServer) {
+    /// let reader = server.without_customer_creation();
+    /// # }
+    /// ```
+    pub fn without_customer_creation(mut self) -> Self {
+        self.create_missing = false;
+        self
     }
 
     /// The customer's external id this facade is scoped to.
@@ -137,14 +152,15 @@ impl FlowgladServer {
         self.client.raw()
     }
 
-    async fn send<T, F, Fut>(&self, safety: Safety, call: F) -> Result<T>
+    /// One raw call with the client's retry policy; the answer keeps the API's JSON.
+    async fn send<T, F, Fut>(&self, safety: Safety, call: F) -> Result<Verbatim<T>>
     where
         F: Fn() -> Fut,
         Fut: Future<
             Output = std::result::Result<raw::ResponseValue<T>, raw::Error<types::ApiError>>,
         >,
     {
-        self.client.send(safety, call).await
+        self.client.send_verbatim(safety, call).await
     }
 
     /// `GET /api/v1/subscriptions/{id}` then `GET /api/v1/customers/{externalId}`; the
@@ -152,16 +168,16 @@ impl FlowgladServer {
     async fn owned_subscription(
         &self,
         subscription_id: &str,
-    ) -> Result<types::SubscriptionClientSelectSchema> {
+    ) -> Result<Verbatim<types::SubscriptionsGetResponse>> {
+        crate::ids::check_path_id("subscriptionId", subscription_id)?;
         let raw = self.raw();
         let subscription = self
             .send(Safety::Idempotent, || {
                 raw.subscriptions_get(subscription_id)
             })
-            .await?
-            .subscription;
-        let customer = self.get_customer().await?.customer;
-        if record_customer_id(&subscription) != customer.id {
+            .await?;
+        let customer = self.get_customer().await?;
+        if record_customer_id(&subscription.subscription) != customer.customer.id {
             return Err(Error::SubscriptionNotOwned {
                 subscription_id: subscription_id.to_owned(),
             });

@@ -7,6 +7,7 @@ use super::{FlowgladServer, MULTIPLE_RESOURCES};
 use crate::error::Result;
 use crate::raw::types;
 use crate::retry::Safety;
+use crate::verbatim::Verbatim;
 
 /// A resource, by slug or by id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +83,7 @@ impl FlowgladServer {
     pub async fn get_resource_usages(
         &self,
         subscription_id: Option<&str>,
-    ) -> Result<Vec<types::ResourceUsageData>> {
+    ) -> Result<Vec<Verbatim<types::ResourceUsageData>>> {
         let id = self.resource_subscription(subscription_id).await?;
         let raw = self.raw();
         let list = self
@@ -90,7 +91,11 @@ impl FlowgladServer {
                 raw.resource_claims_list_resource_usages(&id, None, None)
             })
             .await?;
-        Ok(list.0.into_iter().map(|item| item.usage).collect())
+        list.project(&[], |list| list.0)?
+            .into_items()?
+            .into_iter()
+            .map(|item| item.project(&["usage"], |item| item.usage))
+            .collect()
     }
 
     /// One resource's usage and claims.
@@ -98,7 +103,7 @@ impl FlowgladServer {
         &self,
         resource: &ResourceRef,
         subscription_id: Option<&str>,
-    ) -> Result<types::ResourceUsage> {
+    ) -> Result<Verbatim<types::ResourceUsage>> {
         let id = self.resource_subscription(subscription_id).await?;
         let (resource_id, resource_slug) = match resource {
             ResourceRef::Id(v) => (Some(v.as_str()), None),
@@ -115,7 +120,7 @@ impl FlowgladServer {
     pub async fn claim_resource(
         &self,
         params: ClaimResourceParams,
-    ) -> Result<types::ResourceClaimsClaimResponse> {
+    ) -> Result<Verbatim<types::ResourceClaimsClaimResponse>> {
         let id = self
             .resource_subscription(params.subscription_id.as_deref())
             .await?;
@@ -142,7 +147,7 @@ impl FlowgladServer {
     pub async fn release_resource(
         &self,
         params: ReleaseResourceParams,
-    ) -> Result<types::ResourceClaimsReleaseResponse> {
+    ) -> Result<Verbatim<types::ResourceClaimsReleaseResponse>> {
         let id = self
             .resource_subscription(params.subscription_id.as_deref())
             .await?;
@@ -171,7 +176,7 @@ impl FlowgladServer {
         &self,
         subscription_id: Option<&str>,
         resource_slug: Option<&str>,
-    ) -> Result<types::ResourceClaimsListClaimsResponse> {
+    ) -> Result<Verbatim<types::ResourceClaimsListClaimsResponse>> {
         let id = self.resource_subscription(subscription_id).await?;
         let slug = resource_slug.filter(|s| !s.is_empty());
         let raw = self.raw();

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::PriceRef;
 use crate::raw::types;
 use crate::retry::Safety;
+use crate::verbatim::Verbatim;
 use crate::server::checkout::OutputMetadata;
 
 /// Parameters of [`FlowgladServer::create_subscription`] (the customer is implied).
@@ -264,8 +265,8 @@ impl FlowgladServer {
     pub async fn create_subscription(
         &self,
         params: CreateSubscriptionParams,
-    ) -> Result<types::SubscriptionsCreateResponse> {
-        let customer = self.find_or_create_customer().await?;
+    ) -> Result<Verbatim<types::SubscriptionsCreateResponse>> {
+        let customer = self.find_or_create_customer().await?.into_inner();
         let metadata = params
             .metadata
             .map(|m| {
@@ -302,9 +303,9 @@ impl FlowgladServer {
         &self,
         subscription_id: &str,
         timing: CancellationTiming,
-    ) -> Result<types::SubscriptionsCancelResponse> {
+    ) -> Result<Verbatim<types::SubscriptionsCancelResponse>> {
         let subscription = self.owned_subscription(subscription_id).await?;
-        if record_status(&subscription) == "canceled" {
+        if record_status(&subscription.subscription) == "canceled" {
             return Err(Error::SubscriptionAlreadyCanceled {
                 subscription_id: subscription_id.to_owned(),
             });
@@ -338,10 +339,13 @@ impl FlowgladServer {
     pub async fn uncancel_subscription(
         &self,
         subscription_id: &str,
-    ) -> Result<types::SubscriptionsUncancelResponse> {
+    ) -> Result<Verbatim<types::SubscriptionsUncancelResponse>> {
         let subscription = self.owned_subscription(subscription_id).await?;
-        if record_status(&subscription) != "cancellation_scheduled" {
-            return Ok(types::SubscriptionsUncancelResponse { subscription });
+        if record_status(&subscription.subscription) != "cancellation_scheduled" {
+            // Same shape as the uncancel answer: `{subscription}`, as the API sent it.
+            return subscription.project(&[], |r| types::SubscriptionsUncancelResponse {
+                subscription: r.subscription,
+            });
         }
         let path = format!(
             "/api/v1/subscriptions/{}/uncancel",
@@ -349,7 +353,7 @@ impl FlowgladServer {
         );
         let client = &self.client;
         client
-            .send(Safety::NonIdempotent, || {
+            .send_verbatim(Safety::NonIdempotent, || {
                 client.post_empty_object("subscriptions_uncancel", &path)
             })
             .await
@@ -361,7 +365,7 @@ impl FlowgladServer {
     pub async fn adjust_subscription(
         &self,
         params: AdjustSubscriptionParams,
-    ) -> Result<types::AdjustSubscriptionOutput> {
+    ) -> Result<Verbatim<types::AdjustSubscriptionOutput>> {
         params.validate()?;
         let id = self
             .resolve_subscription_id(params.subscription_id.as_deref(), MULTIPLE_ADJUST)

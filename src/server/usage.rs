@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ids::UsageTarget;
 use crate::raw::types;
 use crate::retry::Safety;
+use crate::verbatim::Verbatim;
 
 /// One usage event.
 ///
@@ -102,7 +103,7 @@ impl FlowgladServer {
     pub async fn create_usage_event(
         &self,
         params: CreateUsageEventParams,
-    ) -> Result<types::UsageEventsCreateResponse> {
+    ) -> Result<Verbatim<types::UsageEventsCreateResponse>> {
         let body = types::UsageEventsCreateBody {
             usage_event: params.into_raw(),
         };
@@ -116,7 +117,7 @@ impl FlowgladServer {
     pub async fn bulk_create_usage_events(
         &self,
         events: Vec<CreateUsageEventParams>,
-    ) -> Result<types::UsageEventsBulkInsertResponse> {
+    ) -> Result<Verbatim<types::UsageEventsBulkInsertResponse>> {
         if events.is_empty() {
             return Err(Error::validation(
                 "usageEvents",
@@ -153,7 +154,7 @@ impl FlowgladServer {
     pub async fn get_usage_meter_balances(
         &self,
         subscription_id: Option<&str>,
-    ) -> Result<types::CustomersGetUsageBalancesResponse> {
+    ) -> Result<Verbatim<types::CustomersGetUsageBalancesResponse>> {
         let customer = self.find_or_create_customer().await?;
         let raw = self.raw();
         let id = customer.external_id.as_str();

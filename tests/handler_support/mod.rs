@@ -52,6 +52,9 @@ pub async fn env() -> Env {
         // client finishes writing and reads the 413 before the server closes the connection
         // (with a 1 MiB body it may see a broken pipe instead, depending on timing).
         .body_limit(BODY_LIMIT)
+        // The adapters' query-string path is exercised too (POST-only is the default; see
+        // tests/handler_contract.rs).
+        .allow_get_for_reads(true)
         .build();
     Env { fake, handler }
 }

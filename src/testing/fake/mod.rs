@@ -115,6 +115,7 @@ pub struct FakeFlowgladBuilder {
     api_key: String,
     port: u16,
     fault_seed: u64,
+    extra_fields: serde_json::Map<String, Value>,
 }
 
 impl Default for FakeFlowgladBuilder {
@@ -124,6 +125,7 @@ impl Default for FakeFlowgladBuilder {
             api_key: DEFAULT_API_KEY.to_owned(),
             port: 0,
             fault_seed: 0x5eed,
+            extra_fields: serde_json::Map::new(),
         }
     }
 }
@@ -153,6 +155,14 @@ impl FakeFlowgladBuilder {
         self
     }
 
+    /// Adds the member `name: value` to every successful JSON answer (at the top level), as
+    /// the real API does when it ships a field this SDK's OpenAPI description does not know
+    /// yet. Tests use it to prove such fields reach users and browsers unchanged.
+    pub fn extra_response_field(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.extra_fields.insert(name.into(), value);
+        self
+    }
+
     /// Starts the fake on the current tokio runtime.
     ///
     /// # Errors
@@ -172,6 +182,7 @@ impl FakeFlowgladBuilder {
             faults: Mutex::new(faults::Faults::new(self.fault_seed)),
             requests: Mutex::new(Vec::new()),
             next_request: AtomicU64::new(0),
+            extra_fields: self.extra_fields,
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(FakeFlowglad {

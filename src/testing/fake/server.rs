@@ -29,6 +29,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<Faults>,
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub next_request: AtomicU64,
+    /// Members added to every successful JSON object answer (fields the spec does not know).
+    pub extra_fields: serde_json::Map<String, Value>,
 }
 
 /// Returned by the service to make hyper close the connection without an answer.
@@ -191,7 +193,12 @@ async fn answer(
         dispatch(&mut state, op, &route.path_params, &query_json, &body)
     };
     Ok(match result {
-        Some(Ok(value)) => json_response(StatusCode::OK, &value),
+        Some(Ok(mut value)) => {
+            if let Value::Object(members) = &mut value {
+                members.extend(shared.extra_fields.clone());
+            }
+            json_response(StatusCode::OK, &value)
+        }
         Some(Err(f)) => json_response(
             StatusCode::from_u16(f.status).unwrap_or(StatusCode::BAD_REQUEST),
             &json!({"error": f.error, "code": f.code, "request_id": request_id}),

@@ -196,9 +196,10 @@ impl State {
             .ok_or_else(|| Failure::bad_request("customer.externalId is required"))?
             .to_owned();
         if self.customer_by_external(&external_id).is_ok() {
-            return Err(Failure::conflict(format!(
-                "A customer with externalId {external_id} already exists"
-            )));
+            // The real API's answer (a unique-constraint violation mapped to CONFLICT).
+            return Err(Failure::conflict(
+                "A customer with this external ID already exists in your organization.",
+            ));
         }
         let now = self.now();
         let id = self.next_id("cust");
