@@ -21,8 +21,8 @@ use crate::error::{Error, Result};
 use crate::raw;
 use crate::raw::types;
 use crate::retry::Safety;
-use crate::verbatim::Verbatim;
 use crate::server::usage::CreateUsageEventParams;
+use crate::verbatim::Verbatim;
 
 /// The unscoped admin client. Cheap to clone.
 #[derive(Clone, Debug)]

@@ -283,7 +283,11 @@ impl FlowgladClient {
     }
 
     /// Like [`send`](Self::send), keeping the JSON text of the answer next to the value.
-    pub(crate) async fn send_verbatim<T, F, Fut>(&self, safety: Safety, call: F) -> Result<Verbatim<T>>
+    pub(crate) async fn send_verbatim<T, F, Fut>(
+        &self,
+        safety: Safety,
+        call: F,
+    ) -> Result<Verbatim<T>>
     where
         F: Fn() -> Fut,
         Fut: Future<

@@ -63,7 +63,6 @@ impl<T> Verbatim<T> {
     pub fn into_parts(self) -> (T, Bytes) {
         (self.value, self.json)
     }
-
 }
 
 impl<T: DeserializeOwned> Verbatim<T> {
@@ -73,7 +72,6 @@ impl<T: DeserializeOwned> Verbatim<T> {
         let value = serde_json::from_slice(&json)?;
         Ok(Verbatim { value, json })
     }
-
 }
 
 impl<T> Verbatim<T> {
@@ -195,7 +193,10 @@ mod tests {
         let v: Verbatim<Outer> = Verbatim::from_json(JSON).unwrap();
         let one = member_at(v.json_bytes(), &["one"]).unwrap();
         assert_eq!(one, r#"{"id":3,"extra":{"a":1}}"#);
-        assert_eq!(member_at(v.json_bytes(), &["one", "extra", "a"]).unwrap(), "1");
+        assert_eq!(
+            member_at(v.json_bytes(), &["one", "extra", "a"]).unwrap(),
+            "1"
+        );
         assert!(member_at(v.json_bytes(), &["missing"]).is_none());
         assert!(member_at(v.json_bytes(), &["z", "a"]).is_none());
         let ids: Vec<u32> = v.items.iter().map(|i| i.id).collect();

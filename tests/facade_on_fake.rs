@@ -204,3 +204,52 @@ async fn resources_are_claimed_and_released_on_the_current_subscription() {
         .unwrap();
     assert_eq!(claims.claims.len(), 2);
 }
+
+/// A browser's first page load fires several billing calls at once for a new user: every one
+/// finds no customer and tries to create it; the API answers the losers 409 `CONFLICT`, and
+/// find-or-create must then read the winner's customer instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_calls_for_a_new_customer_all_succeed() {
+    let app = App::start().await;
+    // Your user lookup takes a moment (a database query): long enough that every call has
+    // seen "no customer" before the first create lands, as on a real network.
+    let server = FlowgladServer::new(&app.client, "user_race", |id: String| async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        Ok::<_, std::io::Error>(CustomerDetails {
+            name: id.clone(),
+            email: format!("{id}@example.com"),
+        })
+    })
+    .unwrap();
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let server = server.clone();
+            tokio::spawn(async move { server.get_billing().await })
+        })
+        .collect();
+    let mut ok = 0;
+    for call in calls {
+        let billing = call
+            .await
+            .unwrap()
+            .expect("every concurrent get_billing succeeds");
+        assert_eq!(billing.customer.external_id, "user_race");
+        ok += 1;
+    }
+    assert_eq!(ok, 50);
+    assert_eq!(
+        app.fake.customer_external_ids(),
+        vec!["user_race".to_owned()]
+    );
+    let creates = app
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.operation_id.as_deref() == Some("customers-create"))
+        .count();
+    assert!(
+        creates > 1,
+        "the race did not happen ({creates} create calls): the test proves nothing"
+    );
+    println!("50/50 concurrent get_billing succeeded; {creates} creates raced, 1 customer exists");
+}

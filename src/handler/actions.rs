@@ -193,7 +193,12 @@ fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Bytes, HandlerError> 
 
 /// A JSON object of already encoded members, in this order.
 fn object(members: &[(&str, Bytes)]) -> Result<Bytes, HandlerError> {
-    let mut out = Vec::with_capacity(2 + members.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>());
+    let mut out = Vec::with_capacity(
+        2 + members
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum::<usize>(),
+    );
     out.push(b'{');
     for (i, (key, value)) in members.iter().enumerate() {
         if i > 0 {

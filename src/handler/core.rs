@@ -567,7 +567,9 @@ impl FlowgladHandler {
         };
         let get_for_reads = self.inner.get_for_reads;
         if !action.accepts(&parts.method, get_for_reads) {
-            return Err(HandlerError::method_not_allowed(action.allow(get_for_reads)));
+            return Err(HandlerError::method_not_allowed(
+                action.allow(get_for_reads),
+            ));
         }
         let is_get = parts.method == Method::GET;
         let body = if is_get {
@@ -602,7 +604,13 @@ impl FlowgladHandler {
             body_input(&body)?
         };
         // A GET may come from a cross-site page: it reads, it never creates the customer.
-        let server = server.map(|s| if is_get { s.without_customer_creation() } else { s });
+        let server = server.map(|s| {
+            if is_get {
+                s.without_customer_creation()
+            } else {
+                s
+            }
+        });
         match server {
             Some(server) => actions::run(action, &server, input).await,
             None => actions::default_pricing_model(self.admin_client()?, input).await,

@@ -215,7 +215,9 @@ impl Billing {
     /// Wraps a billing response built in code (its JSON is the response encoded by this
     /// SDK's types). Answers of the API keep their own JSON (see [`Billing::json`]).
     pub fn new(raw: types::CustomersGetBillingResponse) -> Self {
-        let json = serde_json::to_vec(&raw).map(Bytes::from).unwrap_or_default();
+        let json = serde_json::to_vec(&raw)
+            .map(Bytes::from)
+            .unwrap_or_default();
         Billing {
             raw,
             json,
@@ -503,11 +505,7 @@ impl FlowgladServer {
     /// ```
     pub async fn get_subscriptions(&self, include_historical: bool) -> Result<Subscriptions> {
         let (billing, json) = self.get_billing().await?.into_verbatim().into_parts();
-        let current = list(
-            billing.current_subscriptions,
-            &json,
-            "currentSubscriptions",
-        )?;
+        let current = list(billing.current_subscriptions, &json, "currentSubscriptions")?;
         let subscriptions = if include_historical {
             list(billing.subscriptions, &json, "subscriptions")?
         } else {
@@ -551,9 +549,7 @@ impl FlowgladServer {
     ) -> Result<Vec<Verbatim<types::CustomersGetBillingResponseInvoicesItem>>> {
         let (billing, json) = self.get_billing().await?.into_verbatim().into_parts();
         let invoices = list(billing.invoices, &json, "invoices")?;
-        Ok(paginate(invoices, params, |item| {
-            invoice_id(&item.invoice)
-        }))
+        Ok(paginate(invoices, params, |item| invoice_id(&item.invoice)))
     }
 
     /// `billing.purchases`, paginated locally (see [`ListParams`]).

@@ -191,7 +191,8 @@ impl FlowgladServer {
         subscription_id: Option<&str>,
         multiple_message: &'static str,
     ) -> Result<String> {
-        if let Some(id) = subscription_id.filter(|id| !id.is_empty()) {
+        if let Some(id) = subscription_id {
+            crate::ids::check_path_id("subscriptionId", id)?;
             return Ok(id.to_owned());
         }
         let billing = self.get_billing().await?;

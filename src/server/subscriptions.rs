@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::ids::PriceRef;
 use crate::raw::types;
 use crate::retry::Safety;
-use crate::verbatim::Verbatim;
 use crate::server::checkout::OutputMetadata;
+use crate::verbatim::Verbatim;
 
 /// Parameters of [`FlowgladServer::create_subscription`] (the customer is implied).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

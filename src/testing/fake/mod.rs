@@ -116,6 +116,7 @@ pub struct FakeFlowgladBuilder {
     port: u16,
     fault_seed: u64,
     extra_fields: serde_json::Map<String, Value>,
+    record_responses: bool,
 }
 
 impl Default for FakeFlowgladBuilder {
@@ -126,6 +127,7 @@ impl Default for FakeFlowgladBuilder {
             port: 0,
             fault_seed: 0x5eed,
             extra_fields: serde_json::Map::new(),
+            record_responses: false,
         }
     }
 }
@@ -163,6 +165,13 @@ impl FakeFlowgladBuilder {
         self
     }
 
+    /// Keeps the body of every successful answer, for [`FakeFlowglad::response_body`]
+    /// (default off: a long benchmark would keep them all).
+    pub fn record_responses(mut self, enabled: bool) -> Self {
+        self.record_responses = enabled;
+        self
+    }
+
     /// Starts the fake on the current tokio runtime.
     ///
     /// # Errors
@@ -183,6 +192,7 @@ impl FakeFlowgladBuilder {
             requests: Mutex::new(Vec::new()),
             next_request: AtomicU64::new(0),
             extra_fields: self.extra_fields,
+            responses: self.record_responses.then(Default::default),
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(FakeFlowglad {
@@ -252,6 +262,28 @@ impl FakeFlowglad {
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests.lock().expect("requests").clone()
+    }
+
+    /// The exact body of the successful answer to the request with this `X-Request-Id`
+    /// (see [`RecordedRequest::request_id`]), when the fake was built with
+    /// [`FakeFlowgladBuilder::record_responses`].
+    pub fn response_body(&self, request_id: &str) -> Option<bytes::Bytes> {
+        self.shared
+            .responses
+            .as_ref()?
+            .lock()
+            .expect("responses")
+            .get(request_id)
+            .cloned()
+    }
+
+    /// The external ids of every customer the fake holds, in creation order.
+    pub fn customer_external_ids(&self) -> Vec<String> {
+        self.state()
+            .customers
+            .iter()
+            .map(|c| c.external_id.clone())
+            .collect()
     }
 
     /// Forgets the recorded requests.

@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub next_request: AtomicU64,
     /// Members added to every successful JSON object answer (fields the spec does not know).
     pub extra_fields: serde_json::Map<String, Value>,
+    /// Successful answers' bodies by request id, when recording is on.
+    pub responses: Option<Mutex<std::collections::HashMap<String, bytes::Bytes>>>,
 }
 
 /// Returned by the service to make hyper close the connection without an answer.
@@ -197,7 +199,15 @@ async fn answer(
             if let Value::Object(members) = &mut value {
                 members.extend(shared.extra_fields.clone());
             }
-            json_response(StatusCode::OK, &value)
+            let body =
+                bytes::Bytes::from(serde_json::to_vec(&value).expect("JSON values serialize"));
+            if let Some(responses) = &shared.responses {
+                responses
+                    .lock()
+                    .expect("responses")
+                    .insert(request_id.to_owned(), body.clone());
+            }
+            json_bytes_response(StatusCode::OK, body)
         }
         Some(Err(f)) => json_response(
             StatusCode::from_u16(f.status).unwrap_or(StatusCode::BAD_REQUEST),
@@ -279,9 +289,16 @@ fn text(status: StatusCode, body: &'static str) -> Response<Body> {
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
-    let mut r = Response::new(Body::from(
-        serde_json::to_vec(value).expect("JSON values serialize"),
-    ));
+    json_bytes_response(
+        status,
+        serde_json::to_vec(value)
+            .expect("JSON values serialize")
+            .into(),
+    )
+}
+
+fn json_bytes_response(status: StatusCode, body: bytes::Bytes) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
