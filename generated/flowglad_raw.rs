@@ -10,11 +10,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`ActivateSubscriptionCheckoutSessionClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ActivateSubscriptionCheckoutSessionClientSelectSchema {
         #[serde(
             rename = "automaticallyUpdateSubscriptions",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub automatically_update_subscriptions: ::std::option::Option<bool>,
         #[serde(
             rename = "billingAddress",
@@ -32,21 +35,25 @@ pub mod types {
             rename = "customerEmail",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "discountId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub discount_id: ::std::option::Option<::std::string::String>,
         pub expires: i64,
         pub id: ::std::string::String,
@@ -62,6 +69,7 @@ pub mod types {
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub output_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "paymentMethodType",
@@ -79,6 +87,7 @@ pub mod types {
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -109,6 +118,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ActivateSubscriptionCheckoutSessionClientSelectSchemaType {
         #[serde(rename = "activate_subscription")]
         ActivateSubscription,
@@ -153,6 +164,8 @@ pub mod types {
     }
     ///`ActivateSubscriptionCheckoutSessionInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ActivateSubscriptionCheckoutSessionInput {
         #[serde(rename = "cancelUrl")]
         pub cancel_url: ::std::string::String,
@@ -193,6 +206,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ActivateSubscriptionCheckoutSessionInputType {
         #[serde(rename = "activate_subscription")]
         ActivateSubscription,
@@ -234,6 +249,8 @@ pub mod types {
     }
     ///`ActivateSubscriptionCheckoutSessionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct ActivateSubscriptionCheckoutSessionRecord(
         pub ActivateSubscriptionCheckoutSessionClientSelectSchema,
@@ -258,12 +275,16 @@ pub mod types {
     }
     ///`AddFeatureToSubscriptionOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct AddFeatureToSubscriptionOutput {
         #[serde(rename = "subscriptionItemFeature")]
         pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`AddPaymentMethodCheckoutSessionClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct AddPaymentMethodCheckoutSessionClientSelectSchema {
         #[serde(
             rename = "automaticallyUpdateSubscriptions",
@@ -286,6 +307,7 @@ pub mod types {
             rename = "customerEmail",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_email: ::std::option::Option<::std::string::String>,
         #[serde(rename = "customerId")]
         pub customer_id: ::std::string::String,
@@ -293,11 +315,13 @@ pub mod types {
             rename = "customerName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "discountId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub discount_id: ::std::option::Option<::std::string::String>,
         pub expires: i64,
         pub id: ::std::string::String,
@@ -305,6 +329,7 @@ pub mod types {
             rename = "invoiceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub invoice_id: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         #[serde(rename = "organizationId")]
@@ -318,6 +343,7 @@ pub mod types {
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub output_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "paymentMethodType",
@@ -332,6 +358,7 @@ pub mod types {
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -339,6 +366,7 @@ pub mod types {
             rename = "purchaseId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub purchase_id: ::std::option::Option<::std::string::String>,
         pub quantity: i64,
         pub status: crate::raw::types::CheckoutSessionStatus,
@@ -370,6 +398,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum AddPaymentMethodCheckoutSessionClientSelectSchemaType {
         #[serde(rename = "add_payment_method")]
         AddPaymentMethod,
@@ -412,6 +442,8 @@ pub mod types {
     }
     ///`AddPaymentMethodCheckoutSessionInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct AddPaymentMethodCheckoutSessionInput {
         #[serde(
             rename = "automaticallyUpdateSubscriptions",
@@ -455,6 +487,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum AddPaymentMethodCheckoutSessionInputType {
         #[serde(rename = "add_payment_method")]
         AddPaymentMethod,
@@ -496,6 +530,8 @@ pub mod types {
     }
     ///`AddPaymentMethodCheckoutSessionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct AddPaymentMethodCheckoutSessionRecord(
         pub AddPaymentMethodCheckoutSessionClientSelectSchema,
@@ -520,6 +556,8 @@ pub mod types {
     }
     ///`AdjustSubscriptionAtEndOfCurrentBillingPeriodInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct AdjustSubscriptionAtEndOfCurrentBillingPeriodInput {
         #[serde(rename = "newSubscriptionItems")]
         pub new_subscription_items: ::std::vec::Vec<
@@ -529,6 +567,8 @@ pub mod types {
     }
     ///`AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum AdjustSubscriptionAtEndOfCurrentBillingPeriodInputNewSubscriptionItemsItem {
         SubscriptionItemInsert(SubscriptionItemInsert),
@@ -573,6 +613,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum AdjustSubscriptionAtEndOfCurrentBillingPeriodInputTiming {
         #[serde(rename = "at_end_of_current_billing_period")]
         AtEndOfCurrentBillingPeriod,
@@ -621,6 +663,8 @@ pub mod types {
     }
     ///`AdjustSubscriptionAutoTimingInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct AdjustSubscriptionAutoTimingInput {
         #[serde(rename = "newSubscriptionItems")]
         pub new_subscription_items: ::std::vec::Vec<
@@ -635,6 +679,8 @@ pub mod types {
     }
     ///`AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem {
         SubscriptionItemInsert(SubscriptionItemInsert),
@@ -679,6 +725,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum AdjustSubscriptionAutoTimingInputTiming {
         #[serde(rename = "auto")]
         Auto,
@@ -720,6 +768,8 @@ pub mod types {
     }
     ///`AdjustSubscriptionImmediatelyInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct AdjustSubscriptionImmediatelyInput {
         #[serde(rename = "newSubscriptionItems")]
         pub new_subscription_items: ::std::vec::Vec<
@@ -734,6 +784,8 @@ pub mod types {
     }
     ///`AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem {
         SubscriptionItemInsert(SubscriptionItemInsert),
@@ -778,6 +830,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum AdjustSubscriptionImmediatelyInputTiming {
         #[serde(rename = "immediately")]
         Immediately,
@@ -819,6 +873,8 @@ pub mod types {
     }
     ///`AdjustSubscriptionOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct AdjustSubscriptionOutput {
         #[serde(rename = "isUpgrade")]
         pub is_upgrade: bool,
@@ -830,6 +886,8 @@ pub mod types {
     }
     ///`AnonymousProductCheckoutSessionInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct AnonymousProductCheckoutSessionInput {
         pub anonymous: bool,
         #[serde(rename = "cancelUrl")]
@@ -879,6 +937,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum AnonymousProductCheckoutSessionInputType {
         #[serde(rename = "product")]
         Product,
@@ -920,6 +980,8 @@ pub mod types {
     }
     ///`ApiError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ApiError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
@@ -938,6 +1000,8 @@ pub mod types {
     }
     ///`ApiKeysClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum ApiKeysClientSelectSchema {
         SecretApiKeyClientSelectSchema(SecretApiKeyClientSelectSchema),
@@ -954,6 +1018,7 @@ pub mod types {
                 rename = "hashText",
                 deserialize_with = "::std::option::Option::deserialize"
             )]
+            #[cfg_attr(feature = "schemars", schemars(required))]
             hash_text: ::std::option::Option<::std::string::String>,
             id: ::std::string::String,
             livemode: bool,
@@ -966,6 +1031,7 @@ pub mod types {
                 rename = "stackAuthHostedBillingUserId",
                 deserialize_with = "::std::option::Option::deserialize"
             )]
+            #[cfg_attr(feature = "schemars", schemars(required))]
             stack_auth_hosted_billing_user_id: ::std::option::Option<
                 ::std::string::String,
             >,
@@ -995,6 +1061,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ApiKeysClientSelectSchemaObjectType {
         #[serde(rename = "publishable")]
         Publishable,
@@ -1036,12 +1104,16 @@ pub mod types {
     }
     ///`ApiKeysGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ApiKeysGetResponse {
         #[serde(rename = "apiKey")]
         pub api_key: ApiKeysClientSelectSchema,
     }
     ///`BillingAddress`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct BillingAddress {
         pub address: BillingAddressAddress,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1063,6 +1135,8 @@ pub mod types {
     }
     ///`BillingAddressAddress`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct BillingAddressAddress {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
@@ -1080,6 +1154,8 @@ pub mod types {
     }
     ///`CancelScheduledAdjustmentOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CancelScheduledAdjustmentOutput {
         #[serde(rename = "canceledItemCount")]
         pub canceled_item_count: i64,
@@ -1087,6 +1163,8 @@ pub mod types {
     }
     ///`CancelSubscriptionAtEndOfBillingPeriodInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CancelSubscriptionAtEndOfBillingPeriodInput {
         pub timing: CancelSubscriptionAtEndOfBillingPeriodInputTiming,
     }
@@ -1103,6 +1181,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum CancelSubscriptionAtEndOfBillingPeriodInputTiming {
         #[serde(rename = "at_end_of_current_billing_period")]
         AtEndOfCurrentBillingPeriod,
@@ -1149,6 +1229,8 @@ pub mod types {
     }
     ///`CancelSubscriptionImmediatelyInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CancelSubscriptionImmediatelyInput {
         pub timing: CancelSubscriptionImmediatelyInputTiming,
     }
@@ -1165,6 +1247,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum CancelSubscriptionImmediatelyInputTiming {
         #[serde(rename = "immediately")]
         Immediately,
@@ -1206,6 +1290,8 @@ pub mod types {
     }
     ///`CheckoutSessionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum CheckoutSessionRecord {
         PurchaseCheckoutSessionRecord(PurchaseCheckoutSessionRecord),
@@ -1239,12 +1325,16 @@ pub mod types {
     }
     ///`CheckoutSessionsCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CheckoutSessionsCreateBody {
         #[serde(rename = "checkoutSession")]
         pub checkout_session: crate::raw::types::CreateCheckoutSessionInput,
     }
     ///`CheckoutSessionsCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CheckoutSessionsCreateResponse {
         #[serde(rename = "checkoutSession")]
         pub checkout_session: CheckoutSessionRecord,
@@ -1252,6 +1342,8 @@ pub mod types {
     }
     ///`CheckoutSessionsGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CheckoutSessionsGetResponse {
         #[serde(rename = "checkoutSession")]
         pub checkout_session: CheckoutSessionRecord,
@@ -1259,6 +1351,8 @@ pub mod types {
     }
     ///`CheckoutSessionsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CheckoutSessionsListResponse {
         #[serde(
             rename = "currentCursor",
@@ -1277,6 +1371,8 @@ pub mod types {
     }
     ///`CustomerClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomerClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
@@ -1304,6 +1400,8 @@ pub mod types {
     }
     ///`CustomerClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomerClientSelectSchema {
         pub archived: bool,
         #[serde(
@@ -1314,6 +1412,7 @@ pub mod types {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub domain: ::std::option::Option<::std::string::String>,
         pub email: ::std::string::String,
         #[serde(rename = "externalId")]
@@ -1322,18 +1421,21 @@ pub mod types {
             rename = "iconURL",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub icon_url: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(
             rename = "invoiceNumberBase",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub invoice_number_base: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         #[serde(
             rename = "logoURL",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub logo_url: ::std::option::Option<::std::string::String>,
         pub name: ::std::string::String,
         #[serde(rename = "organizationId")]
@@ -1346,25 +1448,34 @@ pub mod types {
             rename = "userId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub user_id: ::std::option::Option<::std::string::String>,
     }
     ///`CustomersArchiveResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersArchiveResponse {
         pub customer: CustomerClientSelectSchema,
     }
     ///`CustomersCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersCreateBody {
         pub customer: CustomerClientInsertSchema,
     }
     ///`CustomersCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersCreateResponse {
         pub data: CustomersCreateResponseData,
     }
     ///`CustomersCreateResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersCreateResponseData {
         pub customer: CustomerClientSelectSchema,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1380,6 +1491,8 @@ pub mod types {
     }
     ///`CustomersGetBillingResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersGetBillingResponse {
         #[serde(rename = "billingPortalUrl")]
         pub billing_portal_url: ::std::string::String,
@@ -1410,6 +1523,8 @@ pub mod types {
     }
     ///`CustomersGetBillingResponseInvoicesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersGetBillingResponseInvoicesItem {
         pub invoice: InvoiceRecord,
         #[serde(rename = "invoiceLineItems")]
@@ -1419,17 +1534,23 @@ pub mod types {
     }
     ///`CustomersGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersGetResponse {
         pub customer: CustomerClientSelectSchema,
     }
     ///`CustomersGetUsageBalancesResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersGetUsageBalancesResponse {
         #[serde(rename = "usageMeterBalances")]
         pub usage_meter_balances: ::std::vec::Vec<UsageMeterBalance>,
     }
     ///`CustomersListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersListResponse {
         #[serde(
             rename = "currentCursor",
@@ -1448,11 +1569,15 @@ pub mod types {
     }
     ///`CustomersUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersUpdateBody {
         pub customer: CustomersUpdateBodyCustomer,
     }
     ///`CustomersUpdateBodyCustomer`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersUpdateBodyCustomer {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub domain: ::std::option::Option<::std::string::String>,
@@ -1478,11 +1603,15 @@ pub mod types {
     }
     ///`CustomersUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct CustomersUpdateResponse {
         pub customer: CustomerClientSelectSchema,
     }
     ///`DefaultDiscountClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DefaultDiscountClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -1506,6 +1635,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DefaultDiscountClientInsertSchemaDuration {
         #[serde(rename = "once")]
         Once,
@@ -1547,6 +1678,8 @@ pub mod types {
     }
     ///`DefaultDiscountClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DefaultDiscountClientSelectSchema {
         pub active: bool,
         pub amount: i64,
@@ -1579,6 +1712,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DefaultDiscountClientSelectSchemaDuration {
         #[serde(rename = "once")]
         Once,
@@ -1620,6 +1755,8 @@ pub mod types {
     }
     ///`DefaultDiscountClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DefaultDiscountClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -1645,6 +1782,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DefaultDiscountClientUpdateSchemaDuration {
         #[serde(rename = "once")]
         Once,
@@ -1686,6 +1825,8 @@ pub mod types {
     }
     ///`DiscountInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum DiscountInsert {
         DefaultDiscountClientInsertSchema(DefaultDiscountClientInsertSchema),
@@ -1712,6 +1853,8 @@ pub mod types {
     }
     ///`DiscountRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum DiscountRecord {
         ForeverDiscountClientSelectSchema(ForeverDiscountClientSelectSchema),
@@ -1738,6 +1881,8 @@ pub mod types {
     }
     ///`DiscountUpdate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum DiscountUpdate {
         DefaultDiscountClientUpdateSchema(DefaultDiscountClientUpdateSchema),
@@ -1764,21 +1909,29 @@ pub mod types {
     }
     ///`DiscountsCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DiscountsCreateBody {
         pub discount: DiscountInsert,
     }
     ///`DiscountsCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DiscountsCreateResponse {
         pub discount: DiscountRecord,
     }
     ///`DiscountsGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DiscountsGetResponse {
         pub discount: DiscountsGetResponseDiscount,
     }
     ///`DiscountsGetResponseDiscount`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum DiscountsGetResponseDiscount {
         Variant0 {
@@ -1860,6 +2013,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DiscountsGetResponseDiscountVariant0Duration {
         #[serde(rename = "forever")]
         Forever,
@@ -1912,6 +2067,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DiscountsGetResponseDiscountVariant1Duration {
         #[serde(rename = "number_of_payments")]
         NumberOfPayments,
@@ -1964,6 +2121,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DiscountsGetResponseDiscountVariant2Duration {
         #[serde(rename = "once")]
         Once,
@@ -2005,6 +2164,8 @@ pub mod types {
     }
     ///`DiscountsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DiscountsListResponse {
         #[serde(
             rename = "currentCursor",
@@ -2023,6 +2184,8 @@ pub mod types {
     }
     ///`DiscountsListResponseDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum DiscountsListResponseDataItem {
         Variant0 {
@@ -2104,6 +2267,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DiscountsListResponseDataItemVariant0Duration {
         #[serde(rename = "forever")]
         Forever,
@@ -2157,6 +2322,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DiscountsListResponseDataItemVariant1Duration {
         #[serde(rename = "number_of_payments")]
         NumberOfPayments,
@@ -2210,6 +2377,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum DiscountsListResponseDataItemVariant2Duration {
         #[serde(rename = "once")]
         Once,
@@ -2252,31 +2421,43 @@ pub mod types {
     }
     ///`DiscountsUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DiscountsUpdateBody {
         pub discount: DiscountUpdate,
     }
     ///`DiscountsUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct DiscountsUpdateResponse {
         pub discount: DiscountRecord,
     }
     ///`FeaturesCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct FeaturesCreateBody {
         pub feature: crate::raw::types::FeatureInsert,
     }
     ///`FeaturesCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct FeaturesCreateResponse {
         pub feature: crate::raw::types::FeatureRecord,
     }
     ///`FeaturesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct FeaturesGetResponse {
         pub feature: crate::raw::types::FeatureRecord,
     }
     ///`FeaturesListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct FeaturesListResponse {
         #[serde(
             rename = "currentCursor",
@@ -2295,16 +2476,22 @@ pub mod types {
     }
     ///`FeaturesUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct FeaturesUpdateBody {
         pub feature: crate::raw::types::FeatureUpdate,
     }
     ///`FeaturesUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct FeaturesUpdateResponse {
         pub feature: crate::raw::types::FeatureRecord,
     }
     ///`ForeverDiscountClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ForeverDiscountClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -2328,6 +2515,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ForeverDiscountClientInsertSchemaDuration {
         #[serde(rename = "forever")]
         Forever,
@@ -2369,6 +2558,8 @@ pub mod types {
     }
     ///`ForeverDiscountClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ForeverDiscountClientSelectSchema {
         pub active: bool,
         pub amount: i64,
@@ -2401,6 +2592,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ForeverDiscountClientSelectSchemaDuration {
         #[serde(rename = "forever")]
         Forever,
@@ -2442,6 +2635,8 @@ pub mod types {
     }
     ///`ForeverDiscountClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ForeverDiscountClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -2467,6 +2662,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ForeverDiscountClientUpdateSchemaDuration {
         #[serde(rename = "forever")]
         Forever,
@@ -2508,6 +2705,8 @@ pub mod types {
     }
     ///`IdentifiedProductCheckoutSessionInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct IdentifiedProductCheckoutSessionInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub anonymous: ::std::option::Option<bool>,
@@ -2560,6 +2759,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum IdentifiedProductCheckoutSessionInputType {
         #[serde(rename = "product")]
         Product,
@@ -2601,6 +2802,8 @@ pub mod types {
     }
     ///`InvoiceLineItemsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct InvoiceLineItemsListResponse {
         #[serde(
             rename = "currentCursor",
@@ -2619,6 +2822,8 @@ pub mod types {
     }
     ///`InvoiceRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum InvoiceRecord {
         PurchaseInvoiceClientSelectSchema(PurchaseInvoiceClientSelectSchema),
@@ -2642,6 +2847,8 @@ pub mod types {
     }
     ///`InvoicesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct InvoicesGetResponse {
         pub invoice: InvoiceRecord,
         #[serde(rename = "invoiceLineItems")]
@@ -2651,6 +2858,8 @@ pub mod types {
     }
     ///`InvoicesListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct InvoicesListResponse {
         #[serde(
             rename = "currentCursor",
@@ -2669,6 +2878,8 @@ pub mod types {
     }
     ///`Metadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct Metadata(
         pub ::std::collections::HashMap<::std::string::String, MetadataValue>,
@@ -2698,6 +2909,8 @@ pub mod types {
     }
     ///`MetadataValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum MetadataValue {
         String(::std::string::String),
@@ -2725,11 +2938,14 @@ pub mod types {
     }
     ///`NonRenewingSubscriptionDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct NonRenewingSubscriptionDetails {
         #[serde(
             rename = "backupPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub backup_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "cancelScheduledAt",
@@ -2745,6 +2961,7 @@ pub mod types {
             rename = "cancellationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub cancellation_reason: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -2755,11 +2972,13 @@ pub mod types {
             rename = "defaultPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "doNotCharge",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub do_not_charge: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub experimental: ::std::option::Option<SubscriptionExperimental>,
@@ -2768,11 +2987,13 @@ pub mod types {
             rename = "isFreePlan",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -2785,11 +3006,13 @@ pub mod types {
             rename = "replacedBySubscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub replaced_by_subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "runBillingAtPeriodStart",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub run_billing_at_period_start: ::std::option::Option<bool>,
         #[serde(
             rename = "scheduledAdjustmentAt",
@@ -2806,11 +3029,14 @@ pub mod types {
     }
     ///`NonRenewingSubscriptionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct NonRenewingSubscriptionRecord {
         #[serde(
             rename = "backupPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub backup_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "cancelScheduledAt",
@@ -2826,6 +3052,7 @@ pub mod types {
             rename = "cancellationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub cancellation_reason: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -2836,22 +3063,26 @@ pub mod types {
             rename = "defaultPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "doNotCharge",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub do_not_charge: ::std::option::Option<bool>,
         pub id: ::std::string::String,
         #[serde(
             rename = "isFreePlan",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -2864,11 +3095,13 @@ pub mod types {
             rename = "replacedBySubscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub replaced_by_subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "runBillingAtPeriodStart",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub run_billing_at_period_start: ::std::option::Option<bool>,
         #[serde(
             rename = "scheduledAdjustmentAt",
@@ -2883,6 +3116,8 @@ pub mod types {
     }
     ///`NumberOfPaymentsDiscountClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct NumberOfPaymentsDiscountClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -2908,6 +3143,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum NumberOfPaymentsDiscountClientInsertSchemaDuration {
         #[serde(rename = "number_of_payments")]
         NumberOfPayments,
@@ -2950,6 +3187,8 @@ pub mod types {
     }
     ///`NumberOfPaymentsDiscountClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct NumberOfPaymentsDiscountClientSelectSchema {
         pub active: bool,
         pub amount: i64,
@@ -2984,6 +3223,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum NumberOfPaymentsDiscountClientSelectSchemaDuration {
         #[serde(rename = "number_of_payments")]
         NumberOfPayments,
@@ -3026,6 +3267,8 @@ pub mod types {
     }
     ///`NumberOfPaymentsDiscountClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct NumberOfPaymentsDiscountClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -3053,6 +3296,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum NumberOfPaymentsDiscountClientUpdateSchemaDuration {
         #[serde(rename = "number_of_payments")]
         NumberOfPayments,
@@ -3095,17 +3340,21 @@ pub mod types {
     }
     ///`PaymentClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentClientSelectSchema {
         pub amount: i64,
         #[serde(
             rename = "applicationFee",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub application_fee: ::std::option::Option<i64>,
         #[serde(
             rename = "billingPeriodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub billing_period_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "chargeDate")]
         pub charge_date: i64,
@@ -3115,16 +3364,19 @@ pub mod types {
         #[serde(rename = "customerId")]
         pub customer_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "failureCode",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub failure_code: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "failureMessage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub failure_message: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(rename = "invoiceId")]
@@ -3138,6 +3390,7 @@ pub mod types {
             rename = "paymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -3145,6 +3398,7 @@ pub mod types {
             rename = "purchaseId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub purchase_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "receiptNumber",
@@ -3161,6 +3415,7 @@ pub mod types {
             rename = "refundedAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub refunded_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "refundedAt",
@@ -3177,13 +3432,16 @@ pub mod types {
             rename = "subscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub subtotal: ::std::option::Option<i64>,
         #[serde(
             rename = "taxAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "taxCountry",
@@ -3194,11 +3452,13 @@ pub mod types {
             rename = "taxRatePercentage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_rate_percentage: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxState",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxType",
@@ -3210,6 +3470,8 @@ pub mod types {
     }
     ///`PaymentMethodClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentMethodClientSelectSchema {
         #[serde(rename = "billingDetails")]
         pub billing_details: PaymentMethodClientSelectSchemaBillingDetails,
@@ -3236,6 +3498,8 @@ pub mod types {
     }
     ///`PaymentMethodClientSelectSchemaBillingDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentMethodClientSelectSchemaBillingDetails {
         pub address: PaymentMethodClientSelectSchemaBillingDetailsAddress,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3245,6 +3509,8 @@ pub mod types {
     }
     ///`PaymentMethodClientSelectSchemaBillingDetailsAddress`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentMethodClientSelectSchemaBillingDetailsAddress {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<
@@ -3266,6 +3532,8 @@ pub mod types {
     }
     ///`PaymentMethodClientSelectSchemaBillingDetailsAddressAddress`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentMethodClientSelectSchemaBillingDetailsAddressAddress {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
@@ -3283,12 +3551,16 @@ pub mod types {
     }
     ///`PaymentMethodsGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentMethodsGetResponse {
         #[serde(rename = "paymentMethod")]
         pub payment_method: PaymentMethodClientSelectSchema,
     }
     ///`PaymentMethodsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentMethodsListResponse {
         #[serde(
             rename = "currentCursor",
@@ -3307,11 +3579,15 @@ pub mod types {
     }
     ///`PaymentsGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentsGetResponse {
         pub payment: PaymentClientSelectSchema,
     }
     ///`PaymentsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentsListResponse {
         #[serde(
             rename = "currentCursor",
@@ -3330,6 +3606,8 @@ pub mod types {
     }
     ///`PaymentsRefundBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentsRefundBody {
         #[serde(
             rename = "partialAmount",
@@ -3339,11 +3617,15 @@ pub mod types {
     }
     ///`PaymentsRefundResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PaymentsRefundResponse {
         pub payment: PaymentClientSelectSchema,
     }
     ///`PreviewAdjustSubscriptionOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PreviewAdjustSubscriptionOutput {
         #[serde(
             rename = "billingPeriodEnd",
@@ -3413,6 +3695,8 @@ pub mod types {
     }
     ///`PreviewPaymentMethod`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PreviewPaymentMethod {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub brand: ::std::option::Option<::std::string::String>,
@@ -3424,6 +3708,8 @@ pub mod types {
     }
     ///`PreviewSubscriptionItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PreviewSubscriptionItem {
         pub name: ::std::string::String,
         #[serde(rename = "priceId")]
@@ -3434,6 +3720,8 @@ pub mod types {
     }
     ///`PriceRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum PriceRecord {
         SubscriptionPriceClientSelectSchema(SubscriptionPriceClientSelectSchema),
@@ -3457,21 +3745,29 @@ pub mod types {
     }
     ///`PricesCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricesCreateBody {
         pub price: crate::raw::types::PricesInsert,
     }
     ///`PricesCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricesCreateResponse {
         pub price: PriceRecord,
     }
     ///`PricesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricesGetResponse {
         pub price: PriceRecord,
     }
     ///`PricesPaginatedList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricesPaginatedList {
         #[serde(
             rename = "currentCursor",
@@ -3490,16 +3786,22 @@ pub mod types {
     }
     ///`PricesUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricesUpdateBody {
         pub price: crate::raw::types::PricesUpdate,
     }
     ///`PricesUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricesUpdateResponse {
         pub price: PriceRecord,
     }
     ///`PricingModelClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelClientSelectSchema {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -3515,6 +3817,8 @@ pub mod types {
     }
     ///`PricingModelDetailsRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelDetailsRecord {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -3538,6 +3842,8 @@ pub mod types {
     }
     ///`PricingModelsCloneBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsCloneBody {
         #[serde(
             rename = "destinationEnvironment",
@@ -3550,12 +3856,16 @@ pub mod types {
     }
     ///`PricingModelsCloneResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsCloneResponse {
         #[serde(rename = "pricingModel")]
         pub pricing_model: PricingModelDetailsRecord,
     }
     ///`PricingModelsCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsCreateBody {
         #[serde(
             rename = "defaultPlanIntervalUnit",
@@ -3569,6 +3879,8 @@ pub mod types {
     }
     ///`PricingModelsCreateBodyPricingModel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsCreateBodyPricingModel {
         #[serde(
             rename = "isDefault",
@@ -3579,12 +3891,16 @@ pub mod types {
     }
     ///`PricingModelsCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsCreateResponse {
         #[serde(rename = "pricingModel")]
         pub pricing_model: PricingModelClientSelectSchema,
     }
     ///`PricingModelsExportResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsExportResponse {
         #[serde(rename = "pricingModel")]
         pub pricing_model: PricingModelsExportResponsePricingModel,
@@ -3593,6 +3909,8 @@ pub mod types {
     }
     ///`PricingModelsExportResponsePricingModel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsExportResponsePricingModel {
         pub features: ::std::vec::Vec<
             PricingModelsExportResponsePricingModelFeaturesItem,
@@ -3614,6 +3932,8 @@ pub mod types {
     }
     ///`PricingModelsExportResponsePricingModelFeaturesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(tag = "type")]
     pub enum PricingModelsExportResponsePricingModelFeaturesItem {
         #[serde(rename = "toggle")]
@@ -3651,6 +3971,8 @@ pub mod types {
     }
     ///`PricingModelsExportResponsePricingModelProductsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsExportResponsePricingModelProductsItem {
         pub features: ::std::vec::Vec<::std::string::String>,
         pub price: PricingModelsExportResponsePricingModelProductsItemPrice,
@@ -3658,6 +3980,8 @@ pub mod types {
     }
     ///`PricingModelsExportResponsePricingModelProductsItemPrice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(tag = "type")]
     pub enum PricingModelsExportResponsePricingModelProductsItemPrice {
         #[serde(rename = "subscription")]
@@ -3702,6 +4026,8 @@ pub mod types {
     }
     ///`PricingModelsExportResponsePricingModelProductsItemProduct`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsExportResponsePricingModelProductsItemProduct {
         pub active: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3728,6 +4054,8 @@ pub mod types {
     }
     ///`PricingModelsExportResponsePricingModelResourcesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsExportResponsePricingModelResourcesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -3736,6 +4064,8 @@ pub mod types {
     }
     ///`PricingModelsExportResponsePricingModelUsageMetersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsExportResponsePricingModelUsageMetersItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub prices: ::std::vec::Vec<
@@ -3746,6 +4076,8 @@ pub mod types {
     }
     ///`PricingModelsExportResponsePricingModelUsageMetersItemPricesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsExportResponsePricingModelUsageMetersItemPricesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -3781,6 +4113,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum PricingModelsExportResponsePricingModelUsageMetersItemPricesItemType {
         #[serde(rename = "usage")]
         Usage,
@@ -3825,18 +4159,24 @@ pub mod types {
     }
     ///`PricingModelsGetDefaultResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsGetDefaultResponse {
         #[serde(rename = "pricingModel")]
         pub pricing_model: PricingModelDetailsRecord,
     }
     ///`PricingModelsGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsGetResponse {
         #[serde(rename = "pricingModel")]
         pub pricing_model: PricingModelDetailsRecord,
     }
     ///`PricingModelsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsListResponse {
         #[serde(
             rename = "currentCursor",
@@ -3855,6 +4195,8 @@ pub mod types {
     }
     ///`PricingModelsSetupBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupBody {
         pub features: ::std::vec::Vec<PricingModelsSetupBodyFeaturesItem>,
         #[serde(rename = "isDefault", default)]
@@ -3868,6 +4210,8 @@ pub mod types {
     }
     ///`PricingModelsSetupBodyFeaturesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(tag = "type")]
     pub enum PricingModelsSetupBodyFeaturesItem {
         #[serde(rename = "toggle")]
@@ -3905,6 +4249,8 @@ pub mod types {
     }
     ///`PricingModelsSetupBodyProductsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupBodyProductsItem {
         pub features: ::std::vec::Vec<::std::string::String>,
         pub price: PricingModelsSetupBodyProductsItemPrice,
@@ -3912,6 +4258,8 @@ pub mod types {
     }
     ///`PricingModelsSetupBodyProductsItemPrice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(tag = "type")]
     pub enum PricingModelsSetupBodyProductsItemPrice {
         #[serde(rename = "subscription")]
@@ -3956,6 +4304,8 @@ pub mod types {
     }
     ///`PricingModelsSetupBodyProductsItemProduct`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupBodyProductsItemProduct {
         pub active: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3982,6 +4332,8 @@ pub mod types {
     }
     ///`PricingModelsSetupBodyResourcesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupBodyResourcesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -3990,6 +4342,8 @@ pub mod types {
     }
     ///`PricingModelsSetupBodyUsageMetersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupBodyUsageMetersItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub prices: ::std::vec::Vec<PricingModelsSetupBodyUsageMetersItemPricesItem>,
@@ -3998,6 +4352,8 @@ pub mod types {
     }
     ///`PricingModelsSetupBodyUsageMetersItemPricesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupBodyUsageMetersItemPricesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -4033,6 +4389,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum PricingModelsSetupBodyUsageMetersItemPricesItemType {
         #[serde(rename = "usage")]
         Usage,
@@ -4075,18 +4433,24 @@ pub mod types {
     }
     ///`PricingModelsSetupResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupResponse {
         #[serde(rename = "pricingModel")]
         pub pricing_model: PricingModelDetailsRecord,
     }
     ///`PricingModelsUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBody {
         #[serde(rename = "pricingModel")]
         pub pricing_model: PricingModelsUpdateBodyPricingModel,
     }
     ///`PricingModelsUpdateBodyPricingModel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBodyPricingModel {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub features: ::std::vec::Vec<PricingModelsUpdateBodyPricingModelFeaturesItem>,
@@ -4112,6 +4476,8 @@ pub mod types {
     }
     ///`PricingModelsUpdateBodyPricingModelFeaturesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(tag = "type")]
     pub enum PricingModelsUpdateBodyPricingModelFeaturesItem {
         #[serde(rename = "toggle")]
@@ -4149,6 +4515,8 @@ pub mod types {
     }
     ///`PricingModelsUpdateBodyPricingModelProductsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBodyPricingModelProductsItem {
         pub features: ::std::vec::Vec<::std::string::String>,
         pub price: PricingModelsUpdateBodyPricingModelProductsItemPrice,
@@ -4156,6 +4524,8 @@ pub mod types {
     }
     ///`PricingModelsUpdateBodyPricingModelProductsItemPrice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(tag = "type")]
     pub enum PricingModelsUpdateBodyPricingModelProductsItemPrice {
         #[serde(rename = "subscription")]
@@ -4200,6 +4570,8 @@ pub mod types {
     }
     ///`PricingModelsUpdateBodyPricingModelProductsItemProduct`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBodyPricingModelProductsItemProduct {
         pub active: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4226,6 +4598,8 @@ pub mod types {
     }
     ///`PricingModelsUpdateBodyPricingModelResourcesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBodyPricingModelResourcesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -4234,6 +4608,8 @@ pub mod types {
     }
     ///`PricingModelsUpdateBodyPricingModelUsageMetersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBodyPricingModelUsageMetersItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub prices: ::std::vec::Vec<
@@ -4244,6 +4620,8 @@ pub mod types {
     }
     ///`PricingModelsUpdateBodyPricingModelUsageMetersItemPricesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBodyPricingModelUsageMetersItemPricesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -4279,6 +4657,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum PricingModelsUpdateBodyPricingModelUsageMetersItemPricesItemType {
         #[serde(rename = "usage")]
         Usage,
@@ -4323,12 +4703,16 @@ pub mod types {
     }
     ///`PricingModelsUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateResponse {
         #[serde(rename = "pricingModel")]
         pub pricing_model: PricingModelClientSelectSchema,
     }
     ///`ProductCheckoutSessionClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductCheckoutSessionClientSelectSchema {
         #[serde(
             rename = "billingAddress",
@@ -4346,21 +4730,25 @@ pub mod types {
             rename = "customerEmail",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "discountId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub discount_id: ::std::option::Option<::std::string::String>,
         pub expires: i64,
         pub id: ::std::string::String,
@@ -4376,6 +4764,7 @@ pub mod types {
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub output_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "paymentMethodType",
@@ -4397,6 +4786,7 @@ pub mod types {
             rename = "purchaseId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub purchase_id: ::std::option::Option<::std::string::String>,
         pub quantity: i64,
         pub status: crate::raw::types::CheckoutSessionStatus,
@@ -4423,6 +4813,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ProductCheckoutSessionClientSelectSchemaType {
         #[serde(rename = "product")]
         Product,
@@ -4464,6 +4856,8 @@ pub mod types {
     }
     ///`ProductCheckoutSessionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct ProductCheckoutSessionRecord(
         pub ProductCheckoutSessionClientSelectSchema,
@@ -4488,18 +4882,22 @@ pub mod types {
     }
     ///`ProductClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductClientSelectSchema {
         pub active: bool,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
         pub default: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub description: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(
             rename = "imageURL",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub image_url: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         pub name: ::std::string::String,
@@ -4509,6 +4907,7 @@ pub mod types {
             rename = "pluralQuantityLabel",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub plural_quantity_label: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -4516,6 +4915,7 @@ pub mod types {
             rename = "singularQuantityLabel",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub singular_quantity_label: ::std::option::Option<::std::string::String>,
         pub slug: ::std::string::String,
         #[serde(rename = "updatedAt")]
@@ -4523,6 +4923,8 @@ pub mod types {
     }
     ///`ProductClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductClientUpdateSchema {
         pub active: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4551,6 +4953,8 @@ pub mod types {
     }
     ///`ProductFeatureClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductFeatureClientInsertSchema {
         #[serde(
             rename = "expiredAt",
@@ -4564,6 +4968,8 @@ pub mod types {
     }
     ///`ProductFeatureClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductFeatureClientSelectSchema {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -4587,29 +4993,39 @@ pub mod types {
     }
     ///`ProductFeaturesCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductFeaturesCreateBody {
         #[serde(rename = "productFeature")]
         pub product_feature: ProductFeatureClientInsertSchema,
     }
     ///`ProductFeaturesCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductFeaturesCreateResponse {
         #[serde(rename = "productFeature")]
         pub product_feature: ProductFeatureClientSelectSchema,
     }
     ///`ProductFeaturesExpireResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductFeaturesExpireResponse {
         pub success: bool,
     }
     ///`ProductFeaturesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductFeaturesGetResponse {
         #[serde(rename = "productFeature")]
         pub product_feature: ProductFeatureClientSelectSchema,
     }
     ///`ProductFeaturesListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductFeaturesListResponse {
         #[serde(
             rename = "currentCursor",
@@ -4628,6 +5044,8 @@ pub mod types {
     }
     ///`ProductSinglePaymentPriceInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductSinglePaymentPriceInsert {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -4655,6 +5073,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ProductSinglePaymentPriceInsertType {
         #[serde(rename = "single_payment")]
         SinglePayment,
@@ -4696,6 +5116,8 @@ pub mod types {
     }
     ///`ProductSubscriptionPriceInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductSubscriptionPriceInsert {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -4732,6 +5154,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ProductSubscriptionPriceInsertType {
         #[serde(rename = "subscription")]
         Subscription,
@@ -4773,6 +5197,8 @@ pub mod types {
     }
     ///`ProductUsagePriceInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductUsagePriceInsert {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -4808,6 +5234,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ProductUsagePriceInsertType {
         #[serde(rename = "usage")]
         Usage,
@@ -4848,6 +5276,8 @@ pub mod types {
     }
     ///`ProductWithPricesRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductWithPricesRecord {
         pub active: bool,
         #[serde(rename = "createdAt")]
@@ -4856,6 +5286,7 @@ pub mod types {
         #[serde(rename = "defaultPrice")]
         pub default_price: PriceRecord,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub description: ::std::option::Option<::std::string::String>,
         pub features: ::std::vec::Vec<crate::raw::types::FeatureRecord>,
         pub id: ::std::string::String,
@@ -4863,6 +5294,7 @@ pub mod types {
             rename = "imageURL",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub image_url: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         pub name: ::std::string::String,
@@ -4872,6 +5304,7 @@ pub mod types {
             rename = "pluralQuantityLabel",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub plural_quantity_label: ::std::option::Option<::std::string::String>,
         pub prices: ::std::vec::Vec<PriceRecord>,
         #[serde(rename = "pricingModelId")]
@@ -4880,6 +5313,7 @@ pub mod types {
             rename = "singularQuantityLabel",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub singular_quantity_label: ::std::option::Option<::std::string::String>,
         pub slug: ::std::string::String,
         #[serde(rename = "updatedAt")]
@@ -4887,6 +5321,8 @@ pub mod types {
     }
     ///`ProductsCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductsCreateBody {
         #[serde(
             rename = "featureIds",
@@ -4899,6 +5335,8 @@ pub mod types {
     }
     ///`ProductsCreateBodyProduct`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductsCreateBodyProduct {
         pub active: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4927,11 +5365,15 @@ pub mod types {
     }
     ///`ProductsCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductsCreateResponse {
         pub product: ProductClientSelectSchema,
     }
     ///`ProductsPaginatedList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductsPaginatedList {
         #[serde(
             rename = "currentCursor",
@@ -4950,6 +5392,8 @@ pub mod types {
     }
     ///`ProductsUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductsUpdateBody {
         #[serde(
             rename = "featureIds",
@@ -4963,11 +5407,15 @@ pub mod types {
     }
     ///`ProductsUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ProductsUpdateResponse {
         pub product: ProductClientSelectSchema,
     }
     ///`PurchaseCheckoutSessionClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PurchaseCheckoutSessionClientSelectSchema {
         #[serde(
             rename = "billingAddress",
@@ -4985,21 +5433,25 @@ pub mod types {
             rename = "customerEmail",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub customer_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "discountId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub discount_id: ::std::option::Option<::std::string::String>,
         pub expires: i64,
         pub id: ::std::string::String,
@@ -5007,6 +5459,7 @@ pub mod types {
             rename = "invoiceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub invoice_id: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         #[serde(rename = "organizationId")]
@@ -5020,6 +5473,7 @@ pub mod types {
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub output_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "paymentMethodType",
@@ -5064,6 +5518,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum PurchaseCheckoutSessionClientSelectSchemaType {
         #[serde(rename = "purchase")]
         Purchase,
@@ -5106,6 +5562,8 @@ pub mod types {
     }
     ///`PurchaseCheckoutSessionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct PurchaseCheckoutSessionRecord(
         pub PurchaseCheckoutSessionClientSelectSchema,
@@ -5130,21 +5588,26 @@ pub mod types {
     }
     ///`PurchaseInvoiceClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PurchaseInvoiceClientSelectSchema {
         #[serde(
             rename = "applicationFee",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub application_fee: ::std::option::Option<i64>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingRunId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub billing_run_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -5163,6 +5626,7 @@ pub mod types {
         pub invoice_number: ::std::string::String,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub memo: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -5170,6 +5634,7 @@ pub mod types {
             rename = "ownerMembershipId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub owner_membership_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "pdfURL",
@@ -5187,11 +5652,13 @@ pub mod types {
         pub receipt_pdf_url: ::std::option::Option<::std::string::String>,
         pub status: crate::raw::types::InvoiceStatus,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub subtotal: ::std::option::Option<i64>,
         #[serde(
             rename = "taxAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "taxCountry",
@@ -5202,11 +5669,13 @@ pub mod types {
             rename = "taxRatePercentage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_rate_percentage: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxState",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxType",
@@ -5231,6 +5700,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum PurchaseInvoiceClientSelectSchemaType {
         #[serde(rename = "purchase")]
         Purchase,
@@ -5272,6 +5743,8 @@ pub mod types {
     }
     ///`PurchaseRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum PurchaseRecord {
         SubscriptionPurchaseClientSelectSchema(SubscriptionPurchaseClientSelectSchema),
@@ -5297,11 +5770,15 @@ pub mod types {
     }
     ///`PurchasesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PurchasesGetResponse {
         pub purchase: PurchaseRecord,
     }
     ///`ResourceClaimClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClaimClientSelectSchema {
         #[serde(rename = "claimedAt")]
         pub claimed_at: i64,
@@ -5316,6 +5793,7 @@ pub mod types {
             rename = "externalId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub external_id: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -5329,6 +5807,7 @@ pub mod types {
             rename = "releaseReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub release_reason: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "releasedAt",
@@ -5344,6 +5823,8 @@ pub mod types {
     }
     ///`ResourceClaimsClaimBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClaimsClaimBody {
         #[serde(
             rename = "externalId",
@@ -5365,12 +5846,16 @@ pub mod types {
     }
     ///`ResourceClaimsClaimResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClaimsClaimResponse {
         pub claims: ::std::vec::Vec<ResourceClaimClientSelectSchema>,
         pub usage: ResourceClaimsClaimResponseUsage,
     }
     ///`ResourceClaimsClaimResponseUsage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClaimsClaimResponseUsage {
         pub available: i64,
         pub capacity: i64,
@@ -5382,11 +5867,15 @@ pub mod types {
     }
     ///`ResourceClaimsListClaimsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClaimsListClaimsResponse {
         pub claims: ::std::vec::Vec<ResourceClaimClientSelectSchema>,
     }
     ///`ResourceClaimsReleaseBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClaimsReleaseBody {
         #[serde(
             rename = "claimIds",
@@ -5412,6 +5901,8 @@ pub mod types {
     }
     ///`ResourceClaimsReleaseResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClaimsReleaseResponse {
         #[serde(rename = "releasedClaims")]
         pub released_claims: ::std::vec::Vec<ResourceClaimClientSelectSchema>,
@@ -5419,6 +5910,8 @@ pub mod types {
     }
     ///`ResourceClaimsReleaseResponseUsage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClaimsReleaseResponseUsage {
         pub available: i64,
         pub capacity: i64,
@@ -5430,6 +5923,8 @@ pub mod types {
     }
     ///`ResourceClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -5438,6 +5933,8 @@ pub mod types {
     }
     ///`ResourceClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClientSelectSchema {
         pub active: bool,
         #[serde(rename = "createdAt")]
@@ -5455,6 +5952,8 @@ pub mod types {
     }
     ///`ResourceClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -5466,6 +5965,8 @@ pub mod types {
     }
     ///`ResourceFeatureClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceFeatureClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -5493,6 +5994,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ResourceFeatureClientInsertSchemaType {
         #[serde(rename = "resource")]
         Resource,
@@ -5534,6 +6037,8 @@ pub mod types {
     }
     ///`ResourceFeatureClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceFeatureClientSelectSchema {
         pub active: bool,
         pub amount: i64,
@@ -5568,6 +6073,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ResourceFeatureClientSelectSchemaType {
         #[serde(rename = "resource")]
         Resource,
@@ -5609,6 +6116,8 @@ pub mod types {
     }
     ///`ResourceFeatureClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceFeatureClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -5638,6 +6147,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ResourceFeatureClientUpdateSchemaType {
         #[serde(rename = "resource")]
         Resource,
@@ -5679,6 +6190,8 @@ pub mod types {
     }
     ///`ResourceSubscriptionItemFeatureClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceSubscriptionItemFeatureClientUpdateSchema {
         pub amount: i64,
         #[serde(
@@ -5735,6 +6248,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ResourceSubscriptionItemFeatureClientUpdateSchemaType {
         #[serde(rename = "resource")]
         Resource,
@@ -5777,6 +6292,8 @@ pub mod types {
     }
     ///`ResourceSubscriptionItemFeatureInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceSubscriptionItemFeatureInsert {
         pub amount: i64,
         #[serde(
@@ -5828,6 +6345,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ResourceSubscriptionItemFeatureInsertType {
         #[serde(rename = "resource")]
         Resource,
@@ -5869,6 +6388,8 @@ pub mod types {
     }
     ///`ResourceSubscriptionItemFeatureRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceSubscriptionItemFeatureRecord {
         pub amount: i64,
         #[serde(rename = "createdAt")]
@@ -5925,6 +6446,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ResourceSubscriptionItemFeatureRecordType {
         #[serde(rename = "resource")]
         Resource,
@@ -5966,12 +6489,16 @@ pub mod types {
     }
     ///`ResourceUsage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceUsage {
         pub claims: ::std::vec::Vec<ResourceClaimClientSelectSchema>,
         pub usage: ResourceUsageData,
     }
     ///`ResourceUsageData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourceUsageData {
         pub available: i64,
         pub capacity: i64,
@@ -5983,6 +6510,8 @@ pub mod types {
     }
     ///`ResourceUsageList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct ResourceUsageList(pub ::std::vec::Vec<ResourceUsage>);
     impl ::std::ops::Deref for ResourceUsageList {
@@ -6003,36 +6532,50 @@ pub mod types {
     }
     ///`ResourcesCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourcesCreateBody {
         pub resource: ResourceClientInsertSchema,
     }
     ///`ResourcesCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourcesCreateResponse {
         pub resource: ResourceClientSelectSchema,
     }
     ///`ResourcesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourcesGetResponse {
         pub resource: ResourceClientSelectSchema,
     }
     ///`ResourcesListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourcesListResponse {
         pub resources: ::std::vec::Vec<ResourceClientSelectSchema>,
     }
     ///`ResourcesUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourcesUpdateBody {
         pub resource: ResourceClientUpdateSchema,
     }
     ///`ResourcesUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ResourcesUpdateResponse {
         pub resource: ResourceClientSelectSchema,
     }
     ///`SecretApiKeyClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SecretApiKeyClientSelectSchema {
         pub active: bool,
         #[serde(rename = "createdAt")]
@@ -6046,6 +6589,7 @@ pub mod types {
             rename = "hashText",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub hash_text: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -6058,6 +6602,7 @@ pub mod types {
             rename = "stackAuthHostedBillingUserId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub stack_auth_hosted_billing_user_id: ::std::option::Option<
             ::std::string::String,
         >,
@@ -6080,6 +6625,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SecretApiKeyClientSelectSchemaType {
         #[serde(rename = "secret")]
         Secret,
@@ -6121,6 +6668,8 @@ pub mod types {
     }
     ///`SinglePaymentPriceClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SinglePaymentPriceClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -6150,6 +6699,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SinglePaymentPriceClientInsertSchemaType {
         #[serde(rename = "single_payment")]
         SinglePayment,
@@ -6191,6 +6742,8 @@ pub mod types {
     }
     ///`SinglePaymentPriceClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SinglePaymentPriceClientSelectSchema {
         pub active: bool,
         #[serde(rename = "createdAt")]
@@ -6201,12 +6754,14 @@ pub mod types {
         pub is_default: bool,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(rename = "productId")]
         pub product_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub slug: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
         pub type_: SinglePaymentPriceClientSelectSchemaType,
@@ -6228,6 +6783,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SinglePaymentPriceClientSelectSchemaType {
         #[serde(rename = "single_payment")]
         SinglePayment,
@@ -6269,6 +6826,8 @@ pub mod types {
     }
     ///`SinglePaymentPriceClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SinglePaymentPriceClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -6295,6 +6854,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SinglePaymentPriceClientUpdateSchemaType {
         #[serde(rename = "single_payment")]
         SinglePayment,
@@ -6336,13 +6897,17 @@ pub mod types {
     }
     ///`SinglePaymentPurchaseClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SinglePaymentPurchaseClientSelectSchema {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub archived: ::std::option::Option<bool>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingAddress",
@@ -6380,6 +6945,7 @@ pub mod types {
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub proposal: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "purchaseDate",
@@ -6406,6 +6972,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SinglePaymentPurchaseClientSelectSchemaPriceType {
         #[serde(rename = "single_payment")]
         SinglePayment,
@@ -6448,21 +7016,26 @@ pub mod types {
     }
     ///`StandaloneInvoiceClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct StandaloneInvoiceClientSelectSchema {
         #[serde(
             rename = "applicationFee",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub application_fee: ::std::option::Option<i64>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingRunId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub billing_run_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -6481,6 +7054,7 @@ pub mod types {
         pub invoice_number: ::std::string::String,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub memo: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -6488,6 +7062,7 @@ pub mod types {
             rename = "ownerMembershipId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub owner_membership_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "pdfURL",
@@ -6506,23 +7081,28 @@ pub mod types {
             rename = "stripePaymentIntentId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub stripe_payment_intent_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "stripeTaxCalculationId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub stripe_tax_calculation_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "stripeTaxTransactionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub stripe_tax_transaction_id: ::std::option::Option<::std::string::String>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub subtotal: ::std::option::Option<i64>,
         #[serde(
             rename = "taxAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "taxCountry",
@@ -6533,11 +7113,13 @@ pub mod types {
             rename = "taxRatePercentage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_rate_percentage: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxState",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxType",
@@ -6562,6 +7144,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum StandaloneInvoiceClientSelectSchemaType {
         #[serde(rename = "standalone")]
         Standalone,
@@ -6603,11 +7187,14 @@ pub mod types {
     }
     ///`StandardSubscriptionDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct StandardSubscriptionDetails {
         #[serde(
             rename = "backupPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub backup_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "billingCycleAnchorDate",
@@ -6628,6 +7215,7 @@ pub mod types {
             rename = "cancellationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub cancellation_reason: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -6648,11 +7236,13 @@ pub mod types {
             rename = "defaultPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "doNotCharge",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub do_not_charge: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub experimental: ::std::option::Option<SubscriptionExperimental>,
@@ -6664,11 +7254,13 @@ pub mod types {
             rename = "isFreePlan",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -6681,11 +7273,13 @@ pub mod types {
             rename = "replacedBySubscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub replaced_by_subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "runBillingAtPeriodStart",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub run_billing_at_period_start: ::std::option::Option<bool>,
         #[serde(
             rename = "scheduledAdjustmentAt",
@@ -6707,11 +7301,14 @@ pub mod types {
     }
     ///`StandardSubscriptionRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct StandardSubscriptionRecord {
         #[serde(
             rename = "backupPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub backup_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "billingCycleAnchorDate",
@@ -6732,6 +7329,7 @@ pub mod types {
             rename = "cancellationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub cancellation_reason: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -6752,11 +7350,13 @@ pub mod types {
             rename = "defaultPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "doNotCharge",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub do_not_charge: ::std::option::Option<bool>,
         pub id: ::std::string::String,
         pub interval: crate::raw::types::IntervalUnit,
@@ -6766,11 +7366,13 @@ pub mod types {
             rename = "isFreePlan",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -6783,11 +7385,13 @@ pub mod types {
             rename = "replacedBySubscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub replaced_by_subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "runBillingAtPeriodStart",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub run_billing_at_period_start: ::std::option::Option<bool>,
         #[serde(
             rename = "scheduledAdjustmentAt",
@@ -6807,10 +7411,13 @@ pub mod types {
     }
     ///`StaticInvoiceLineItemClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct StaticInvoiceLineItemClientSelectSchema {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub description: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(rename = "invoiceId")]
@@ -6821,6 +7428,7 @@ pub mod types {
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -6843,6 +7451,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum StaticInvoiceLineItemClientSelectSchemaType {
         #[serde(rename = "static")]
         Static,
@@ -6884,6 +7494,8 @@ pub mod types {
     }
     ///`StaticSubscriptionItemClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct StaticSubscriptionItemClientInsertSchema {
         #[serde(rename = "addedDate")]
         pub added_date: i64,
@@ -6932,6 +7544,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum StaticSubscriptionItemClientInsertSchemaType {
         #[serde(rename = "static")]
         Static,
@@ -6973,6 +7587,8 @@ pub mod types {
     }
     ///`StaticSubscriptionItemClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct StaticSubscriptionItemClientSelectSchema {
         #[serde(rename = "addedDate")]
         pub added_date: i64,
@@ -6987,6 +7603,7 @@ pub mod types {
             rename = "externalId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub external_id: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -6995,11 +7612,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -7015,6 +7634,8 @@ pub mod types {
     }
     ///`StaticSubscriptionItemClientSelectSchemaOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct StaticSubscriptionItemClientSelectSchemaOutput {
         #[serde(rename = "addedDate")]
         pub added_date: i64,
@@ -7029,6 +7650,7 @@ pub mod types {
             rename = "externalId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub external_id: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -7037,11 +7659,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -7068,6 +7692,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum StaticSubscriptionItemClientSelectSchemaOutputType {
         #[serde(rename = "static")]
         Static,
@@ -7121,6 +7747,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum StaticSubscriptionItemClientSelectSchemaType {
         #[serde(rename = "static")]
         Static,
@@ -7162,6 +7790,8 @@ pub mod types {
     }
     ///`SubscriptionExperimental`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionExperimental {
         #[serde(rename = "featureItems")]
         pub feature_items: ::std::vec::Vec<
@@ -7172,16 +7802,20 @@ pub mod types {
     }
     ///`SubscriptionInvoiceClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionInvoiceClientSelectSchema {
         #[serde(
             rename = "applicationFee",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub application_fee: ::std::option::Option<i64>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingPeriodEndDate",
@@ -7199,6 +7833,7 @@ pub mod types {
             rename = "billingRunId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub billing_run_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -7217,6 +7852,7 @@ pub mod types {
         pub invoice_number: ::std::string::String,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub memo: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -7224,6 +7860,7 @@ pub mod types {
             rename = "ownerMembershipId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub owner_membership_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "pdfURL",
@@ -7241,11 +7878,13 @@ pub mod types {
         #[serde(rename = "subscriptionId")]
         pub subscription_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub subtotal: ::std::option::Option<i64>,
         #[serde(
             rename = "taxAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "taxCountry",
@@ -7256,11 +7895,13 @@ pub mod types {
             rename = "taxRatePercentage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_rate_percentage: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxState",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub tax_state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxType",
@@ -7285,6 +7926,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SubscriptionInvoiceClientSelectSchemaType {
         #[serde(rename = "subscription")]
         Subscription,
@@ -7326,18 +7969,24 @@ pub mod types {
     }
     ///`SubscriptionItemFeaturesCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemFeaturesCreateBody {
         #[serde(rename = "subscriptionItemFeature")]
         pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientInsertSchema,
     }
     ///`SubscriptionItemFeaturesCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemFeaturesCreateResponse {
         #[serde(rename = "subscriptionItemFeature")]
         pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`SubscriptionItemFeaturesDeactivateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemFeaturesDeactivateBody {
         #[serde(
             rename = "expiredAt",
@@ -7347,30 +7996,40 @@ pub mod types {
     }
     ///`SubscriptionItemFeaturesDeactivateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemFeaturesDeactivateResponse {
         #[serde(rename = "subscriptionItemFeature")]
         pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`SubscriptionItemFeaturesGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemFeaturesGetResponse {
         #[serde(rename = "subscriptionItemFeature")]
         pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`SubscriptionItemFeaturesUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemFeaturesUpdateBody {
         #[serde(rename = "subscriptionItemFeature")]
         pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientUpdateSchema,
     }
     ///`SubscriptionItemFeaturesUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemFeaturesUpdateResponse {
         #[serde(rename = "subscriptionItemFeature")]
         pub subscription_item_feature: crate::raw::types::SubscriptionItemFeaturesClientSelectSchema,
     }
     ///`SubscriptionItemInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct SubscriptionItemInsert(pub StaticSubscriptionItemClientInsertSchema);
     impl ::std::ops::Deref for SubscriptionItemInsert {
@@ -7393,6 +8052,8 @@ pub mod types {
     }
     ///`SubscriptionItemRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct SubscriptionItemRecord(pub StaticSubscriptionItemClientSelectSchema);
     impl ::std::ops::Deref for SubscriptionItemRecord {
@@ -7415,6 +8076,8 @@ pub mod types {
     }
     ///`SubscriptionItemRecordOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(transparent)]
     pub struct SubscriptionItemRecordOutput(
         pub StaticSubscriptionItemClientSelectSchemaOutput,
@@ -7439,6 +8102,8 @@ pub mod types {
     }
     ///`SubscriptionItemWithPrice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemWithPrice {
         #[serde(rename = "addedDate")]
         pub added_date: i64,
@@ -7453,6 +8118,7 @@ pub mod types {
             rename = "externalId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub external_id: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -7461,12 +8127,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         pub price: PriceRecord,
         #[serde(
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -7482,6 +8150,8 @@ pub mod types {
     }
     ///`SubscriptionItemWithPriceSlugInput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionItemWithPriceSlugInput {
         #[serde(rename = "addedDate")]
         pub added_date: i64,
@@ -7535,6 +8205,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SubscriptionItemWithPriceSlugInputType {
         #[serde(rename = "static")]
         Static,
@@ -7587,6 +8259,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SubscriptionItemWithPriceType {
         #[serde(rename = "static")]
         Static,
@@ -7628,6 +8302,8 @@ pub mod types {
     }
     ///`SubscriptionPriceClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionPriceClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -7666,6 +8342,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SubscriptionPriceClientInsertSchemaType {
         #[serde(rename = "subscription")]
         Subscription,
@@ -7707,6 +8385,8 @@ pub mod types {
     }
     ///`SubscriptionPriceClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionPriceClientSelectSchema {
         pub active: bool,
         #[serde(rename = "createdAt")]
@@ -7721,12 +8401,14 @@ pub mod types {
         pub is_default: bool,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(rename = "productId")]
         pub product_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub slug: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "trialPeriodDays",
@@ -7753,6 +8435,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SubscriptionPriceClientSelectSchemaType {
         #[serde(rename = "subscription")]
         Subscription,
@@ -7794,6 +8478,8 @@ pub mod types {
     }
     ///`SubscriptionPriceClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionPriceClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -7820,6 +8506,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SubscriptionPriceClientUpdateSchemaType {
         #[serde(rename = "subscription")]
         Subscription,
@@ -7861,13 +8549,17 @@ pub mod types {
     }
     ///`SubscriptionPurchaseClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionPurchaseClientSelectSchema {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub archived: ::std::option::Option<bool>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingAddress",
@@ -7911,6 +8603,7 @@ pub mod types {
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub proposal: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "purchaseDate",
@@ -7937,6 +8630,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum SubscriptionPurchaseClientSelectSchemaPriceType {
         #[serde(rename = "subscription")]
         Subscription,
@@ -7979,6 +8674,8 @@ pub mod types {
     }
     ///`SubscriptionsAddFeatureToSubscriptionBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsAddFeatureToSubscriptionBody {
         #[serde(
             rename = "featureId",
@@ -7995,11 +8692,15 @@ pub mod types {
     }
     ///`SubscriptionsAdjustBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsAdjustBody {
         pub adjustment: SubscriptionsAdjustBodyAdjustment,
     }
     ///`SubscriptionsAdjustBodyAdjustment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum SubscriptionsAdjustBodyAdjustment {
         ImmediatelyInput(AdjustSubscriptionImmediatelyInput),
@@ -8028,11 +8729,15 @@ pub mod types {
     }
     ///`SubscriptionsCancelBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsCancelBody {
         pub cancellation: SubscriptionsCancelBodyCancellation,
     }
     ///`SubscriptionsCancelBodyCancellation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum SubscriptionsCancelBodyCancellation {
         AtEndOfBillingPeriodInput(CancelSubscriptionAtEndOfBillingPeriodInput),
@@ -8052,11 +8757,15 @@ pub mod types {
     }
     ///`SubscriptionsCancelResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsCancelResponse {
         pub subscription: crate::raw::types::SubscriptionClientSelectSchema,
     }
     ///`SubscriptionsCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsCreateBody {
         #[serde(
             rename = "backupPaymentMethodId",
@@ -8116,16 +8825,22 @@ pub mod types {
     }
     ///`SubscriptionsCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsCreateResponse {
         pub subscription: crate::raw::types::SubscriptionClientSelectSchema,
     }
     ///`SubscriptionsGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsGetResponse {
         pub subscription: crate::raw::types::SubscriptionClientSelectSchema,
     }
     ///`SubscriptionsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsListResponse {
         #[serde(
             rename = "currentCursor",
@@ -8144,11 +8859,15 @@ pub mod types {
     }
     ///`SubscriptionsPreviewAdjustBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsPreviewAdjustBody {
         pub adjustment: SubscriptionsPreviewAdjustBodyAdjustment,
     }
     ///`SubscriptionsPreviewAdjustBodyAdjustment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     #[serde(untagged)]
     pub enum SubscriptionsPreviewAdjustBodyAdjustment {
         ImmediatelyInput(AdjustSubscriptionImmediatelyInput),
@@ -8177,11 +8896,15 @@ pub mod types {
     }
     ///`SubscriptionsUncancelResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionsUncancelResponse {
         pub subscription: crate::raw::types::SubscriptionClientSelectSchema,
     }
     ///`TerseSubscriptionItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct TerseSubscriptionItem {
         #[serde(
             rename = "priceId",
@@ -8207,6 +8930,8 @@ pub mod types {
     }
     ///`ToggleFeatureClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ToggleFeatureClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -8231,6 +8956,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ToggleFeatureClientInsertSchemaType {
         #[serde(rename = "toggle")]
         Toggle,
@@ -8272,6 +8999,8 @@ pub mod types {
     }
     ///`ToggleFeatureClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ToggleFeatureClientSelectSchema {
         pub active: bool,
         #[serde(rename = "createdAt")]
@@ -8303,6 +9032,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ToggleFeatureClientSelectSchemaType {
         #[serde(rename = "toggle")]
         Toggle,
@@ -8344,6 +9075,8 @@ pub mod types {
     }
     ///`ToggleFeatureClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ToggleFeatureClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -8370,6 +9103,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ToggleFeatureClientUpdateSchemaType {
         #[serde(rename = "toggle")]
         Toggle,
@@ -8411,6 +9146,8 @@ pub mod types {
     }
     ///`ToggleSubscriptionItemFeatureClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ToggleSubscriptionItemFeatureClientUpdateSchema {
         #[serde(
             rename = "detachedAt",
@@ -8464,6 +9201,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ToggleSubscriptionItemFeatureClientUpdateSchemaType {
         #[serde(rename = "toggle")]
         Toggle,
@@ -8506,6 +9245,8 @@ pub mod types {
     }
     ///`ToggleSubscriptionItemFeatureInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ToggleSubscriptionItemFeatureInsert {
         #[serde(
             rename = "detachedAt",
@@ -8554,6 +9295,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ToggleSubscriptionItemFeatureInsertType {
         #[serde(rename = "toggle")]
         Toggle,
@@ -8595,6 +9338,8 @@ pub mod types {
     }
     ///`ToggleSubscriptionItemFeatureRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct ToggleSubscriptionItemFeatureRecord {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -8648,6 +9393,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum ToggleSubscriptionItemFeatureRecordType {
         #[serde(rename = "toggle")]
         Toggle,
@@ -8689,6 +9436,8 @@ pub mod types {
     }
     ///`UsageCreditGrantFeatureClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageCreditGrantFeatureClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -8718,6 +9467,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsageCreditGrantFeatureClientInsertSchemaType {
         #[serde(rename = "usage_credit_grant")]
         UsageCreditGrant,
@@ -8760,6 +9511,8 @@ pub mod types {
     }
     ///`UsageCreditGrantFeatureClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageCreditGrantFeatureClientSelectSchema {
         pub active: bool,
         pub amount: i64,
@@ -8796,6 +9549,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsageCreditGrantFeatureClientSelectSchemaType {
         #[serde(rename = "usage_credit_grant")]
         UsageCreditGrant,
@@ -8838,6 +9593,8 @@ pub mod types {
     }
     ///`UsageCreditGrantFeatureClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageCreditGrantFeatureClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -8869,6 +9626,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsageCreditGrantFeatureClientUpdateSchemaType {
         #[serde(rename = "usage_credit_grant")]
         UsageCreditGrant,
@@ -8911,6 +9670,8 @@ pub mod types {
     }
     ///`UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema {
         pub amount: i64,
         #[serde(
@@ -8969,6 +9730,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsageCreditGrantSubscriptionItemFeatureClientUpdateSchemaType {
         #[serde(rename = "usage_credit_grant")]
         UsageCreditGrant,
@@ -9013,6 +9776,8 @@ pub mod types {
     }
     ///`UsageCreditGrantSubscriptionItemFeatureInsert`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageCreditGrantSubscriptionItemFeatureInsert {
         pub amount: i64,
         #[serde(
@@ -9066,6 +9831,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsageCreditGrantSubscriptionItemFeatureInsertType {
         #[serde(rename = "usage_credit_grant")]
         UsageCreditGrant,
@@ -9108,6 +9875,8 @@ pub mod types {
     }
     ///`UsageCreditGrantSubscriptionItemFeatureRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageCreditGrantSubscriptionItemFeatureRecord {
         pub amount: i64,
         #[serde(rename = "createdAt")]
@@ -9166,6 +9935,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsageCreditGrantSubscriptionItemFeatureRecordType {
         #[serde(rename = "usage_credit_grant")]
         UsageCreditGrant,
@@ -9208,6 +9979,8 @@ pub mod types {
     }
     ///`UsageEventClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventClientSelectSchema {
         pub amount: i64,
         #[serde(
@@ -9242,12 +10015,16 @@ pub mod types {
     }
     ///`UsageEventsBulkInsertBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventsBulkInsertBody {
         #[serde(rename = "usageEvents")]
         pub usage_events: ::std::vec::Vec<UsageEventsBulkInsertBodyUsageEventsItem>,
     }
     ///`UsageEventsBulkInsertBodyUsageEventsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventsBulkInsertBodyUsageEventsItem {
         pub amount: i64,
         #[serde(
@@ -9286,18 +10063,24 @@ pub mod types {
     }
     ///`UsageEventsBulkInsertResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventsBulkInsertResponse {
         #[serde(rename = "usageEvents")]
         pub usage_events: ::std::vec::Vec<UsageEventClientSelectSchema>,
     }
     ///`UsageEventsCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventsCreateBody {
         #[serde(rename = "usageEvent")]
         pub usage_event: UsageEventsCreateBodyUsageEvent,
     }
     ///`UsageEventsCreateBodyUsageEvent`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventsCreateBodyUsageEvent {
         pub amount: i64,
         #[serde(
@@ -9336,18 +10119,24 @@ pub mod types {
     }
     ///`UsageEventsCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventsCreateResponse {
         #[serde(rename = "usageEvent")]
         pub usage_event: UsageEventClientSelectSchema,
     }
     ///`UsageEventsGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventsGetResponse {
         #[serde(rename = "usageEvent")]
         pub usage_event: UsageEventClientSelectSchema,
     }
     ///`UsageEventsListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageEventsListResponse {
         #[serde(
             rename = "currentCursor",
@@ -9366,12 +10155,15 @@ pub mod types {
     }
     ///`UsageInvoiceLineItemClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageInvoiceLineItemClientSelectSchema {
         #[serde(rename = "billingRunId")]
         pub billing_run_id: ::std::string::String,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub description: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(rename = "invoiceId")]
@@ -9386,6 +10178,7 @@ pub mod types {
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -9408,6 +10201,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsageInvoiceLineItemClientSelectSchemaType {
         #[serde(rename = "usage")]
         Usage,
@@ -9449,6 +10244,8 @@ pub mod types {
     }
     ///`UsageMeterBalance`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMeterBalance {
         #[serde(rename = "aggregationType")]
         pub aggregation_type: crate::raw::types::UsageMeterAggregationType,
@@ -9471,6 +10268,8 @@ pub mod types {
     }
     ///`UsageMeterClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMeterClientInsertSchema {
         #[serde(
             rename = "aggregationType",
@@ -9484,6 +10283,8 @@ pub mod types {
     }
     ///`UsageMeterClientInsertSchemaOutput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMeterClientInsertSchemaOutput {
         #[serde(
             rename = "aggregationType",
@@ -9497,6 +10298,8 @@ pub mod types {
     }
     ///`UsageMeterClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMeterClientSelectSchema {
         #[serde(rename = "aggregationType")]
         pub aggregation_type: crate::raw::types::UsageMeterAggregationType,
@@ -9515,6 +10318,8 @@ pub mod types {
     }
     ///`UsageMeterClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMeterClientUpdateSchema {
         #[serde(
             rename = "aggregationType",
@@ -9531,6 +10336,8 @@ pub mod types {
     }
     ///`UsageMeterWithPricesRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMeterWithPricesRecord {
         #[serde(rename = "aggregationType")]
         pub aggregation_type: crate::raw::types::UsageMeterAggregationType,
@@ -9555,6 +10362,8 @@ pub mod types {
     }
     ///`UsageMetersCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMetersCreateBody {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub price: ::std::option::Option<UsageMetersCreateBodyPrice>,
@@ -9563,6 +10372,8 @@ pub mod types {
     }
     ///`UsageMetersCreateBodyPrice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMetersCreateBodyPrice {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::raw::types::PriceType>,
@@ -9579,18 +10390,24 @@ pub mod types {
     }
     ///`UsageMetersCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMetersCreateResponse {
         #[serde(rename = "usageMeter")]
         pub usage_meter: UsageMeterClientSelectSchema,
     }
     ///`UsageMetersGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMetersGetResponse {
         #[serde(rename = "usageMeter")]
         pub usage_meter: UsageMeterClientSelectSchema,
     }
     ///`UsageMetersListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMetersListResponse {
         #[serde(
             rename = "currentCursor",
@@ -9609,18 +10426,24 @@ pub mod types {
     }
     ///`UsageMetersUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMetersUpdateBody {
         #[serde(rename = "usageMeter")]
         pub usage_meter: UsageMeterClientUpdateSchema,
     }
     ///`UsageMetersUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsageMetersUpdateResponse {
         #[serde(rename = "usageMeter")]
         pub usage_meter: UsageMeterClientSelectSchema,
     }
     ///`UsagePriceClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsagePriceClientInsertSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -9656,6 +10479,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsagePriceClientInsertSchemaType {
         #[serde(rename = "usage")]
         Usage,
@@ -9697,6 +10522,8 @@ pub mod types {
     }
     ///`UsagePriceClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsagePriceClientSelectSchema {
         pub active: bool,
         #[serde(rename = "createdAt")]
@@ -9711,10 +10538,12 @@ pub mod types {
         pub is_default: bool,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub slug: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
         pub type_: UsagePriceClientSelectSchemaType,
@@ -9740,6 +10569,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsagePriceClientSelectSchemaType {
         #[serde(rename = "usage")]
         Usage,
@@ -9781,6 +10612,8 @@ pub mod types {
     }
     ///`UsagePriceClientUpdateSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsagePriceClientUpdateSchema {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -9807,6 +10640,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsagePriceClientUpdateSchemaType {
         #[serde(rename = "usage")]
         Usage,
@@ -9848,13 +10683,17 @@ pub mod types {
     }
     ///`UsagePurchaseClientSelectSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsagePurchaseClientSelectSchema {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub archived: ::std::option::Option<bool>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingAddress",
@@ -9892,6 +10731,7 @@ pub mod types {
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(feature = "schemars", schemars(required))]
         pub proposal: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "purchaseDate",
@@ -9918,6 +10758,8 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub enum UsagePurchaseClientSelectSchemaPriceType {
         #[serde(rename = "usage")]
         Usage,
@@ -9959,6 +10801,8 @@ pub mod types {
     }
     ///`WebhookRecord`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhookRecord {
         pub active: bool,
         #[serde(rename = "createdAt")]
@@ -9978,11 +10822,15 @@ pub mod types {
     }
     ///`WebhooksCreateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhooksCreateBody {
         pub webhook: WebhooksCreateBodyWebhook,
     }
     ///`WebhooksCreateBodyWebhook`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhooksCreateBodyWebhook {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -9995,22 +10843,30 @@ pub mod types {
     }
     ///`WebhooksCreateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhooksCreateResponse {
         pub secret: ::std::string::String,
         pub webhook: WebhookRecord,
     }
     ///`WebhooksGetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhooksGetResponse {
         pub webhook: WebhookRecord,
     }
     ///`WebhooksUpdateBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhooksUpdateBody {
         pub webhook: WebhooksUpdateBodyWebhook,
     }
     ///`WebhooksUpdateBodyWebhook`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhooksUpdateBodyWebhook {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -10023,6 +10879,8 @@ pub mod types {
     }
     ///`WebhooksUpdateResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhooksUpdateResponse {
         pub webhook: WebhookRecord,
     }
@@ -10150,6 +11008,23 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CheckoutSessionStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CheckoutSessionStatus".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "CheckoutSessionStatus").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for CheckoutSessionStatus {
@@ -11474,6 +12349,23 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CountryCode {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CountryCode".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "CountryCode").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for CountryCode {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12216,6 +13108,23 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CurrencyCode {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CurrencyCode".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "CurrencyCode").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for CurrencyCode {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12295,6 +13204,23 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for DiscountAmountType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "DiscountAmountType".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "DiscountAmountType").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for DiscountAmountType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12372,6 +13298,23 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for Environment {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "Environment".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "Environment").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for Environment {
@@ -12491,6 +13434,23 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for EventType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "EventType".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "EventType").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for EventType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12568,6 +13528,23 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for FeatureRenewalFrequency {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "FeatureRenewalFrequency".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "FeatureRenewalFrequency").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for FeatureRenewalFrequency {
@@ -12655,6 +13632,23 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for IntervalUnit {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "IntervalUnit".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "IntervalUnit").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for IntervalUnit {
@@ -12769,6 +13763,23 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for InvoiceStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "InvoiceStatus".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "InvoiceStatus").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for InvoiceStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12854,6 +13865,24 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for NonRenewingSubscriptionStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "NonRenewingSubscriptionStatus".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "NonRenewingSubscriptionStatus")
+                .into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for NonRenewingSubscriptionStatus {
@@ -12946,6 +13975,23 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for PaymentMethodType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "PaymentMethodType".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "PaymentMethodType").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PaymentMethodType {
@@ -13055,6 +14101,23 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for PaymentStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "PaymentStatus".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "PaymentStatus").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for PaymentStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13140,6 +14203,23 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for PriceType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "PriceType".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "PriceType").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PriceType {
@@ -13249,6 +14329,23 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for PurchaseStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "PurchaseStatus".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "PurchaseStatus").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for PurchaseStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13329,6 +14426,24 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ResolvedAdjustmentTiming {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ResolvedAdjustmentTiming".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "ResolvedAdjustmentTiming")
+                .into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ResolvedAdjustmentTiming {
@@ -13446,6 +14561,23 @@ pub mod types {
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
             serializer.serialize_str(self.as_str())
+        }
+    }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for SubscriptionStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "SubscriptionStatus".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "SubscriptionStatus").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for SubscriptionStatus {
@@ -13585,6 +14717,23 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for TaxType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "TaxType".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "TaxType").into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for TaxType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13664,6 +14813,24 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    /// Any string: the known values are listed in the first branch (for documentation and
+    /// generated types), and the second keeps values a newer API sends.
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for UsageMeterAggregationType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "UsageMeterAggregationType".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "UsageMeterAggregationType")
+                .into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [{ "type" : "string", "enum" : Self::KNOWN }, { "type" :
+                "string" }] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for UsageMeterAggregationType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13707,6 +14874,27 @@ pub mod types {
     for CreateCheckoutSessionInput {
         fn from(value: AddPaymentMethodCheckoutSessionInput) -> Self {
             Self::AddPaymentMethod(value)
+        }
+    }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CreateCheckoutSessionInput {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CreateCheckoutSessionInput".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "CreateCheckoutSessionInput")
+                .into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: < ProductCheckoutSessionInput >
+                (), generator.subschema_for:: < ActivateSubscriptionCheckoutSessionInput
+                > (), generator.subschema_for:: < AddPaymentMethodCheckoutSessionInput >
+                ()] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for CreateCheckoutSessionInput {
@@ -13769,6 +14957,25 @@ pub mod types {
             Self::Usage(value)
         }
     }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CreateProductPriceInput {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "CreateProductPriceInput".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "CreateProductPriceInput").into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: < ProductSubscriptionPriceInsert >
+                (), generator.subschema_for:: < ProductSinglePaymentPriceInsert > (),
+                generator.subschema_for:: < ProductUsagePriceInsert > ()] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for CreateProductPriceInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13827,6 +15034,26 @@ pub mod types {
             Self::Resource(value)
         }
     }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for FeatureInsert {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "FeatureInsert".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "FeatureInsert").into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: < ToggleFeatureClientInsertSchema
+                > (), generator.subschema_for:: <
+                UsageCreditGrantFeatureClientInsertSchema > (), generator.subschema_for::
+                < ResourceFeatureClientInsertSchema > ()] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for FeatureInsert {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13881,6 +15108,26 @@ pub mod types {
     impl ::std::convert::From<ResourceFeatureClientSelectSchema> for FeatureRecord {
         fn from(value: ResourceFeatureClientSelectSchema) -> Self {
             Self::Resource(value)
+        }
+    }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for FeatureRecord {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "FeatureRecord".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "FeatureRecord").into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: < ToggleFeatureClientSelectSchema
+                > (), generator.subschema_for:: <
+                UsageCreditGrantFeatureClientSelectSchema > (), generator.subschema_for::
+                < ResourceFeatureClientSelectSchema > ()] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for FeatureRecord {
@@ -13939,6 +15186,26 @@ pub mod types {
             Self::Resource(value)
         }
     }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for FeatureUpdate {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "FeatureUpdate".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "FeatureUpdate").into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: < ToggleFeatureClientUpdateSchema
+                > (), generator.subschema_for:: <
+                UsageCreditGrantFeatureClientUpdateSchema > (), generator.subschema_for::
+                < ResourceFeatureClientUpdateSchema > ()] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for FeatureUpdate {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13988,6 +15255,25 @@ pub mod types {
     for InvoiceLineItemRecord {
         fn from(value: UsageInvoiceLineItemClientSelectSchema) -> Self {
             Self::Usage(value)
+        }
+    }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for InvoiceLineItemRecord {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "InvoiceLineItemRecord".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "InvoiceLineItemRecord").into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: <
+                StaticInvoiceLineItemClientSelectSchema > (), generator.subschema_for:: <
+                UsageInvoiceLineItemClientSelectSchema > ()] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for InvoiceLineItemRecord {
@@ -14040,6 +15326,26 @@ pub mod types {
     impl ::std::convert::From<UsagePriceClientInsertSchema> for PricesInsert {
         fn from(value: UsagePriceClientInsertSchema) -> Self {
             Self::Usage(value)
+        }
+    }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for PricesInsert {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "PricesInsert".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "PricesInsert").into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: <
+                SubscriptionPriceClientInsertSchema > (), generator.subschema_for:: <
+                SinglePaymentPriceClientInsertSchema > (), generator.subschema_for:: <
+                UsagePriceClientInsertSchema > ()] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PricesInsert {
@@ -14099,6 +15405,26 @@ pub mod types {
             Self::Usage(value)
         }
     }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for PricesUpdate {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "PricesUpdate".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "PricesUpdate").into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: <
+                SubscriptionPriceClientUpdateSchema > (), generator.subschema_for:: <
+                SinglePaymentPriceClientUpdateSchema > (), generator.subschema_for:: <
+                UsagePriceClientUpdateSchema > ()] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for PricesUpdate {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -14149,6 +15475,26 @@ pub mod types {
             Self::Anonymous(value)
         }
     }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ProductCheckoutSessionInput {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ProductCheckoutSessionInput".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "ProductCheckoutSessionInput")
+                .into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: <
+                IdentifiedProductCheckoutSessionInput > (), generator.subschema_for:: <
+                AnonymousProductCheckoutSessionInput > ()] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for ProductCheckoutSessionInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -14192,6 +15538,25 @@ pub mod types {
     for SubscriptionClientSelectSchema {
         fn from(value: NonRenewingSubscriptionRecord) -> Self {
             Self::NonRenewing(value)
+        }
+    }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for SubscriptionClientSelectSchema {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "SubscriptionClientSelectSchema".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "SubscriptionClientSelectSchema")
+                .into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: < StandardSubscriptionRecord > (),
+                generator.subschema_for:: < NonRenewingSubscriptionRecord > ()] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for SubscriptionClientSelectSchema {
@@ -14241,6 +15606,24 @@ pub mod types {
     impl ::std::convert::From<StandardSubscriptionDetails> for SubscriptionDetails {
         fn from(value: StandardSubscriptionDetails) -> Self {
             Self::Standard(value)
+        }
+    }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for SubscriptionDetails {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "SubscriptionDetails".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", "SubscriptionDetails").into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: < NonRenewingSubscriptionDetails >
+                (), generator.subschema_for:: < StandardSubscriptionDetails > ()] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for SubscriptionDetails {
@@ -14304,6 +15687,29 @@ pub mod types {
             Self::Resource(value)
         }
     }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for SubscriptionItemFeaturesClientInsertSchema {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "SubscriptionItemFeaturesClientInsertSchema".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(
+                ::std::module_path!(), "::", "SubscriptionItemFeaturesClientInsertSchema"
+            )
+                .into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: <
+                ToggleSubscriptionItemFeatureInsert > (), generator.subschema_for:: <
+                UsageCreditGrantSubscriptionItemFeatureInsert > (), generator
+                .subschema_for:: < ResourceSubscriptionItemFeatureInsert > ()] }
+            )
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for SubscriptionItemFeaturesClientInsertSchema {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -14360,6 +15766,29 @@ pub mod types {
     for SubscriptionItemFeaturesClientSelectSchema {
         fn from(value: ResourceSubscriptionItemFeatureRecord) -> Self {
             Self::Resource(value)
+        }
+    }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for SubscriptionItemFeaturesClientSelectSchema {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "SubscriptionItemFeaturesClientSelectSchema".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(
+                ::std::module_path!(), "::", "SubscriptionItemFeaturesClientSelectSchema"
+            )
+                .into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: <
+                ToggleSubscriptionItemFeatureRecord > (), generator.subschema_for:: <
+                UsageCreditGrantSubscriptionItemFeatureRecord > (), generator
+                .subschema_for:: < ResourceSubscriptionItemFeatureRecord > ()] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for SubscriptionItemFeaturesClientSelectSchema {
@@ -14420,6 +15849,31 @@ pub mod types {
     for SubscriptionItemFeaturesClientUpdateSchema {
         fn from(value: ResourceSubscriptionItemFeatureClientUpdateSchema) -> Self {
             Self::Resource(value)
+        }
+    }
+    /// One of the known records (`anyOf`: the records' tags tell them apart).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for SubscriptionItemFeaturesClientUpdateSchema {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "SubscriptionItemFeaturesClientUpdateSchema".into()
+        }
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(
+                ::std::module_path!(), "::", "SubscriptionItemFeaturesClientUpdateSchema"
+            )
+                .into()
+        }
+        fn json_schema(
+            generator: &mut ::schemars::SchemaGenerator,
+        ) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "anyOf" : [generator.subschema_for:: <
+                ToggleSubscriptionItemFeatureClientUpdateSchema > (), generator
+                .subschema_for:: <
+                UsageCreditGrantSubscriptionItemFeatureClientUpdateSchema > (), generator
+                .subschema_for:: < ResourceSubscriptionItemFeatureClientUpdateSchema >
+                ()] }
+            )
         }
     }
     impl<'de> ::serde::Deserialize<'de> for SubscriptionItemFeaturesClientUpdateSchema {

@@ -25,7 +25,7 @@
 //!   string tag this version does not know is kept in an `Unknown(Value)` variant.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{ToTokens, quote};
 use serde_json::{Map, Value};
 
 /// `number` properties that are integers in Flowglad (counts, minor-unit amounts, epoch
@@ -139,6 +139,7 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
         quote! { #(#enums)* #(#unions)* }
     })
     .map_err(|e| format!("extension types are invalid Rust: {e}"))?;
+    derive_json_schema(&mut file)?;
     let types = inject_into_types_module(&mut file, extra.items)?;
     let code = format!("{HEADER}{}", prettyplease::unparse(&file));
     Ok(Generated {
@@ -450,6 +451,7 @@ fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
         .map(|v| Ident::new(&pascal(v), Span::call_site()))
         .collect();
     let values = &e.values;
+    let name_str = &e.name;
     let docs = values.iter().map(|v| format!("`{v}`"));
     let doc = format!(
         "One of the API's `{}` values. `Unknown` keeps a value this version of the SDK does \
@@ -521,6 +523,28 @@ fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
             }
         }
 
+        /// Any string: the known values are listed in the first branch (for documentation and
+        /// generated types), and the second keeps values a newer API sends.
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for #name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                #name_str.into()
+            }
+
+            fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                ::std::concat!(::std::module_path!(), "::", #name_str).into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({
+                    "anyOf": [
+                        {"type": "string", "enum": Self::KNOWN},
+                        {"type": "string"}
+                    ]
+                })
+            }
+        }
+
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -556,6 +580,7 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
         .iter()
         .map(|v| Ident::new(&v.ty, Span::call_site()))
         .collect();
+    let name_str = &u.name;
     let is_bool = matches!(u.variants[0].tag, Tag::Bool(_));
     let arms = u
         .variants
@@ -630,6 +655,24 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
             fn from(value: #types) -> Self { Self::#idents(value) }
         } )*
 
+        /// One of the known records (`anyOf`: the records' tags tell them apart).
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for #name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                #name_str.into()
+            }
+
+            fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                ::std::concat!(::std::module_path!(), "::", #name_str).into()
+            }
+
+            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({
+                    "anyOf": [ #( generator.subschema_for::<#types>() ),* ]
+                })
+            }
+        }
+
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let raw = <::std::boxed::Box<::serde_json::value::RawValue> as ::serde::Deserialize>::deserialize(deserializer)?;
@@ -648,6 +691,88 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
                 result.map_err(<D::Error as ::serde::de::Error>::custom)
             }
         }
+    }
+}
+
+/// The attribute that derives `schemars::JsonSchema` for typify's types under the crate's
+/// `schemars` feature (the extension types implement it by hand).
+fn schemars_derive() -> syn::Attribute {
+    syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))])
+}
+
+/// Adds [`schemars_derive`] to every struct and enum typify wrote into `types`. typify's doc
+/// comment that only repeats the type's name is not made the schema's `description`.
+fn derive_json_schema(file: &mut syn::File) -> Result<(), String> {
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+            _ => None,
+        })
+        .ok_or("progenitor output has no `types` module")?;
+    for item in &mut types.1 {
+        let (ident, attrs) = match item {
+            syn::Item::Struct(s) => {
+                require_nullable_fields(&mut s.fields);
+                (&s.ident, &mut s.attrs)
+            }
+            syn::Item::Enum(e) => {
+                for variant in &mut e.variants {
+                    require_nullable_fields(&mut variant.fields);
+                }
+                (&e.ident, &mut e.attrs)
+            }
+            _ => continue,
+        };
+        let placeholder = format!("`{ident}`");
+        let only_names_itself = attrs.iter().any(|a| doc_text(a).as_deref() == Some(&placeholder))
+            && attrs.iter().filter(|a| a.path().is_ident("doc")).count() == 1;
+        let at = attrs
+            .iter()
+            .position(|a| a.path().is_ident("derive"))
+            .map_or(attrs.len(), |i| i + 1);
+        attrs.insert(at, schemars_derive());
+        if only_names_itself {
+            attrs.insert(
+                at + 1,
+                syn::parse_quote!(#[cfg_attr(feature = "schemars", schemars(description = ""))]),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// typify writes a required nullable property as an `Option` field deserialized with
+/// `Option::deserialize` (so a missing key is an error); schemars would read an `Option` as
+/// optional, so such fields are marked `#[schemars(required)]`.
+fn require_nullable_fields(fields: &mut syn::Fields) {
+    for field in fields.iter_mut() {
+        let required_nullable = field.attrs.iter().any(|a| {
+            a.path().is_ident("serde")
+                && a.to_token_stream()
+                    .to_string()
+                    .contains("deserialize_with = \"::std::option::Option::deserialize\"")
+        });
+        if required_nullable {
+            field
+                .attrs
+                .push(syn::parse_quote!(#[cfg_attr(feature = "schemars", schemars(required))]));
+        }
+    }
+}
+
+/// The text of a `#[doc = "..."]` attribute.
+fn doc_text(attr: &syn::Attribute) -> Option<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
