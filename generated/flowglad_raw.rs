@@ -17,7 +17,10 @@ pub mod types {
             rename = "automaticallyUpdateSubscriptions",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub automatically_update_subscriptions: ::std::option::Option<bool>,
         #[serde(
             rename = "billingAddress",
@@ -35,25 +38,37 @@ pub mod types {
             rename = "customerEmail",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "discountId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub discount_id: ::std::option::Option<::std::string::String>,
         pub expires: i64,
         pub id: ::std::string::String,
@@ -69,7 +84,10 @@ pub mod types {
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub output_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "paymentMethodType",
@@ -87,7 +105,10 @@ pub mod types {
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -307,7 +328,10 @@ pub mod types {
             rename = "customerEmail",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_email: ::std::option::Option<::std::string::String>,
         #[serde(rename = "customerId")]
         pub customer_id: ::std::string::String,
@@ -315,13 +339,19 @@ pub mod types {
             rename = "customerName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "discountId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub discount_id: ::std::option::Option<::std::string::String>,
         pub expires: i64,
         pub id: ::std::string::String,
@@ -329,7 +359,10 @@ pub mod types {
             rename = "invoiceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub invoice_id: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         #[serde(rename = "organizationId")]
@@ -343,7 +376,10 @@ pub mod types {
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub output_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "paymentMethodType",
@@ -358,7 +394,10 @@ pub mod types {
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -366,7 +405,10 @@ pub mod types {
             rename = "purchaseId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub purchase_id: ::std::option::Option<::std::string::String>,
         pub quantity: i64,
         pub status: crate::raw::types::CheckoutSessionStatus,
@@ -1018,7 +1060,10 @@ pub mod types {
                 rename = "hashText",
                 deserialize_with = "::std::option::Option::deserialize"
             )]
-            #[cfg_attr(feature = "schemars", schemars(required))]
+            #[cfg_attr(
+                feature = "schemars",
+                schemars(with = "super::RequiredNullable<::std::string::String>")
+            )]
             hash_text: ::std::option::Option<::std::string::String>,
             id: ::std::string::String,
             livemode: bool,
@@ -1031,7 +1076,10 @@ pub mod types {
                 rename = "stackAuthHostedBillingUserId",
                 deserialize_with = "::std::option::Option::deserialize"
             )]
-            #[cfg_attr(feature = "schemars", schemars(required))]
+            #[cfg_attr(
+                feature = "schemars",
+                schemars(with = "super::RequiredNullable<::std::string::String>")
+            )]
             stack_auth_hosted_billing_user_id: ::std::option::Option<
                 ::std::string::String,
             >,
@@ -1412,7 +1460,10 @@ pub mod types {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub domain: ::std::option::Option<::std::string::String>,
         pub email: ::std::string::String,
         #[serde(rename = "externalId")]
@@ -1421,21 +1472,30 @@ pub mod types {
             rename = "iconURL",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub icon_url: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(
             rename = "invoiceNumberBase",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub invoice_number_base: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         #[serde(
             rename = "logoURL",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub logo_url: ::std::option::Option<::std::string::String>,
         pub name: ::std::string::String,
         #[serde(rename = "organizationId")]
@@ -1448,7 +1508,10 @@ pub mod types {
             rename = "userId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub user_id: ::std::option::Option<::std::string::String>,
     }
     ///`CustomersArchiveResponse`
@@ -2945,7 +3008,10 @@ pub mod types {
             rename = "backupPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub backup_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "cancelScheduledAt",
@@ -2961,7 +3027,10 @@ pub mod types {
             rename = "cancellationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub cancellation_reason: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -2972,13 +3041,19 @@ pub mod types {
             rename = "defaultPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "doNotCharge",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub do_not_charge: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub experimental: ::std::option::Option<SubscriptionExperimental>,
@@ -2987,13 +3062,19 @@ pub mod types {
             rename = "isFreePlan",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -3006,13 +3087,19 @@ pub mod types {
             rename = "replacedBySubscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub replaced_by_subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "runBillingAtPeriodStart",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub run_billing_at_period_start: ::std::option::Option<bool>,
         #[serde(
             rename = "scheduledAdjustmentAt",
@@ -3036,7 +3123,10 @@ pub mod types {
             rename = "backupPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub backup_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "cancelScheduledAt",
@@ -3052,7 +3142,10 @@ pub mod types {
             rename = "cancellationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub cancellation_reason: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -3063,26 +3156,38 @@ pub mod types {
             rename = "defaultPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "doNotCharge",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub do_not_charge: ::std::option::Option<bool>,
         pub id: ::std::string::String,
         #[serde(
             rename = "isFreePlan",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -3095,13 +3200,19 @@ pub mod types {
             rename = "replacedBySubscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub replaced_by_subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "runBillingAtPeriodStart",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub run_billing_at_period_start: ::std::option::Option<bool>,
         #[serde(
             rename = "scheduledAdjustmentAt",
@@ -3348,13 +3459,19 @@ pub mod types {
             rename = "applicationFee",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub application_fee: ::std::option::Option<i64>,
         #[serde(
             rename = "billingPeriodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub billing_period_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "chargeDate")]
         pub charge_date: i64,
@@ -3364,19 +3481,28 @@ pub mod types {
         #[serde(rename = "customerId")]
         pub customer_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "failureCode",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub failure_code: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "failureMessage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub failure_message: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(rename = "invoiceId")]
@@ -3390,7 +3516,10 @@ pub mod types {
             rename = "paymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -3398,7 +3527,10 @@ pub mod types {
             rename = "purchaseId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub purchase_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "receiptNumber",
@@ -3415,7 +3547,10 @@ pub mod types {
             rename = "refundedAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub refunded_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "refundedAt",
@@ -3432,16 +3567,25 @@ pub mod types {
             rename = "subscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub subtotal: ::std::option::Option<i64>,
         #[serde(
             rename = "taxAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub tax_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "taxCountry",
@@ -3452,13 +3596,19 @@ pub mod types {
             rename = "taxRatePercentage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub tax_rate_percentage: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxState",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub tax_state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxType",
@@ -4730,25 +4880,37 @@ pub mod types {
             rename = "customerEmail",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "discountId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub discount_id: ::std::option::Option<::std::string::String>,
         pub expires: i64,
         pub id: ::std::string::String,
@@ -4764,7 +4926,10 @@ pub mod types {
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub output_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "paymentMethodType",
@@ -4786,7 +4951,10 @@ pub mod types {
             rename = "purchaseId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub purchase_id: ::std::option::Option<::std::string::String>,
         pub quantity: i64,
         pub status: crate::raw::types::CheckoutSessionStatus,
@@ -4890,14 +5058,20 @@ pub mod types {
         pub created_at: i64,
         pub default: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub description: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(
             rename = "imageURL",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub image_url: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         pub name: ::std::string::String,
@@ -4907,7 +5081,10 @@ pub mod types {
             rename = "pluralQuantityLabel",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub plural_quantity_label: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -4915,7 +5092,10 @@ pub mod types {
             rename = "singularQuantityLabel",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub singular_quantity_label: ::std::option::Option<::std::string::String>,
         pub slug: ::std::string::String,
         #[serde(rename = "updatedAt")]
@@ -5286,7 +5466,10 @@ pub mod types {
         #[serde(rename = "defaultPrice")]
         pub default_price: PriceRecord,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub description: ::std::option::Option<::std::string::String>,
         pub features: ::std::vec::Vec<crate::raw::types::FeatureRecord>,
         pub id: ::std::string::String,
@@ -5294,7 +5477,10 @@ pub mod types {
             rename = "imageURL",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub image_url: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         pub name: ::std::string::String,
@@ -5304,7 +5490,10 @@ pub mod types {
             rename = "pluralQuantityLabel",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub plural_quantity_label: ::std::option::Option<::std::string::String>,
         pub prices: ::std::vec::Vec<PriceRecord>,
         #[serde(rename = "pricingModelId")]
@@ -5313,7 +5502,10 @@ pub mod types {
             rename = "singularQuantityLabel",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub singular_quantity_label: ::std::option::Option<::std::string::String>,
         pub slug: ::std::string::String,
         #[serde(rename = "updatedAt")]
@@ -5433,25 +5625,37 @@ pub mod types {
             rename = "customerEmail",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "customerName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub customer_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "discountId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub discount_id: ::std::option::Option<::std::string::String>,
         pub expires: i64,
         pub id: ::std::string::String,
@@ -5459,7 +5663,10 @@ pub mod types {
             rename = "invoiceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub invoice_id: ::std::option::Option<::std::string::String>,
         pub livemode: bool,
         #[serde(rename = "organizationId")]
@@ -5473,7 +5680,10 @@ pub mod types {
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub output_name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "paymentMethodType",
@@ -5595,19 +5805,28 @@ pub mod types {
             rename = "applicationFee",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub application_fee: ::std::option::Option<i64>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingRunId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub billing_run_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -5626,7 +5845,10 @@ pub mod types {
         pub invoice_number: ::std::string::String,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub memo: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -5634,7 +5856,10 @@ pub mod types {
             rename = "ownerMembershipId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub owner_membership_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "pdfURL",
@@ -5652,13 +5877,19 @@ pub mod types {
         pub receipt_pdf_url: ::std::option::Option<::std::string::String>,
         pub status: crate::raw::types::InvoiceStatus,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub subtotal: ::std::option::Option<i64>,
         #[serde(
             rename = "taxAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub tax_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "taxCountry",
@@ -5669,13 +5900,19 @@ pub mod types {
             rename = "taxRatePercentage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub tax_rate_percentage: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxState",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub tax_state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxType",
@@ -5793,7 +6030,10 @@ pub mod types {
             rename = "externalId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub external_id: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -5807,7 +6047,10 @@ pub mod types {
             rename = "releaseReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub release_reason: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "releasedAt",
@@ -6589,7 +6832,10 @@ pub mod types {
             rename = "hashText",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub hash_text: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -6602,7 +6848,10 @@ pub mod types {
             rename = "stackAuthHostedBillingUserId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub stack_auth_hosted_billing_user_id: ::std::option::Option<
             ::std::string::String,
         >,
@@ -6754,14 +7003,20 @@ pub mod types {
         pub is_default: bool,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(rename = "productId")]
         pub product_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub slug: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
         pub type_: SinglePaymentPriceClientSelectSchemaType,
@@ -6901,13 +7156,19 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SinglePaymentPurchaseClientSelectSchema {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub archived: ::std::option::Option<bool>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingAddress",
@@ -6945,7 +7206,10 @@ pub mod types {
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub proposal: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "purchaseDate",
@@ -7023,19 +7287,28 @@ pub mod types {
             rename = "applicationFee",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub application_fee: ::std::option::Option<i64>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingRunId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub billing_run_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -7054,7 +7327,10 @@ pub mod types {
         pub invoice_number: ::std::string::String,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub memo: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -7062,7 +7338,10 @@ pub mod types {
             rename = "ownerMembershipId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub owner_membership_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "pdfURL",
@@ -7081,28 +7360,43 @@ pub mod types {
             rename = "stripePaymentIntentId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub stripe_payment_intent_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "stripeTaxCalculationId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub stripe_tax_calculation_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "stripeTaxTransactionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub stripe_tax_transaction_id: ::std::option::Option<::std::string::String>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub subtotal: ::std::option::Option<i64>,
         #[serde(
             rename = "taxAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub tax_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "taxCountry",
@@ -7113,13 +7407,19 @@ pub mod types {
             rename = "taxRatePercentage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub tax_rate_percentage: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxState",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub tax_state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxType",
@@ -7194,7 +7494,10 @@ pub mod types {
             rename = "backupPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub backup_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "billingCycleAnchorDate",
@@ -7215,7 +7518,10 @@ pub mod types {
             rename = "cancellationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub cancellation_reason: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -7236,13 +7542,19 @@ pub mod types {
             rename = "defaultPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "doNotCharge",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub do_not_charge: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub experimental: ::std::option::Option<SubscriptionExperimental>,
@@ -7254,13 +7566,19 @@ pub mod types {
             rename = "isFreePlan",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -7273,13 +7591,19 @@ pub mod types {
             rename = "replacedBySubscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub replaced_by_subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "runBillingAtPeriodStart",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub run_billing_at_period_start: ::std::option::Option<bool>,
         #[serde(
             rename = "scheduledAdjustmentAt",
@@ -7308,7 +7632,10 @@ pub mod types {
             rename = "backupPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub backup_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "billingCycleAnchorDate",
@@ -7329,7 +7656,10 @@ pub mod types {
             rename = "cancellationReason",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub cancellation_reason: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -7350,13 +7680,19 @@ pub mod types {
             rename = "defaultPaymentMethodId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "doNotCharge",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub do_not_charge: ::std::option::Option<bool>,
         pub id: ::std::string::String,
         pub interval: crate::raw::types::IntervalUnit,
@@ -7366,13 +7702,19 @@ pub mod types {
             rename = "isFreePlan",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -7385,13 +7727,19 @@ pub mod types {
             rename = "replacedBySubscriptionId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub replaced_by_subscription_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "runBillingAtPeriodStart",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub run_billing_at_period_start: ::std::option::Option<bool>,
         #[serde(
             rename = "scheduledAdjustmentAt",
@@ -7417,7 +7765,10 @@ pub mod types {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub description: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(rename = "invoiceId")]
@@ -7428,7 +7779,10 @@ pub mod types {
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -7603,7 +7957,10 @@ pub mod types {
             rename = "externalId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub external_id: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -7612,13 +7969,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -7650,7 +8013,10 @@ pub mod types {
             rename = "externalId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub external_id: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -7659,13 +8025,19 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -7809,13 +8181,19 @@ pub mod types {
             rename = "applicationFee",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub application_fee: ::std::option::Option<i64>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingPeriodEndDate",
@@ -7833,7 +8211,10 @@ pub mod types {
             rename = "billingRunId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub billing_run_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "createdAt")]
         pub created_at: i64,
@@ -7852,7 +8233,10 @@ pub mod types {
         pub invoice_number: ::std::string::String,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub memo: ::std::option::Option<::std::string::String>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -7860,7 +8244,10 @@ pub mod types {
             rename = "ownerMembershipId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub owner_membership_id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "pdfURL",
@@ -7878,13 +8265,19 @@ pub mod types {
         #[serde(rename = "subscriptionId")]
         pub subscription_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub subtotal: ::std::option::Option<i64>,
         #[serde(
             rename = "taxAmount",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<i64>")
+        )]
         pub tax_amount: ::std::option::Option<i64>,
         #[serde(
             rename = "taxCountry",
@@ -7895,13 +8288,19 @@ pub mod types {
             rename = "taxRatePercentage",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub tax_rate_percentage: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxState",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub tax_state: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "taxType",
@@ -8118,7 +8517,10 @@ pub mod types {
             rename = "externalId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub external_id: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         pub livemode: bool,
@@ -8127,14 +8529,20 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         pub price: PriceRecord,
         #[serde(
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -8401,14 +8809,20 @@ pub mod types {
         pub is_default: bool,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(rename = "productId")]
         pub product_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub slug: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "trialPeriodDays",
@@ -8553,13 +8967,19 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct SubscriptionPurchaseClientSelectSchema {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub archived: ::std::option::Option<bool>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingAddress",
@@ -8603,7 +9023,10 @@ pub mod types {
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub proposal: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "purchaseDate",
@@ -10163,7 +10586,10 @@ pub mod types {
         #[serde(rename = "createdAt")]
         pub created_at: i64,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub description: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
         #[serde(rename = "invoiceId")]
@@ -10178,7 +10604,10 @@ pub mod types {
             rename = "priceId",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub price_id: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
@@ -10538,12 +10967,18 @@ pub mod types {
         pub is_default: bool,
         pub livemode: bool,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub slug: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
         pub type_: UsagePriceClientSelectSchemaType,
@@ -10687,13 +11122,19 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct UsagePurchaseClientSelectSchema {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub archived: ::std::option::Option<bool>,
         #[serde(
             rename = "bankPaymentOnly",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<bool>")
+        )]
         pub bank_payment_only: ::std::option::Option<bool>,
         #[serde(
             rename = "billingAddress",
@@ -10731,7 +11172,10 @@ pub mod types {
         #[serde(rename = "pricingModelId")]
         pub pricing_model_id: ::std::string::String,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        #[cfg_attr(feature = "schemars", schemars(required))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(with = "super::RequiredNullable<::std::string::String>")
+        )]
         pub proposal: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "purchaseDate",
@@ -19756,4 +20200,20 @@ impl Client {
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+/// JSON Schema of a property that is required but may be `null` (an `Option` field
+/// typify deserializes with `Option::deserialize`): `T` or `null`, never omitted.
+#[cfg(feature = "schemars")]
+pub(crate) struct RequiredNullable<T>(::std::marker::PhantomData<T>);
+#[cfg(feature = "schemars")]
+impl<T: ::schemars::JsonSchema> ::schemars::JsonSchema for RequiredNullable<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> ::std::borrow::Cow<'static, str> {
+        <::std::option::Option<T> as ::schemars::JsonSchema>::schema_name()
+    }
+    fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+        <::std::option::Option<T> as ::schemars::JsonSchema>::json_schema(generator)
+    }
 }

@@ -163,6 +163,37 @@ impl<'de> Deserialize<'de> for PriceRef {
     }
 }
 
+/// `{"priceId": ...}` or `{"priceSlug": ...}`, exactly one (flattened into the params that
+/// take a price).
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for PriceRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PriceRef".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        exactly_one_schema(&["priceId", "priceSlug"])
+    }
+}
+
+/// An object of optional string properties `names` of which exactly one must be present.
+#[cfg(feature = "schemars")]
+pub(crate) fn exactly_one_schema(names: &[&str]) -> schemars::Schema {
+    let properties: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .map(|name| ((*name).to_owned(), serde_json::json!({"type": "string"})))
+        .collect();
+    let one_of: Vec<serde_json::Value> = names
+        .iter()
+        .map(|name| serde_json::json!({"required": [name]}))
+        .collect();
+    schemars::json_schema!({
+        "type": "object",
+        "properties": properties,
+        "oneOf": one_of,
+    })
+}
+
 /// A usage meter, by slug or by id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UsageMeterRef {
@@ -290,6 +321,19 @@ impl From<UsageMeterRef> for UsageTarget {
             UsageMeterRef::Slug(s) => UsageTarget::UsageMeterSlug(s),
             UsageMeterRef::Id(s) => UsageTarget::UsageMeterId(s),
         }
+    }
+}
+
+/// Exactly one of `priceId`, `priceSlug`, `usageMeterId`, `usageMeterSlug` (flattened into
+/// the params of a usage event).
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for UsageTarget {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "UsageTarget".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        exactly_one_schema(&["priceId", "priceSlug", "usageMeterId", "usageMeterSlug"])
     }
 }
 

@@ -37,6 +37,26 @@ pub struct Verbatim<T> {
     json: Bytes,
 }
 
+/// The schema of `T`: a `Verbatim` serializes as the JSON `T` was decoded from.
+#[cfg(feature = "schemars")]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Verbatim<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
 impl<T> Verbatim<T> {
     /// The typed value.
     pub fn value(&self) -> &T {

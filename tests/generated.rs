@@ -151,3 +151,69 @@ fn snake(id: &str) -> String {
     }
     out
 }
+
+/// The JSON Schemas the generated models derive (feature `schemars`) next to the vendored
+/// spec's component schemas they were generated from, for a plain record, a record with
+/// nested nullable records, an open enum, a tagged union and an `anyOf` of records. The
+/// property names and the required sets must agree; the snapshot shows the deliberate
+/// differences (open enums accept any string, every integer is `int64`, unknown fields are
+/// allowed).
+#[cfg(feature = "schemars")]
+#[test]
+fn model_schemas_against_the_spec() {
+    use flowglad::raw::types;
+    use std::collections::BTreeSet;
+
+    let spec: Value = serde_json::from_str(SPEC).unwrap();
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
+    generator.subschema_for::<types::CustomerClientSelectSchema>();
+    generator.subschema_for::<types::UsageMeterBalance>();
+    generator.subschema_for::<types::SubscriptionStatus>();
+    generator.subschema_for::<types::SubscriptionDetails>();
+    generator.subschema_for::<types::PriceRecord>();
+    let ours = generator.take_definitions(true);
+    let names = [
+        "CustomerClientSelectSchema",
+        "UsageMeterBalance",
+        "SubscriptionStatus",
+        "SubscriptionDetails",
+        "PriceRecord",
+    ];
+    let keys = |schema: &Value, member: &str| -> BTreeSet<String> {
+        match &schema[member] {
+            Value::Object(map) => map.keys().cloned().collect(),
+            Value::Array(list) => list
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => BTreeSet::new(),
+        }
+    };
+    let mut out = String::new();
+    for name in names {
+        let theirs = &spec["components"]["schemas"][name];
+        let mine = ours
+            .get(name)
+            .unwrap_or_else(|| panic!("no schema named {name}"));
+        assert_eq!(
+            keys(theirs, "properties"),
+            keys(mine, "properties"),
+            "{name}: properties"
+        );
+        assert_eq!(
+            keys(theirs, "required"),
+            keys(mine, "required"),
+            "{name}: required"
+        );
+        writeln!(
+            out,
+            "## {name}\n### spec (openapi/flowglad.json)\n{}\n### schemars\n{}\n",
+            serde_json::to_string_pretty(theirs).unwrap(),
+            serde_json::to_string_pretty(mine).unwrap()
+        )
+        .unwrap();
+    }
+    insta::assert_snapshot!("model_schemas", out);
+}

@@ -2,8 +2,8 @@
 //! facade call each one makes, with the success `data` shapes `@flowglad/react` reads.
 
 use bytes::Bytes;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::core::Action;
@@ -12,7 +12,7 @@ use crate::client::FlowgladClient;
 use crate::error::Error;
 use crate::ids::{PriceRef, UsageTarget, check_path_id};
 use crate::raw::types;
-use crate::server::billing::ListParams;
+use crate::server::billing::{CustomerSummary, FeatureAccessItem, ListParams};
 use crate::server::checkout::OutputMetadata;
 use crate::server::resources::{
     ClaimAmount, ClaimResourceParams, ReleaseAmount, ReleaseResourceParams, ResourceRef,
@@ -22,6 +22,7 @@ use crate::server::subscriptions::{
 };
 use crate::server::usage::CreateUsageEventParams;
 use crate::server::{FlowgladServer, details_id};
+use crate::verbatim::Verbatim;
 use crate::{
     ActivateSubscriptionCheckoutSessionParams, AddPaymentMethodCheckoutSessionParams,
     CreateProductCheckoutSessionParams,
@@ -36,9 +37,9 @@ pub(crate) async fn run(
 ) -> Result<Bytes, HandlerError> {
     match action {
         Action::CustomersBilling => json(&server.get_billing().await?),
-        Action::CustomersFindOrCreate => {
-            object(&[("customer", json(&server.find_or_create_customer().await?)?)])
-        }
+        Action::CustomersFindOrCreate => json(&CustomerAnswer {
+            customer: server.find_or_create_customer().await?,
+        }),
         Action::CustomersUpdate => {
             let input: UpdateCustomerInput = parse(input)?;
             let body = types::CustomersUpdateBody {
@@ -106,7 +107,7 @@ pub(crate) async fn run(
             let resources = server
                 .get_resource_usages(input.subscription_id.as_deref())
                 .await?;
-            object(&[("resources", json(&resources)?)])
+            json(&ResourcesAnswer { resources })
         }
         Action::ResourcesUsagesRetrieve => {
             let input: ResourceUsageInput = parse(input)?;
@@ -136,10 +137,10 @@ pub(crate) async fn run(
                     .await?,
             )
         }
-        Action::PricingModelsRetrieve => object(&[
-            ("pricingModel", json(&server.get_pricing_model().await?)?),
-            ("source", json(&"customer")?),
-        ]),
+        Action::PricingModelsRetrieve => json(&PricingModelAnswer {
+            pricing_model: server.get_pricing_model().await?,
+            source: PricingModelSource::Customer,
+        }),
         Action::UsageMetersBalances => {
             let input: SubscriptionInput = parse(input)?;
             json(
@@ -153,19 +154,23 @@ pub(crate) async fn run(
             let features = server
                 .get_feature_access_items(input.subscription_id.as_deref())
                 .await?;
-            object(&[("features", json(&features)?)])
+            json(&FeaturesAnswer { features })
         }
         Action::PaymentMethodsList => json(&server.get_payment_methods().await?),
-        Action::CustomerDetails => {
-            object(&[("customer", json(&server.get_customer_details().await?)?)])
-        }
+        Action::CustomerDetails => json(&CustomerDetailsAnswer {
+            customer: server.get_customer_details().await?,
+        }),
         Action::InvoicesList => {
             let params = parse::<ListInput>(input)?.into_params();
-            object(&[("invoices", json(&server.get_invoices(&params).await?)?)])
+            json(&InvoicesAnswer {
+                invoices: server.get_invoices(&params).await?,
+            })
         }
         Action::PurchasesList => {
             let params = parse::<ListInput>(input)?.into_params();
-            object(&[("purchases", json(&server.get_purchases(&params).await?)?)])
+            json(&PurchasesAnswer {
+                purchases: server.get_purchases(&params).await?,
+            })
         }
     }
 }
@@ -176,11 +181,152 @@ pub(crate) async fn default_pricing_model(
     _input: Value,
 ) -> Result<Bytes, HandlerError> {
     let response = client.admin().get_default_pricing_model().await?;
-    let pricing_model = response.project(&["pricingModel"], |r| r.pricing_model)?;
-    object(&[
-        ("pricingModel", json(&pricing_model)?),
-        ("source", json(&"default")?),
-    ])
+    json(&PricingModelAnswer {
+        pricing_model: response.project(&["pricingModel"], |r| r.pricing_model)?,
+        source: PricingModelSource::Default,
+    })
+}
+
+/// The input of actions that read none (any JSON object is accepted).
+#[cfg(feature = "schemars")]
+#[derive(schemars::JsonSchema)]
+struct NoInput {}
+
+/// `customers/find-or-create`: `{customer}`.
+#[derive(Serialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(rename = "FindOrCreateCustomerAnswer")
+)]
+struct CustomerAnswer {
+    customer: Verbatim<types::CustomerClientSelectSchema>,
+}
+
+/// `resources/usages`: `{resources}`.
+#[derive(Serialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(rename = "ResourceUsagesAnswer")
+)]
+struct ResourcesAnswer {
+    resources: Vec<Verbatim<types::ResourceUsageData>>,
+}
+
+/// `pricing-models/retrieve`: the customer's pricing model, or the default one for anonymous
+/// visitors.
+#[derive(Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+struct PricingModelAnswer {
+    pricing_model: Verbatim<types::PricingModelDetailsRecord>,
+    source: PricingModelSource,
+}
+
+/// Whose pricing model `pricing-models/retrieve` answered with.
+#[derive(Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+enum PricingModelSource {
+    /// The signed-in customer's.
+    Customer,
+    /// The default pricing model (nobody signed in).
+    Default,
+}
+
+/// `features/access`: `{features}`.
+#[derive(Serialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(rename = "FeatureAccessAnswer")
+)]
+struct FeaturesAnswer {
+    features: Vec<FeatureAccessItem>,
+}
+
+/// `customerDetails`: `{customer}`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+struct CustomerDetailsAnswer {
+    customer: CustomerSummary,
+}
+
+/// `invoices/list`: `{invoices}`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+struct InvoicesAnswer {
+    invoices: Vec<Verbatim<types::CustomersGetBillingResponseInvoicesItem>>,
+}
+
+/// `purchases/list`: `{purchases}`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+struct PurchasesAnswer {
+    purchases: Vec<Verbatim<types::PurchaseRecord>>,
+}
+
+/// The JSON Schemas of an action's input (the request body) and of its answer (`data`), as
+/// subschemas of `generator` (references into its definitions). The `match` is exhaustive,
+/// so a new action cannot go undocumented; the answer types are the ones [`run`] serializes.
+#[cfg(feature = "schemars")]
+pub(crate) fn schemas(
+    action: Action,
+    generator: &mut schemars::SchemaGenerator,
+) -> (schemars::Schema, schemars::Schema) {
+    use crate::server::billing::{Billing, PaymentMethods, Subscriptions};
+
+    fn pair<I: schemars::JsonSchema, A: schemars::JsonSchema>(
+        generator: &mut schemars::SchemaGenerator,
+    ) -> (schemars::Schema, schemars::Schema) {
+        (
+            generator.subschema_for::<I>(),
+            generator.subschema_for::<A>(),
+        )
+    }
+    let g = generator;
+    match action {
+        Action::CustomersBilling => pair::<NoInput, Billing>(g),
+        Action::CustomersFindOrCreate => pair::<NoInput, CustomerAnswer>(g),
+        Action::CustomersUpdate => pair::<UpdateCustomerInput, types::CustomersUpdateResponse>(g),
+        Action::CheckoutSessionsCreate => {
+            pair::<CreateProductCheckoutSessionParams, types::CheckoutSessionsCreateResponse>(g)
+        }
+        Action::CheckoutSessionsCreateAddPaymentMethod => {
+            pair::<AddPaymentMethodCheckoutSessionParams, types::CheckoutSessionsCreateResponse>(g)
+        }
+        Action::CheckoutSessionsCreateActivateSubscription => pair::<
+            ActivateSubscriptionCheckoutSessionParams,
+            types::CheckoutSessionsCreateResponse,
+        >(g),
+        Action::SubscriptionsCancel => pair::<CancelInput, types::SubscriptionsCancelResponse>(g),
+        Action::SubscriptionsUncancel => pair::<IdInput, types::SubscriptionsUncancelResponse>(g),
+        Action::SubscriptionsAdjust => {
+            pair::<AdjustSubscriptionParams, types::AdjustSubscriptionOutput>(g)
+        }
+        Action::SubscriptionsCreate => {
+            pair::<CreateSubscriptionInput, types::SubscriptionsCreateResponse>(g)
+        }
+        Action::SubscriptionsList => pair::<SubscriptionsListInput, Subscriptions>(g),
+        Action::UsageEventsCreate => pair::<UsageEventInput, types::UsageEventsCreateResponse>(g),
+        Action::ResourcesUsages => pair::<SubscriptionInput, ResourcesAnswer>(g),
+        Action::ResourcesUsagesRetrieve => pair::<ResourceUsageInput, types::ResourceUsage>(g),
+        Action::ResourcesClaim => pair::<ClaimInput, types::ResourceClaimsClaimResponse>(g),
+        Action::ResourcesRelease => pair::<ReleaseInput, types::ResourceClaimsReleaseResponse>(g),
+        Action::ResourcesClaims => {
+            pair::<ListClaimsInput, types::ResourceClaimsListClaimsResponse>(g)
+        }
+        Action::PricingModelsRetrieve => pair::<NoInput, PricingModelAnswer>(g),
+        Action::UsageMetersBalances => {
+            pair::<SubscriptionInput, types::CustomersGetUsageBalancesResponse>(g)
+        }
+        Action::FeaturesAccess => pair::<SubscriptionInput, FeaturesAnswer>(g),
+        Action::PaymentMethodsList => pair::<NoInput, PaymentMethods>(g),
+        Action::CustomerDetails => pair::<NoInput, CustomerDetailsAnswer>(g),
+        Action::InvoicesList => pair::<ListInput, InvoicesAnswer>(g),
+        Action::PurchasesList => pair::<ListInput, PurchasesAnswer>(g),
+    }
 }
 
 /// The JSON text of `value` ([`crate::Verbatim`] values and [`crate::Billing`] write the
@@ -189,27 +335,6 @@ fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Bytes, HandlerError> 
     serde_json::to_vec(value).map(Bytes::from).map_err(|e| {
         HandlerError::new(ErrorCode::Internal, "could not encode the response").with_source(e)
     })
-}
-
-/// A JSON object of already encoded members, in this order.
-fn object(members: &[(&str, Bytes)]) -> Result<Bytes, HandlerError> {
-    let mut out = Vec::with_capacity(
-        2 + members
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 4)
-            .sum::<usize>(),
-    );
-    out.push(b'{');
-    for (i, (key, value)) in members.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(&json(*key)?);
-        out.push(b':');
-        out.extend_from_slice(value);
-    }
-    out.push(b'}');
-    Ok(out.into())
 }
 
 /// Deserializes the input; errors are 400 `VALIDATION_ERROR` with the field's path.
@@ -254,6 +379,7 @@ fn missing_or_conflict(fields: &[&'static str], given: &[&'static str]) -> Handl
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct UpdateCustomerInput {
     customer: UpdateCustomerFields,
 }
@@ -261,6 +387,7 @@ struct UpdateCustomerInput {
 /// The fields a customer may change from the browser (others are ignored, like the
 /// TypeScript SDK's schema strips unknown keys).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct UpdateCustomerFields {
     #[serde(default)]
     name: Option<String>,
@@ -269,22 +396,26 @@ struct UpdateCustomerFields {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct IdInput {
     id: String,
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct CancelInput {
     id: String,
     cancellation: CancellationInput,
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct CancellationInput {
     timing: CancellationTiming,
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 struct SubscriptionsListInput {
     #[serde(default)]
@@ -292,6 +423,7 @@ struct SubscriptionsListInput {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 struct SubscriptionInput {
     #[serde(default)]
@@ -299,6 +431,11 @@ struct SubscriptionInput {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(extend("oneOf" = [{"required": ["resourceSlug"]}, {"required": ["resourceId"]}]))
+)]
 #[serde(rename_all = "camelCase")]
 struct ResourceUsageInput {
     #[serde(default)]
@@ -325,6 +462,11 @@ fn exactly_one_resource(
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(extend("oneOf" = [{"required": ["quantity"]}, {"required": ["externalId"]}, {"required": ["externalIds"]}]))
+)]
 #[serde(rename_all = "camelCase")]
 struct ClaimInput {
     resource_slug: String,
@@ -382,6 +524,11 @@ impl ClaimInput {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(extend("oneOf" = [{"required": ["quantity"]}, {"required": ["externalId"]}, {"required": ["externalIds"]}, {"required": ["claimIds"]}]))
+)]
 #[serde(rename_all = "camelCase")]
 struct ReleaseInput {
     resource_slug: String,
@@ -429,6 +576,7 @@ impl ReleaseInput {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 struct ListClaimsInput {
     #[serde(default)]
@@ -438,6 +586,7 @@ struct ListClaimsInput {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 struct ListInput {
     #[serde(default)]
@@ -469,7 +618,24 @@ const SERVER_ONLY_SUBSCRIPTION_FIELDS: &[&str] = &[
     "customerExternalId",
 ];
 
+/// The browser's `subscriptions/create`: a price, and none of
+/// [`SERVER_ONLY_SUBSCRIPTION_FIELDS`].
 #[derive(Debug, Deserialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(extend("not" = {"anyOf": [
+        {"required": ["doNotCharge"]},
+        {"required": ["trialEnd"]},
+        {"required": ["startDate"]},
+        {"required": ["interval"]},
+        {"required": ["intervalCount"]},
+        {"required": ["backupPaymentMethodId"]},
+        {"required": ["defaultPaymentMethodId"]},
+        {"required": ["customerId"]},
+        {"required": ["customerExternalId"]}
+    ]}))
+)]
 #[serde(rename_all = "camelCase")]
 struct CreateSubscriptionInput {
     #[serde(flatten)]
@@ -513,6 +679,7 @@ fn create_subscription_params(input: Value) -> Result<CreateSubscriptionParams, 
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 struct UsageEventInput {
     #[serde(flatten)]

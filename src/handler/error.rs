@@ -66,6 +66,27 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order.
+    pub(crate) const ALL: &'static [ErrorCode] = &[
+        ErrorCode::UnknownAction,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::InvalidJson,
+        ErrorCode::ValidationError,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::NoActiveSubscription,
+        ErrorCode::MultipleActiveSubscriptions,
+        ErrorCode::SubscriptionAlreadyCanceled,
+        ErrorCode::UpstreamRejected,
+        ErrorCode::UpstreamError,
+        ErrorCode::UpstreamUnavailable,
+        ErrorCode::UpstreamTimeout,
+        ErrorCode::ConfigurationError,
+        ErrorCode::Internal,
+    ];
+
     /// The wire value of `error.code`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,14 +141,82 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// `error.code`: the wire values of every code.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for ErrorCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FlowgladErrorCode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        schemars::json_schema!({"type": "string", "enum": codes})
+    }
+}
+
 /// One input problem: where (`path`, field names and array indices) and what.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(rename = "FlowgladErrorIssue")
+)]
 pub struct ErrorIssue {
     /// Path of the offending field, e.g. `["cancellation", "timing"]`; empty for the whole
     /// input.
+    #[cfg_attr(feature = "schemars", schemars(with = "Vec<PathSegment>"))]
     pub path: Vec<serde_json::Value>,
     /// Human-readable message.
     pub message: String,
+}
+
+/// A segment of an issue's path: a field name or an array index.
+#[cfg(feature = "schemars")]
+#[derive(schemars::JsonSchema)]
+#[schemars(untagged)]
+#[allow(dead_code)] // only its schema is used
+enum PathSegment {
+    Field(String),
+    Index(u64),
+}
+
+/// The `error` member of an error response ([`HandlerError::to_json`]).
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for HandlerError {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FlowgladError".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let code = generator.subschema_for::<ErrorCode>();
+        let issues = generator.subschema_for::<Vec<ErrorIssue>>();
+        let details = serde_json::json!({
+            "message": {"type": "string", "description": "Human-readable message, safe to show."},
+            "issues": issues,
+            "requestId": {
+                "type": "string",
+                "description": "The Flowglad API's request id, when it answered."
+            },
+        });
+        schemars::json_schema!({
+            "type": "object",
+            "description": "`code`, `message`, `issues` (input problems only), `requestId` \
+                (when the Flowglad API answered), and `json` repeating them for \
+                `@flowglad/react`.",
+            "required": ["code", "message", "json"],
+            "properties": {
+                "code": code,
+                "message": details["message"],
+                "issues": details["issues"],
+                "requestId": details["requestId"],
+                "json": {
+                    "type": "object",
+                    "required": ["message"],
+                    "properties": details,
+                },
+            },
+        })
+    }
 }
 
 /// An error answered by the request handler: status, code, message, optional issues.

@@ -14,7 +14,8 @@
 //! Every answer is JSON `{"data": ..., "error": ...}` (both members always present, one of
 //! them `null`). Errors have one shape, `{"code", "message", "issues"?, "requestId"?}`,
 //! with the statuses of [`ErrorCode`]; `docs/handler.md` has the table and the differences
-//! from the TypeScript SDK.
+//! from the TypeScript SDK. With the `schemars` feature, `openapi()` describes the routes
+//! as an OpenAPI 3.1 document.
 //!
 //! ```no_run
 //! use std::convert::Infallible;
@@ -55,6 +56,8 @@ mod actions;
 mod core;
 mod error;
 mod http;
+#[cfg(feature = "schemars")]
+mod openapi;
 
 #[cfg(feature = "actix")]
 pub mod actix;
@@ -66,3 +69,5 @@ pub use self::core::{
     NoCustomerId, NoServer, RequestInfo, UnknownAction, WithCustomerId, WithServer,
 };
 pub use self::error::{ErrorCode, ErrorIssue, HandlerError};
+#[cfg(feature = "schemars")]
+pub use self::openapi::{openapi, openapi_at};

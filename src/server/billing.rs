@@ -42,6 +42,7 @@ pub type UsageMeterBalance = types::UsageMeterBalance;
 
 /// A toggle feature granted by a subscription (`getFeatureAccessItems` item).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct FeatureAccessItem {
     /// The subscription item feature's id.
     pub id: String,
@@ -106,6 +107,23 @@ impl Serialize for Billing {
     /// Writes the JSON the API sent.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Verbatim::decoded((), self.json.clone()).serialize(serializer)
+    }
+}
+
+/// The schema of the billing response ([`types::CustomersGetBillingResponse`]): a `Billing`
+/// serializes as the JSON the API sent.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Billing {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <types::CustomersGetBillingResponse as schemars::JsonSchema>::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        <types::CustomersGetBillingResponse as schemars::JsonSchema>::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <types::CustomersGetBillingResponse as schemars::JsonSchema>::json_schema(generator)
     }
 }
 
@@ -359,6 +377,7 @@ impl Billing {
 
 /// `getSubscriptions` result. Each subscription keeps the API's JSON.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Subscriptions {
     /// All subscriptions (historical included) or the current ones.
@@ -366,21 +385,25 @@ pub struct Subscriptions {
     /// `currentSubscriptions`.
     pub current_subscriptions: Vec<Verbatim<types::SubscriptionDetails>>,
     /// The first current subscription (not the API's `currentSubscription`).
+    #[cfg_attr(feature = "schemars", schemars(required))]
     pub current_subscription: Option<Verbatim<types::SubscriptionDetails>>,
 }
 
 /// `getPaymentMethods` result. Each payment method keeps the API's JSON.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentMethods {
     /// The customer's payment methods.
     pub payment_methods: Vec<Verbatim<types::PaymentMethodClientSelectSchema>>,
     /// The billing portal URL.
+    #[cfg_attr(feature = "schemars", schemars(required))]
     pub billing_portal_url: Option<String>,
 }
 
 /// Parameters of `get_invoices` / `get_purchases`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListParams {
     /// Keep at most this many items (JavaScript `slice(0, limit)`: a negative limit drops
@@ -394,6 +417,7 @@ pub struct ListParams {
 
 /// `getCustomerDetails` result: seven customer fields, timestamps as ISO-8601 strings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerSummary {
     /// Flowglad's customer id.
@@ -403,8 +427,10 @@ pub struct CustomerSummary {
     /// Email.
     pub email: String,
     /// Name.
+    #[cfg_attr(feature = "schemars", schemars(required))]
     pub name: Option<String>,
     /// Your app's id for the customer.
+    #[cfg_attr(feature = "schemars", schemars(required))]
     pub external_id: Option<String>,
     /// `YYYY-MM-DDTHH:mm:ss.sssZ`.
     pub created_at: String,

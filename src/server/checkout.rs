@@ -39,6 +39,7 @@ pub type OutputMetadata = serde_json::Map<String, serde_json::Value>;
 /// assert_eq!(parsed, params);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateProductCheckoutSessionParams {
     /// The price (`priceId` or `priceSlug`).
@@ -101,6 +102,7 @@ impl CreateProductCheckoutSessionParams {
 
 /// Parameters of [`FlowgladServer::create_add_payment_method_checkout_session`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AddPaymentMethodCheckoutSessionParams {
     /// Absolute URL.
@@ -133,6 +135,7 @@ impl AddPaymentMethodCheckoutSessionParams {
 
 /// Parameters of [`FlowgladServer::create_activate_subscription_checkout_session`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivateSubscriptionCheckoutSessionParams {
     /// Absolute URL.

@@ -39,6 +39,7 @@ pub use billing::{Billing, FeatureAccessItem, UsageMeterBalance};
 /// Name and email of a customer, returned by the `get_customer_details` callback when the
 /// customer must be created in Flowglad.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CustomerDetails {
     /// Display name (may be empty).
     pub name: String,

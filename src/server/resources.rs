@@ -11,6 +11,7 @@ use crate::verbatim::Verbatim;
 
 /// A resource, by slug or by id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum ResourceRef {
     /// `resourceSlug`.
     #[serde(rename = "resourceSlug")]
@@ -22,6 +23,7 @@ pub enum ResourceRef {
 
 /// How much to claim: exactly one of a quantity, one external id, or several.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ClaimAmount {
     /// Anonymous claims (> 0).
@@ -34,6 +36,7 @@ pub enum ClaimAmount {
 
 /// What to release: exactly one of a quantity, external id(s), or claim ids.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ReleaseAmount {
     /// Anonymous claims (> 0).

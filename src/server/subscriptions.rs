@@ -15,6 +15,7 @@ use crate::verbatim::Verbatim;
 
 /// Parameters of [`FlowgladServer::create_subscription`] (the customer is implied).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateSubscriptionParams {
     /// The price (`priceId` or `priceSlug`).
@@ -77,6 +78,7 @@ impl CreateSubscriptionParams {
 
 /// When a cancellation takes effect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CancellationTiming {
     /// `at_end_of_current_billing_period`.
@@ -87,6 +89,7 @@ pub enum CancellationTiming {
 
 /// When an adjustment takes effect (default [`AdjustmentTiming::Auto`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AdjustmentTiming {
     /// `immediately`.
@@ -100,6 +103,7 @@ pub enum AdjustmentTiming {
 
 /// One item of an adjustment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AdjustmentItem {
     /// The price.
     #[serde(flatten)]
@@ -190,7 +194,21 @@ impl AdjustSubscriptionParams {
     }
 }
 
+/// The JSON form of [`AdjustSubscriptionParams`]: exactly one of `priceId`, `priceSlug`,
+/// `subscriptionItems`.
 #[derive(Deserialize)]
+#[cfg_attr(
+    feature = "schemars",
+    derive(schemars::JsonSchema),
+    schemars(
+        rename = "AdjustSubscriptionParams",
+        extend("oneOf" = [
+            {"required": ["priceId"]},
+            {"required": ["priceSlug"]},
+            {"required": ["subscriptionItems"]}
+        ])
+    )
+)]
 #[serde(rename_all = "camelCase")]
 struct AdjustFields {
     price_id: Option<String>,
@@ -201,6 +219,17 @@ struct AdjustFields {
     #[serde(default)]
     timing: AdjustmentTiming,
     prorate: Option<bool>,
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for AdjustSubscriptionParams {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AdjustSubscriptionParams".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        AdjustFields::json_schema(generator)
+    }
 }
 
 impl TryFrom<AdjustFields> for AdjustSubscriptionParams {

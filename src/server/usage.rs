@@ -29,6 +29,7 @@ use crate::verbatim::Verbatim;
 /// assert_eq!(json["usageMeterSlug"], "api_calls");
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUsageEventParams {
     /// Amount of usage.

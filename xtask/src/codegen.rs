@@ -140,6 +140,9 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
     })
     .map_err(|e| format!("extension types are invalid Rust: {e}"))?;
     derive_json_schema(&mut file)?;
+    let helper: syn::File = syn::parse2(required_nullable_tokens())
+        .map_err(|e| format!("RequiredNullable is invalid Rust: {e}"))?;
+    file.items.extend(helper.items);
     let types = inject_into_types_module(&mut file, extra.items)?;
     let code = format!("{HEADER}{}", prettyplease::unparse(&file));
     Ok(Generated {
@@ -726,7 +729,9 @@ fn derive_json_schema(file: &mut syn::File) -> Result<(), String> {
             _ => continue,
         };
         let placeholder = format!("`{ident}`");
-        let only_names_itself = attrs.iter().any(|a| doc_text(a).as_deref() == Some(&placeholder))
+        let only_names_itself = attrs
+            .iter()
+            .any(|a| doc_text(a).as_deref() == Some(&placeholder))
             && attrs.iter().filter(|a| a.path().is_ident("doc")).count() == 1;
         let at = attrs
             .iter()
@@ -745,7 +750,8 @@ fn derive_json_schema(file: &mut syn::File) -> Result<(), String> {
 
 /// typify writes a required nullable property as an `Option` field deserialized with
 /// `Option::deserialize` (so a missing key is an error); schemars would read an `Option` as
-/// optional, so such fields are marked `#[schemars(required)]`.
+/// optional (and its `required` attribute means "not null"), so such fields take their
+/// schema from [`required_nullable_tokens`]' `RequiredNullable<T>`: `T` or `null`, required.
 fn require_nullable_fields(fields: &mut syn::Fields) {
     for field in fields.iter_mut() {
         let required_nullable = field.attrs.iter().any(|a| {
@@ -754,10 +760,58 @@ fn require_nullable_fields(fields: &mut syn::Fields) {
                     .to_string()
                     .contains("deserialize_with = \"::std::option::Option::deserialize\"")
         });
+        let Some(inner) = option_argument(&field.ty) else {
+            continue;
+        };
         if required_nullable {
+            let inner = inner.to_token_stream().to_string().replace(' ', "");
+            let with = format!("super::RequiredNullable<{inner}>");
             field
                 .attrs
-                .push(syn::parse_quote!(#[cfg_attr(feature = "schemars", schemars(required))]));
+                .push(syn::parse_quote!(#[cfg_attr(feature = "schemars", schemars(with = #with))]));
+        }
+    }
+}
+
+/// `T` of `::std::option::Option<T>`.
+fn option_argument(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The schema of a required nullable property (next to the `types` module).
+fn required_nullable_tokens() -> TokenStream {
+    quote! {
+        /// JSON Schema of a property that is required but may be `null` (an `Option` field
+        /// typify deserializes with `Option::deserialize`): `T` or `null`, never omitted.
+        #[cfg(feature = "schemars")]
+        pub(crate) struct RequiredNullable<T>(::std::marker::PhantomData<T>);
+
+        #[cfg(feature = "schemars")]
+        impl<T: ::schemars::JsonSchema> ::schemars::JsonSchema for RequiredNullable<T> {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                <::std::option::Option<T> as ::schemars::JsonSchema>::schema_name()
+            }
+
+            fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                <::std::option::Option<T> as ::schemars::JsonSchema>::json_schema(generator)
+            }
         }
     }
 }
