@@ -66,7 +66,8 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in declaration order.
+    /// Every code, in declaration order (the OpenAPI document lists them).
+    #[cfg(feature = "schemars")]
     pub(crate) const ALL: &'static [ErrorCode] = &[
         ErrorCode::UnknownAction,
         ErrorCode::MethodNotAllowed,
