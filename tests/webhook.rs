@@ -1073,7 +1073,9 @@ mod interop {
                 ("webhook-timestamp", &ts.to_string()),
                 ("WEBHOOK-SIGNATURE", node_sig),
             ];
+            let at = *ts;
             let event = Verifier::from_secret(WebhookSecret::new(secret).unwrap())
+                .with_clock(move || at)
                 .verify_event(body.as_bytes(), &std_headers)
                 .map_err(|e| format!("{e}"));
             let event = event.unwrap();
