@@ -504,15 +504,15 @@ async fn every_fetchable_noun_is_read_from_the_fake() {
     ] {
         let event = thin(id, noun, with_customer);
         let record = event.fetch(&client).await.unwrap();
-        let expected_variant = match (&record, noun) {
+        let expected_variant = matches!(
+            (&record, noun),
             (CurrentRecord::Subscription(_), "subscription")
-            | (CurrentRecord::Payment(_), "payment")
-            | (CurrentRecord::Invoice(_), "invoice")
-            | (CurrentRecord::Purchase(_), "purchase")
-            | (CurrentRecord::Product(_), "product")
-            | (CurrentRecord::Customer(_), "customer") => true,
-            _ => false,
-        };
+                | (CurrentRecord::Payment(_), "payment")
+                | (CurrentRecord::Invoice(_), "invoice")
+                | (CurrentRecord::Purchase(_), "purchase")
+                | (CurrentRecord::Product(_), "product")
+                | (CurrentRecord::Customer(_), "customer")
+        );
         assert!(expected_variant, "{noun}: {record:?}");
         assert_eq!(json_of(&record)["id"], json!(id), "{noun}");
     }
