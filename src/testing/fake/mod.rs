@@ -117,8 +117,8 @@ impl From<Failure> for FakeError {
     }
 }
 
-/// Configures a [`FakeFlowglad`] before it starts.
-#[derive(Debug, Clone)]
+/// Configures a [`FakeFlowglad`] before it starts. Its `Debug` never shows the key.
+#[derive(Clone)]
 pub struct FakeFlowgladBuilder {
     seed: PricingModelSeed,
     api_key: String,
@@ -126,6 +126,16 @@ pub struct FakeFlowgladBuilder {
     fault_seed: u64,
     extra_fields: serde_json::Map<String, Value>,
     record_responses: bool,
+}
+
+impl std::fmt::Debug for FakeFlowgladBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeFlowgladBuilder")
+            .field("api_key", &"<redacted>")
+            .field("port", &self.port)
+            .field("fault_seed", &self.fault_seed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for FakeFlowgladBuilder {
@@ -189,7 +199,12 @@ impl FakeFlowgladBuilder {
     pub async fn start(self) -> Result<FakeFlowglad, FakeError> {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let client = raw::Client::with_api_key(&base_url, &self.api_key)?;
+        // One attempt per call: tests of the fake observe its answers, not our retries.
+        let client = raw::Client::with_transport(
+            &base_url,
+            &self.api_key,
+            raw::Transport::default().with_max_retries(0),
+        )?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -219,8 +234,7 @@ impl FakeFlowgladBuilder {
     }
 }
 
-/// A running fake Flowglad API. Stops when dropped.
-#[derive(Debug)]
+/// A running fake Flowglad API. Stops when dropped. Its `Debug` never shows the key.
 pub struct FakeFlowglad {
     shared: Arc<Shared>,
     base_url: String,
@@ -229,6 +243,15 @@ pub struct FakeFlowglad {
     task: JoinHandle<()>,
     webhooks: Arc<webhooks::Hub>,
     webhook_task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FakeFlowglad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeFlowglad")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for FakeFlowglad {
@@ -266,7 +289,8 @@ impl FakeFlowglad {
         &self.api_key
     }
 
-    /// A raw client pointed at the fake with its key.
+    /// A raw client pointed at the fake with its key, making one attempt per call (no
+    /// retries).
     pub fn client(&self) -> &raw::Client {
         &self.client
     }
