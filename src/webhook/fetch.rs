@@ -4,7 +4,6 @@ use crate::client::FlowgladClient;
 use crate::error::Result;
 use crate::models;
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::server::billing::Billing;
 
 use super::event::WebhookEvent;
@@ -72,31 +71,30 @@ impl WebhookEvent {
     pub async fn fetch(&self, client: &FlowgladClient) -> Result<CurrentRecord> {
         let raw = client.raw();
         let id = self.id();
-        let get = Safety::Idempotent;
         Ok(match self.object() {
             EventObject::Subscription => {
-                let r = client.send(get, || raw.subscriptions_get(id)).await?;
+                let r = client.send(raw.subscriptions_get(id)).await?;
                 CurrentRecord::Subscription(Box::new(r.subscription))
             }
             EventObject::Payment => {
-                let r = client.send(get, || raw.payments_get(id)).await?;
+                let r = client.send(raw.payments_get(id)).await?;
                 CurrentRecord::Payment(Box::new(r.payment))
             }
             EventObject::Invoice => {
-                let r = client.send(get, || raw.invoices_get(id)).await?;
+                let r = client.send(raw.invoices_get(id)).await?;
                 CurrentRecord::Invoice(Box::new(r))
             }
             EventObject::Purchase => {
-                let r = client.send(get, || raw.purchases_get(id)).await?;
+                let r = client.send(raw.purchases_get(id)).await?;
                 CurrentRecord::Purchase(Box::new(r.purchase))
             }
             EventObject::Product => {
-                let r = client.send(get, || raw.products_get(id)).await?;
+                let r = client.send(raw.products_get(id)).await?;
                 CurrentRecord::Product(Box::new(r))
             }
             EventObject::Customer => match self.customer_external_id() {
                 Some(external_id) => {
-                    let r = client.send(get, || raw.customers_get(external_id)).await?;
+                    let r = client.send(raw.customers_get(external_id)).await?;
                     CurrentRecord::Customer(Box::new(r.customer))
                 }
                 None => self.not_fetchable(
@@ -136,11 +134,7 @@ impl WebhookEvent {
             return Ok(None);
         };
         let raw = client.raw();
-        let billing = client
-            .send(Safety::Idempotent, || {
-                raw.customers_get_billing(external_id)
-            })
-            .await?;
+        let billing = client.send(raw.customers_get_billing(external_id)).await?;
         Ok(Some(Billing::new(billing)))
     }
 
