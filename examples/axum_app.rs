@@ -7,16 +7,86 @@
 //! cargo run --example axum_app --features testing,axum -- --self-test
 //! ```
 //!
+//! It also serves Flowglad's webhooks at `/webhooks/flowglad` (registered on the fake, which
+//! delivers signed thin events as Flowglad does): each delivery is verified by the
+//! `VerifiedWebhook` extractor, skipped if already seen, and the record it names is read back.
+//!
 //! With `--self-test` it calls itself over HTTP (billing, a checkout session, an
-//! unauthenticated request) and exits 0 when the answers are as expected.
+//! unauthenticated request), completes the checkout on the fake, waits for the webhooks and
+//! exits 0 when the answers and the deliveries are as expected.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::routing::post;
 use flowglad::handler::FlowgladHandler;
 use flowglad::testing::FakeFlowglad;
+use flowglad::testing::fake::WebhookEndpoint;
+use flowglad::webhook::axum::VerifiedWebhook;
+use flowglad::webhook::{CurrentRecord, Verifier};
 use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
 use serde_json::{Value, json};
+
+/// A demo secret for the fake; in production `Verifier::from_env()` reads
+/// `FLOWGLAD_WEBHOOK_SECRET`, the secret of the endpoint registered in Flowglad's dashboard.
+const DEMO_WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// What the webhook route needs.
+#[derive(Clone)]
+struct WebhookState {
+    verifier: Verifier,
+    client: FlowgladClient,
+    /// Message ids already handled (use your database in production).
+    seen: Arc<Mutex<HashSet<String>>>,
+    /// `"<object> <id> <customer> -> <current state>"` per handled message, for the self-test.
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl FromRef<WebhookState> for Verifier {
+    fn from_ref(state: &WebhookState) -> Verifier {
+        state.verifier.clone()
+    }
+}
+
+/// Verified by the extractor (a forged or stale delivery gets a 400 before this runs).
+async fn webhook(State(state): State<WebhookState>, hook: VerifiedWebhook) -> StatusCode {
+    // Deliveries repeat: handle each message once.
+    if state.seen.lock().unwrap().contains(hook.message_id()) {
+        return StatusCode::NO_CONTENT;
+    }
+    let event = &hook.event;
+    // The body names the record, not its new state: read the current state, so late and
+    // out-of-order deliveries still act on the truth.
+    let current = match event.fetch(&state.client).await {
+        Ok(CurrentRecord::Subscription(s)) => serde_json::to_value(&s)
+            .map(|s| s["status"].as_str().unwrap_or("?").to_owned())
+            .unwrap_or_default(),
+        Ok(CurrentRecord::Payment(p)) => p.status.to_string(),
+        Ok(CurrentRecord::Purchase(p)) => serde_json::to_value(&p)
+            .map(|p| p["status"].as_str().unwrap_or("?").to_owned())
+            .unwrap_or_default(),
+        Ok(CurrentRecord::Customer(c)) => c.external_id.clone(),
+        Ok(other) => format!("{other:?}"),
+        // Answer 5xx: Flowglad retries later.
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE,
+    };
+    state
+        .seen
+        .lock()
+        .unwrap()
+        .insert(hook.message_id().to_owned());
+    state.log.lock().unwrap().push(format!(
+        "{} {} {} -> {current}",
+        event.object(),
+        event.id(),
+        event.customer_external_id().unwrap_or("?")
+    ));
+    StatusCode::NO_CONTENT
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -50,7 +120,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
             })
         })
-        .client(client)
+        .client(client.clone())
         .on_error(|info, error| {
             if error.status().is_server_error() {
                 eprintln!("flowglad {}: {error}", info.path);
@@ -58,10 +128,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .build();
 
-    let app = Router::new().nest("/api/flowglad", flowglad::handler::axum::router(handler));
+    let webhooks = WebhookState {
+        verifier: Verifier::new(DEMO_WEBHOOK_SECRET)?,
+        client,
+        seen: Arc::default(),
+        log: Arc::default(),
+    };
+    let app = Router::new()
+        .nest("/api/flowglad", flowglad::handler::axum::router(handler))
+        .merge(
+            Router::new()
+                .route("/webhooks/flowglad", post(webhook))
+                .with_state(webhooks.clone()),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}/api/flowglad", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}/api/flowglad");
     println!("serving Flowglad actions at {base}");
+    let webhook_url = format!("http://{addr}/webhooks/flowglad");
+    fake.register_webhook(WebhookEndpoint::new(&webhook_url, DEMO_WEBHOOK_SECRET)?);
+    println!("receiving the fake's webhooks at {webhook_url}");
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     if !self_test {
@@ -97,6 +183,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     check(status == 200 && body["data"]["url"].is_string(), &body)?;
+    let session_id = body["data"]["url"]
+        .as_str()
+        .and_then(|url| url.rsplit('/').next())
+        .unwrap_or_default();
+    fake.complete_checkout_session(session_id)?;
 
     let (status, body) = call("customers/billing", None, json!({})).await?;
     check(
@@ -106,6 +197,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let (status, body) = call("pricing-models/retrieve", None, json!({})).await?;
     check(status == 200 && body["data"]["source"] == "default", &body)?;
+
+    // The checkout's deliveries arrived, were verified, decoded and read back.
+    fake.wait_for_webhooks(std::time::Duration::from_secs(10))
+        .await?;
+    let log = webhooks.log.lock().unwrap().clone();
+    for line in &log {
+        println!("webhook: {line}");
+    }
+    let expect = |prefix: &str, current: &str| {
+        log.iter()
+            .any(|l| l.starts_with(prefix) && l.contains("user_42") && l.ends_with(current))
+    };
+    let all = expect("customer ", "user_42")
+        && expect("subscription ", "active")
+        && expect("subscription ", "canceled")
+        && expect("purchase ", "paid")
+        && expect("payment ", "succeeded");
+    check(all && log.len() == 6, &json!(log))?;
 
     println!("self-test passed");
     Ok(())

@@ -8,8 +8,16 @@
 //! account, no network). With `FLOWGLAD_SECRET_KEY` set it talks to the real API at
 //! `FLOWGLAD_BASE_URL` (default `https://app.flowglad.com`) and expects a pricing model with
 //! the slugs below; checkout completion then needs a person, so that step only prints the URL.
+//!
+//! With the fake, a webhook endpoint of this process receives Flowglad's deliveries (signed
+//! thin events, as Flowglad sends them): step 6 shows them verified, decoded and the records
+//! they name read back through the API.
+
+use std::sync::{Arc, Mutex};
 
 use flowglad::testing::FakeFlowglad;
+use flowglad::testing::fake::WebhookEndpoint;
+use flowglad::webhook::{CurrentRecord, Verifier, WebhookEvent};
 use flowglad::{
     CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerDetails, FlowgladClient,
     FlowgladServer, ListParams, PriceRef, UsageTarget,
@@ -20,6 +28,43 @@ const USER_ID: &str = "user_42";
 const PREMIUM_FEATURE: &str = "premium_feature";
 const PRO_PRICE: &str = "pro_monthly";
 const METER: &str = "api_calls";
+/// The webhook endpoint's signing secret (the dashboard shows yours; keep it in
+/// `FLOWGLAD_WEBHOOK_SECRET`). A demo value: the fake signs with whatever it is given.
+const DEMO_WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// Verified webhook events, by message id (deliveries repeat: keep each message once).
+type Inbox = Arc<Mutex<Vec<(String, WebhookEvent)>>>;
+
+/// Your webhook endpoint: verify the raw body against the headers, skip repeats, keep the
+/// event. Framework-agnostic: `verify` takes the body bytes and an `http::HeaderMap` (with the
+/// `axum` feature, `flowglad::webhook::axum::VerifiedWebhook` does this as an extractor).
+async fn start_webhook_endpoint(
+    verifier: Verifier,
+    inbox: Inbox,
+) -> Result<String, Box<dyn std::error::Error>> {
+    use axum::http::{HeaderMap, StatusCode};
+    let receive = move |headers: HeaderMap, body: axum::body::Bytes| {
+        let (verifier, inbox) = (verifier.clone(), inbox.clone());
+        async move {
+            let Ok(payload) = verifier.verify(&body, &headers) else {
+                return StatusCode::BAD_REQUEST; // forged, stale or unsigned
+            };
+            let Ok(event) = payload.event() else {
+                return StatusCode::BAD_REQUEST;
+            };
+            let mut inbox = inbox.lock().expect("inbox");
+            if !inbox.iter().any(|(id, _)| id == payload.message_id()) {
+                inbox.push((payload.message_id().to_owned(), event));
+            }
+            StatusCode::NO_CONTENT
+        }
+    };
+    let app = axum::Router::new().route("/webhooks/flowglad", axum::routing::post(receive));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/webhooks/flowglad", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
 
 /// In your app: one facade per request, scoped to the signed-in user.
 fn flowglad(client: &FlowgladClient, user_id: &str) -> flowglad::Result<FlowgladServer> {
@@ -54,6 +99,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             (client, Some(fake))
         }
     };
+    let inbox = Inbox::default();
+    if let Some(fake) = &fake {
+        // In production you register the URL in Flowglad's dashboard instead.
+        let url =
+            start_webhook_endpoint(Verifier::new(DEMO_WEBHOOK_SECRET)?, inbox.clone()).await?;
+        fake.register_webhook(WebhookEndpoint::new(&url, DEMO_WEBHOOK_SECRET)?);
+        println!("Webhook endpoint {url} registered on the fake");
+    }
     let server = flowglad(&client, USER_ID)?;
 
     println!("\n1. Find or create the customer for {USER_ID}");
@@ -140,6 +193,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             item.invoice_line_items.len()
         );
     }
+    println!("\n6. Webhooks received");
+    match &fake {
+        Some(fake) => {
+            fake.wait_for_webhooks(std::time::Duration::from_secs(10))
+                .await?;
+            let events = inbox.lock().expect("inbox").clone();
+            for (message_id, event) in &events {
+                // The body names the record and the customer; read the record's current state.
+                let now = match event.fetch(&client).await? {
+                    CurrentRecord::Subscription(s) => {
+                        let s = serde_json::to_value(&s)?;
+                        format!("status {}", s["status"].as_str().unwrap_or("?"))
+                    }
+                    CurrentRecord::Payment(p) => format!("{} {}", p.status, p.amount),
+                    CurrentRecord::Purchase(p) => {
+                        let p = serde_json::to_value(&p)?;
+                        format!("purchase {}", p["status"].as_str().unwrap_or("?"))
+                    }
+                    CurrentRecord::Customer(c) => format!("customer {}", c.email),
+                    other => format!("{other:?}"),
+                };
+                println!(
+                    "  {message_id}: {} {} (customer {}) -> {now}",
+                    event.object(),
+                    event.id(),
+                    event.customer_external_id().unwrap_or("?")
+                );
+            }
+            println!("  {} verified webhook events", events.len());
+        }
+        None => println!("  Flowglad delivers to the URL registered in its dashboard"),
+    }
+
     println!("\nDone.");
     Ok(())
 }

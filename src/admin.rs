@@ -20,7 +20,6 @@ use crate::client::FlowgladClient;
 use crate::error::{Error, Result};
 use crate::raw;
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::server::usage::CreateUsageEventParams;
 use crate::verbatim::Verbatim;
 
@@ -86,9 +85,7 @@ macro_rules! list_method {
                 async move {
                     let limit = page_size.map(|n| n.to_string());
                     let page = client
-                        .send(Safety::Idempotent, || {
-                            client.raw().$raw(cursor.as_deref(), limit.as_deref())
-                        })
+                        .send(client.raw().$raw(cursor.as_deref(), limit.as_deref()))
                         .await?;
                     Ok((page.data, page.next_cursor, page.has_more))
                 }
@@ -119,17 +116,13 @@ impl FlowgladAdmin {
         body: &types::CustomersCreateBody,
     ) -> Result<types::CustomersCreateResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::NonIdempotent, || raw.customers_create(body))
-            .await
+        self.client.send(raw.customers_create(body)).await
     }
 
     /// `GET /api/v1/customers/{externalId}`.
     pub async fn get_customer(&self, external_id: &str) -> Result<types::CustomersGetResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::Idempotent, || raw.customers_get(external_id))
-            .await
+        self.client.send(raw.customers_get(external_id)).await
     }
 
     /// `GET /api/v1/customers/{externalId}/billing`: the raw billing (wrap it in
@@ -140,9 +133,7 @@ impl FlowgladAdmin {
     ) -> Result<types::CustomersGetBillingResponse> {
         let raw = self.raw();
         self.client
-            .send(Safety::Idempotent, || {
-                raw.customers_get_billing(external_id)
-            })
+            .send(raw.customers_get_billing(external_id))
             .await
     }
 
@@ -154,18 +145,14 @@ impl FlowgladAdmin {
     ) -> Result<types::CustomersUpdateResponse> {
         let raw = self.raw();
         self.client
-            .send(Safety::Idempotent, || {
-                raw.customers_update(external_id, body)
-            })
+            .send(raw.customers_update(external_id, body))
             .await
     }
 
     /// `GET /api/v1/pricing-models/{id}`.
     pub async fn get_pricing_model(&self, id: &str) -> Result<types::PricingModelsGetResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::Idempotent, || raw.pricing_models_get(id))
-            .await
+        self.client.send(raw.pricing_models_get(id)).await
     }
 
     /// `GET /api/v1/pricing-models/default`, keeping the API's JSON (what the request
@@ -175,7 +162,7 @@ impl FlowgladAdmin {
     ) -> Result<Verbatim<types::PricingModelsGetDefaultResponse>> {
         let raw = self.raw();
         self.client
-            .send_verbatim(Safety::Idempotent, || raw.pricing_models_get_default())
+            .send_verbatim(raw.pricing_models_get_default())
             .await
     }
 
@@ -186,9 +173,7 @@ impl FlowgladAdmin {
         body: &types::PricingModelsCloneBody,
     ) -> Result<types::PricingModelsCloneResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::NonIdempotent, || raw.pricing_models_clone(id, body))
-            .await
+        self.client.send(raw.pricing_models_clone(id, body)).await
     }
 
     /// `POST /api/v1/products`.
@@ -197,9 +182,7 @@ impl FlowgladAdmin {
         body: &types::ProductsCreateBody,
     ) -> Result<types::ProductsCreateResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::NonIdempotent, || raw.products_create(body))
-            .await
+        self.client.send(raw.products_create(body)).await
     }
 
     /// `PUT /api/v1/products/{id}`.
@@ -209,17 +192,13 @@ impl FlowgladAdmin {
         body: &types::ProductsUpdateBody,
     ) -> Result<types::ProductsUpdateResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::Idempotent, || raw.products_update(id, body))
-            .await
+        self.client.send(raw.products_update(id, body)).await
     }
 
     /// `GET /api/v1/usage-meters/{id}`.
     pub async fn get_usage_meter(&self, id: &str) -> Result<types::UsageMetersGetResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::Idempotent, || raw.usage_meters_get(id))
-            .await
+        self.client.send(raw.usage_meters_get(id)).await
     }
 
     /// `PUT /api/v1/usage-meters/{id}`.
@@ -229,9 +208,7 @@ impl FlowgladAdmin {
         body: &types::UsageMetersUpdateBody,
     ) -> Result<types::UsageMetersUpdateResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::Idempotent, || raw.usage_meters_update(id, body))
-            .await
+        self.client.send(raw.usage_meters_update(id, body)).await
     }
 
     /// `POST /api/v1/usage-meters`.
@@ -240,9 +217,7 @@ impl FlowgladAdmin {
         body: &types::UsageMetersCreateBody,
     ) -> Result<types::UsageMetersCreateResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::NonIdempotent, || raw.usage_meters_create(body))
-            .await
+        self.client.send(raw.usage_meters_create(body)).await
     }
 
     /// `POST /api/v1/usage-events` with `body` as given (idempotent on `transactionId`).
@@ -251,9 +226,7 @@ impl FlowgladAdmin {
         body: &types::UsageEventsCreateBody,
     ) -> Result<types::UsageEventsCreateResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::Idempotent, || raw.usage_events_create(body))
-            .await
+        self.client.send(raw.usage_events_create(body)).await
     }
 
     /// `POST /api/v1/usage-events/bulk` (at least one event; no ownership check).
@@ -271,17 +244,13 @@ impl FlowgladAdmin {
             serde_json::from_value(serde_json::json!({ "usageEvents": events }))
                 .map_err(|e| Error::validation("usageEvents", e.to_string()))?;
         let raw = self.raw();
-        self.client
-            .send(Safety::Idempotent, || raw.usage_events_bulk_insert(&body))
-            .await
+        self.client.send(raw.usage_events_bulk_insert(&body)).await
     }
 
     /// `GET /api/v1/usage-events/{id}`.
     pub async fn get_usage_event(&self, id: &str) -> Result<types::UsageEventsGetResponse> {
         let raw = self.raw();
-        self.client
-            .send(Safety::Idempotent, || raw.usage_events_get(id))
-            .await
+        self.client.send(raw.usage_events_get(id)).await
     }
 
     list_method!(

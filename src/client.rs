@@ -1,4 +1,7 @@
-//! The shared client: configuration, environment fallbacks, timeouts, retries.
+//! The shared client: configuration, environment fallbacks, timeouts, retries, limits.
+//!
+//! Retries, limits and the deadline are applied by the raw client's transport
+//! ([`crate::transport`]), so calls through [`FlowgladClient::raw`] get them too.
 //!
 //! Build one [`FlowgladClient`] at start-up and clone it freely (an `Arc` inside): every
 //! clone, every [`crate::FlowgladServer`] and [`crate::FlowgladAdmin`] made from it share one
@@ -16,6 +19,7 @@
 //!     .api_key("sk_test_...")
 //!     .base_url("https://app.flowglad.com")
 //!     .timeout(Duration::from_secs(30))
+//!     .deadline(Duration::from_secs(60))
 //!     .max_retries(3)
 //!     .build()?;
 //! # Ok(()) }
@@ -24,11 +28,12 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::raw;
-use crate::retry::{self, Decision, Outcome, RetryPolicy, Safety};
+use crate::retry::RetryPolicy;
+use crate::transport::{self, CallOptions, Transport};
 use crate::verbatim::Verbatim;
 
 /// Environment variable holding the secret API key.
@@ -91,7 +96,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
-    retry: RetryPolicy,
+    transport: Transport,
 }
 
 impl ClientBuilder {
@@ -119,16 +124,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Overall time for one call, every attempt and wait included (default 90 s); `None`
+    /// for no limit beyond the per-attempt [`timeout`](Self::timeout). A call that runs out
+    /// fails with [`Error::DeadlineExceeded`].
+    pub fn deadline(mut self, deadline: impl Into<Option<Duration>>) -> Self {
+        self.transport.deadline = deadline.into();
+        self
+    }
+
+    /// Largest accepted success body, in bytes (default 32 MiB). Larger answers are refused
+    /// while they stream in ([`Error::ResponseTooLarge`]), so memory stays bounded.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.transport.max_response_size = bytes;
+        self
+    }
+
     /// Retries after the first attempt (default 2; 0 disables retries).
     pub fn max_retries(mut self, retries: u32) -> Self {
-        self.retry.max_retries = retries;
+        self.transport.retry.max_retries = retries;
         self
     }
 
     /// Exponential backoff bounds (default 0.5 s to 8 s).
     pub fn retry_backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.retry.base_delay = base;
-        self.retry.max_delay = max;
+        self.transport.retry.base_delay = base;
+        self.transport.retry.max_delay = max;
         self
     }
 
@@ -136,7 +156,7 @@ impl ClientBuilder {
     /// claims...) on 408/409/5xx and timeouts. Off by default: a retried POST whose first
     /// attempt was processed could act twice. See [`crate::retry`].
     pub fn retry_non_idempotent(mut self, enabled: bool) -> Self {
-        self.retry.retry_non_idempotent = enabled;
+        self.transport.retry.retry_non_idempotent = enabled;
         self
     }
 
@@ -166,12 +186,13 @@ impl ClientBuilder {
             .map(|url| url.trim().to_owned())
             .filter(|url| !url.is_empty())
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        // The value is never echoed: a key passed where the URL belongs would be printed.
         let parsed = url::Url::parse(&base_url)
-            .map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?;
+            .map_err(|e| Error::Config(format!("invalid base URL (value not shown): {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Config(format!(
-                "invalid base URL {base_url:?}: the scheme must be http or https"
-            )));
+            return Err(Error::Config(
+                "invalid base URL (value not shown): the scheme must be http or https".into(),
+            ));
         }
         let http = raw::http_client_builder(api_key.expose_secret())
             .map_err(|e| Error::Config(e.to_string()))?
@@ -182,9 +203,8 @@ impl ClientBuilder {
         let base_url = base_url.trim_end_matches('/').to_owned();
         Ok(FlowgladClient {
             inner: Arc::new(Inner {
-                raw: raw::Client::new_with_client(&base_url, http),
+                raw: raw::Client::new_with_client(&base_url, http, self.transport),
                 base_url,
-                retry: self.retry,
             }),
         })
     }
@@ -199,7 +219,6 @@ pub struct FlowgladClient {
 struct Inner {
     raw: raw::Client,
     base_url: String,
-    retry: RetryPolicy,
 }
 
 impl fmt::Debug for FlowgladClient {
@@ -207,7 +226,7 @@ impl fmt::Debug for FlowgladClient {
         f.debug_struct("FlowgladClient")
             .field("base_url", &self.inner.base_url)
             .field("api_key", &"<redacted>")
-            .field("retry", &self.inner.retry)
+            .field("transport", self.transport())
             .finish()
     }
 }
@@ -229,7 +248,7 @@ impl FlowgladClient {
     }
 
     /// The generated raw client, for operations the facade does not cover. It shares this
-    /// client's connection pool but not its retry loop.
+    /// client's connection pool and transport: the same retries, limits and deadline.
     pub fn raw(&self) -> &raw::Client {
         &self.inner.raw
     }
@@ -241,7 +260,12 @@ impl FlowgladClient {
 
     /// The retry policy in force.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+        self.transport().retry_policy()
+    }
+
+    /// The transport policy (retries, limits, deadline) every call uses.
+    pub fn transport(&self) -> &Transport {
+        progenitor_client::ClientInfo::inner(&self.inner.raw)
     }
 
     /// An unscoped admin client sharing this client's pool.
@@ -249,58 +273,37 @@ impl FlowgladClient {
         crate::FlowgladAdmin::new(self.clone())
     }
 
-    /// Runs one raw call with the retry policy and converts its error.
-    pub(crate) async fn send<T, F, Fut>(&self, safety: Safety, call: F) -> Result<T>
+    /// Runs one raw call (the transport retries it) and converts its error.
+    pub(crate) async fn send<T, Fut>(&self, call: Fut) -> Result<T>
     where
-        F: Fn() -> Fut,
         Fut: Future<
             Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
         >,
     {
-        let policy = &self.inner.retry;
-        let mut retries_done = 0;
-        loop {
-            let error = match call().await {
-                Ok(response) => return Ok(response.into_inner()),
-                Err(error) => error,
-            };
-            let decision = retry::decide(
-                policy,
-                retries_done,
-                outcome(&error),
-                safety,
-                SystemTime::now(),
-                retry::jitter(),
-            );
-            match decision {
-                Decision::RetryAfter(delay) => {
-                    tokio::time::sleep(delay).await;
-                    retries_done += 1;
-                }
-                Decision::Stop => return Err(Error::from_raw(error)),
-            }
-        }
+        self.send_verbatim(call).await.map(Verbatim::into_inner)
     }
 
     /// Like [`send`](Self::send), keeping the JSON text of the answer next to the value.
-    pub(crate) async fn send_verbatim<T, F, Fut>(
-        &self,
-        safety: Safety,
-        call: F,
-    ) -> Result<Verbatim<T>>
+    pub(crate) async fn send_verbatim<T, Fut>(&self, call: Fut) -> Result<Verbatim<T>>
     where
-        F: Fn() -> Fut,
         Fut: Future<
             Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
         >,
     {
-        let (result, body) = raw::with_body(self.send(safety, call)).await;
-        let value = result?;
-        // The hook captured the very buffer the value was decoded from.
-        let body = body.ok_or_else(|| {
-            Error::Request("the answer's body was not captured by the transport hook".into())
-        })?;
-        Ok(Verbatim::decoded(value, body))
+        let (result, observed) = transport::observe(CallOptions::new(), call).await;
+        match result {
+            // The transport kept the very buffer the value was decoded from.
+            Ok(response) => match observed.body {
+                Some(body) => Ok(Verbatim::decoded(response.into_inner(), body)),
+                None => Err(Error::Request(
+                    "the answer's body was not kept by the transport".into(),
+                )),
+            },
+            Err(error) => Err(match observed.failure {
+                Some(failure) => Error::from(failure),
+                None => Error::from_raw(error),
+            }),
+        }
     }
 
     /// `POST {base}{path}` with the JSON body `{}`, through the raw client's hooks (for
@@ -320,6 +323,9 @@ impl FlowgladClient {
             .build()?;
         let info = OperationInfo { operation_id };
         let response = raw_client.exec(request, &info).await?;
+        if let Some(failure) = transport::failure_of(&response) {
+            return Err(raw::Error::Custom(failure.to_string()));
+        }
         match response.status().as_u16() {
             200 => raw::ResponseValue::from_response(response).await,
             400..=599 => Err(raw::Error::ErrorResponse(
@@ -327,19 +333,6 @@ impl FlowgladClient {
             )),
             _ => Err(raw::Error::UnexpectedResponse(response)),
         }
-    }
-}
-
-fn outcome(error: &raw::Error<raw::types::ApiError>) -> Outcome<'_> {
-    match error {
-        raw::Error::ErrorResponse(response) => Outcome::Status {
-            status: response.status().as_u16(),
-            headers: response.headers(),
-        },
-        raw::Error::CommunicationError(e) if e.is_timeout() => Outcome::Timeout,
-        raw::Error::CommunicationError(e) if e.is_connect() => Outcome::Connect,
-        raw::Error::CommunicationError(_) | raw::Error::ResponseBodyError(_) => Outcome::Transport,
-        _ => Outcome::Fatal,
     }
 }
 

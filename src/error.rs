@@ -48,6 +48,22 @@ pub enum Error {
     #[error("request timed out: {0}")]
     Timeout(#[source] reqwest::Error),
 
+    /// The call's overall deadline (all attempts and waits) passed
+    /// ([`crate::ClientBuilder::deadline`]).
+    #[error("the call did not finish within its {deadline:?} deadline")]
+    DeadlineExceeded {
+        /// The deadline in force.
+        deadline: std::time::Duration,
+    },
+
+    /// A success body was larger than the limit ([`crate::ClientBuilder::max_response_size`]);
+    /// it was not read further.
+    #[error("the response body is larger than the {limit}-byte limit")]
+    ResponseTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+
     /// A 2xx response whose body did not match the expected shape.
     #[error("could not decode the response: {message}; body starts with: {excerpt}")]
     Decode {
@@ -149,10 +165,11 @@ impl Error {
     }
 
     /// `true` when sending the same request again may succeed: transport errors, timeouts,
-    /// and API errors with status 408, 409, 429 or 5xx.
+    /// and API errors with status 408, 409 (but not a `CONFLICT`), 429 or 5xx.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport(_) | Error::Timeout(_) => true,
+            Error::Api(_) if self.is_conflict() => false,
             Error::Api(api) => crate::retry::is_retryable_status(api.status),
             _ => false,
         }
@@ -199,10 +216,36 @@ impl Error {
     }
 }
 
+impl From<crate::transport::Failure> for Error {
+    fn from(failure: crate::transport::Failure) -> Self {
+        match failure {
+            crate::transport::Failure::TooLarge { limit } => Error::ResponseTooLarge { limit },
+            crate::transport::Failure::Deadline { deadline } => {
+                Error::DeadlineExceeded { deadline }
+            }
+        }
+    }
+}
+
 impl From<raw::Error<raw::types::ApiError>> for Error {
     fn from(error: raw::Error<raw::types::ApiError>) -> Self {
         Error::from_raw(error)
     }
+}
+
+/// Longest error message kept, in bytes (the body itself is kept up to the transport's cap).
+const MESSAGE_CAP: usize = 2048;
+
+/// `text` cut to at most `cap` bytes at a character boundary, with an ellipsis when cut.
+fn excerpt_of(text: String, cap: usize) -> String {
+    if text.len() <= cap {
+        return text;
+    }
+    let mut end = cap;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 fn excerpt(bytes: &[u8]) -> String {
@@ -281,7 +324,7 @@ impl ApiError {
         ApiError {
             status,
             code: body.code,
-            message,
+            message: excerpt_of(message, MESSAGE_CAP),
             issues,
             request_id: header_request_id.or(body.request_id),
             body: json,

@@ -50,6 +50,7 @@ pub mod models;
 pub mod raw;
 pub mod retry;
 pub mod server;
+pub mod transport;
 pub mod verbatim;
 pub mod webhook;
 

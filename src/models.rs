@@ -55,6 +55,8 @@ pub type Invoice = types::InvoiceRecord;
 pub type InvoiceWithLineItems = types::CustomersGetBillingResponseInvoicesItem;
 /// A purchase.
 pub type Purchase = types::PurchaseRecord;
+/// A payment (`GET /api/v1/payments/{id}`).
+pub type Payment = types::PaymentClientSelectSchema;
 /// A payment method.
 pub type PaymentMethod = types::PaymentMethodClientSelectSchema;
 /// A checkout session (product, add payment method or activate subscription).

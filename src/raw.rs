@@ -19,15 +19,19 @@
 //!
 //! Every request carries `Authorization: <secret key>` (the raw key, no `Bearer`),
 //! `User-Agent: flowglad-rs/<version>`, and `Content-Type: application/json` when it has a
-//! body. Error responses always decode as [`types::ApiError`]: the real API answers some
-//! errors in plain text (401, unknown routes), and [`ClientHooks::exec`] below wraps such a
-//! body as `{"error": "<text>"}` so status, headers (`X-Request-Id`) and text survive.
+//! body. Every call goes through the client's [`Transport`] (retries, size limits, deadline,
+//! tracing), the same as facade calls. Error responses always decode as
+//! [`types::ApiError`]: the real API answers some errors in plain text (401, unknown
+//! routes), and the transport wraps such a body as `{"error": "<text>"}` so status, headers
+//! (`X-Request-Id`) and text survive.
 
 #![allow(missing_docs)]
 
 include!(concat!(env!("OUT_DIR"), "/flowglad_raw.rs"));
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
+
+pub use crate::transport::Transport;
 
 /// `flowglad-rs/<crate version>`, sent as `User-Agent`.
 pub const USER_AGENT: &str = concat!("flowglad-rs/", env!("CARGO_PKG_VERSION"));
@@ -38,14 +42,37 @@ const PROGENITOR_VERSION_HEADER: &str = "api-version";
 
 impl Client {
     /// A client for `base_url` (e.g. `https://app.flowglad.com`) authenticating with a
-    /// secret key. Uses a 60 s timeout per request and a 10 s connect timeout.
+    /// secret key. Uses a 60 s timeout per attempt, a 10 s connect timeout and the default
+    /// [`Transport`] (retries, 32 MiB answers, 90 s per call).
     pub fn with_api_key(base_url: &str, api_key: &str) -> Result<Self, BuildError> {
+        Self::with_transport(base_url, api_key, Transport::default())
+    }
+
+    /// Like [`with_api_key`](Self::with_api_key), with another transport policy.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), flowglad::raw::BuildError> {
+    /// use flowglad::raw::{Client, Transport};
+    ///
+    /// // No retries: every call makes exactly one attempt.
+    /// let client = Client::with_transport("https://app.flowglad.com", "sk_test_...", Transport::default().with_max_retries(0))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_transport(
+        base_url: &str,
+        api_key: &str,
+        transport: Transport,
+    ) -> Result<Self, BuildError> {
         let http = http_client_builder(api_key)?
             .timeout(std::time::Duration::from_secs(60))
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()
             .map_err(BuildError::Http)?;
-        Ok(Self::new_with_client(base_url.trim_end_matches('/'), http))
+        Ok(Self::new_with_client(
+            base_url.trim_end_matches('/'),
+            http,
+            transport,
+        ))
     }
 }
 
@@ -78,7 +105,7 @@ pub fn http_client_builder(api_key: &str) -> Result<reqwest::ClientBuilder, Buil
         .default_headers(headers))
 }
 
-impl ClientHooks<()> for Client {
+impl ClientHooks<Transport> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -88,95 +115,27 @@ impl ClientHooks<()> for Client {
         Ok(())
     }
 
+    /// Every call of this client goes through its [`Transport`]: retries, limits, deadline,
+    /// tracing (see [`crate::transport`]).
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        let response = json_error_body(response).await?;
-        capture_success_body(response).await
+        // Boxed: the retry loop's state is large, and every generated method's future would
+        // otherwise carry it inline (deeply nested facade calls overflowed test stacks).
+        Box::pin(self.inner.exec(&self.client, request, info.operation_id)).await
     }
-}
 
-tokio::task_local! {
-    /// Set by [`with_body`]: the hook stores the body of a successful answer here.
-    static CAPTURED_BODY: std::cell::RefCell<Option<bytes::Bytes>>;
-}
-
-/// Runs `call` (one raw call, retries included) and also returns the body of the last
-/// successful answer it received, as sent by the API. The bytes are the buffer the raw
-/// client decodes from (no copy).
-pub(crate) async fn with_body<T>(
-    call: impl std::future::Future<Output = T>,
-) -> (T, Option<bytes::Bytes>) {
-    CAPTURED_BODY
-        .scope(std::cell::RefCell::new(None), async {
-            let output = call.await;
-            let body = CAPTURED_BODY.with(|slot| slot.borrow_mut().take());
-            (output, body)
-        })
-        .await
-}
-
-/// Inside [`with_body`], buffers a 2xx body and keeps a handle on it; elsewhere passes the
-/// response through untouched.
-async fn capture_success_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    if !response.status().is_success() || CAPTURED_BODY.try_with(|_| ()).is_err() {
-        return Ok(response);
+    /// A call the transport ended (size limit, deadline) fails here, before decoding.
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        match result.as_ref().ok().and_then(crate::transport::failure_of) {
+            Some(failure) => Err(Error::Custom(failure.to_string())),
+            None => Ok(()),
+        }
     }
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    CAPTURED_BODY.with(|slot| *slot.borrow_mut() = Some(body.clone()));
-    Ok(rebuild(status, version, headers, body))
-}
-
-fn rebuild(
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    headers: HeaderMap,
-    body: bytes::Bytes,
-) -> reqwest::Response {
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    reqwest::Response::from(rebuilt)
-}
-
-/// Makes an error response's body a JSON object, so it always decodes as
-/// [`types::ApiError`]: a JSON object passes through; plain text (the API's 401 and
-/// unknown-route 404) or any other JSON value becomes `{"error": <text or value>}`. Status
-/// and headers are kept.
-pub(crate) async fn json_error_body(
-    response: reqwest::Response,
-) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return Ok(response);
-    }
-    let mut headers = response.headers().clone();
-    let version = response.version();
-    let bytes = response.bytes().await?;
-    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(serde_json::Value::Object(_)) => bytes,
-        Ok(other) => wrap_error(other),
-        Err(_) => wrap_error(serde_json::Value::String(
-            String::from_utf8_lossy(&bytes).trim().to_owned(),
-        )),
-    };
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.remove(header::CONTENT_LENGTH);
-    Ok(rebuild(status, version, headers, body))
-}
-
-fn wrap_error(value: serde_json::Value) -> bytes::Bytes {
-    serde_json::to_vec(&serde_json::json!({ "error": value }))
-        .expect("JSON values serialize")
-        .into()
 }

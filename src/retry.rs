@@ -1,14 +1,18 @@
 //! The retry policy: a pure decision function of (attempt, outcome, headers, request
-//! safety), plus the backoff computation. The loop that applies it lives in
-//! [`crate::client`].
+//! safety), plus the backoff computation. The loop that applies it is the raw client's
+//! transport hook ([`crate::transport`]), so facade and raw calls share it.
 //!
 //! Rules (the Flowglad/Stainless clients' rules, see `docs/facade.md`):
 //! - at most `max_retries` retries (default 2);
 //! - a response header `x-should-retry: true` retries, `false` never retries;
-//! - otherwise retry on 408, 409, 429, any 5xx, connection errors and timeouts;
-//! - the delay honours `retry-after-ms`, else `retry-after` (seconds or an HTTP date) when it
-//!   is in `[0, 60 s)`; otherwise `min(base * 2^retry, max)` (0.5 s .. 8 s) times a jitter
-//!   factor in `(0.75, 1]`.
+//! - otherwise retry on 408, 409, 429, any 5xx, connection errors and timeouts — except a
+//!   409 whose JSON body says `code: "CONFLICT"`: the request collides with the API's state
+//!   (a customer that exists, a usage event's `transactionId` used for another
+//!   subscription), and sending it again cannot change that. Other 4xx are never retried;
+//! - the delay honours `retry-after-ms`, else `retry-after` (seconds or an HTTP date);
+//!   otherwise `min(base * 2^retry, max)` (0.5 s .. 8 s) times a jitter factor in
+//!   `(0.75, 1]`. The transport waits for a server delay only when it ends before the call's
+//!   deadline (see [`crate::transport`]).
 //!
 //! Request safety: GET/PUT and requests the API makes idempotent (usage events, keyed on
 //! `transactionId`; customer archive) are [`Safety::Idempotent`]. Other POSTs are
@@ -63,6 +67,8 @@ pub enum Outcome<'a> {
         status: u16,
         /// Response headers.
         headers: &'a HeaderMap,
+        /// The JSON error body's `code`, if any.
+        code: Option<&'a str>,
     },
     /// The connection could not be established (nothing was sent).
     Connect,
@@ -107,7 +113,10 @@ pub fn decide(
     }
     let full_rules = safety == Safety::Idempotent || policy.retry_non_idempotent;
     let retry = match outcome {
-        Outcome::Status { status, headers } => match should_retry_header(headers) {
+        _ if is_permanent_conflict(outcome) => false,
+        Outcome::Status {
+            status, headers, ..
+        } => match should_retry_header(headers) {
             Some(explicit) => explicit,
             None if full_rules => is_retryable_status(status),
             None => status == 429,
@@ -126,6 +135,18 @@ pub fn decide(
     Decision::RetryAfter(server_delay.unwrap_or_else(|| backoff(policy, retries_done, jitter)))
 }
 
+/// A 409 whose body says `code: "CONFLICT"`: the request collides with the API's state.
+fn is_permanent_conflict(outcome: Outcome<'_>) -> bool {
+    matches!(
+        outcome,
+        Outcome::Status {
+            status: 409,
+            code: Some("CONFLICT"),
+            ..
+        }
+    )
+}
+
 /// `x-should-retry: true|false`, if present.
 fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
     match headers.get("x-should-retry")?.to_str().ok()? {
@@ -136,7 +157,7 @@ fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
 }
 
 /// The server-requested delay (`retry-after-ms`, else `retry-after` in seconds or as an HTTP
-/// date), when it is in `[0, 60 s)`.
+/// date), when it is a non-negative duration (a date in the past is zero).
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let millis = header("retry-after-ms")
@@ -154,9 +175,12 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
                 }
             }
         })?;
-    (millis.is_finite() && (0.0..60_000.0).contains(&millis))
+    (millis.is_finite() && (0.0..=MAX_SERVER_DELAY_MS).contains(&millis))
         .then(|| Duration::from_secs_f64(millis / 1000.0))
 }
+
+/// Longer server delays are nonsense (a day); the transport's deadline bounds real ones.
+const MAX_SERVER_DELAY_MS: f64 = 86_400_000.0;
 
 /// `min(base * 2^retries_done, max) * jitter`.
 pub fn backoff(policy: &RetryPolicy, retries_done: u32, jitter: f64) -> Duration {
@@ -187,6 +211,7 @@ mod tests {
         Outcome::Status {
             status: code,
             headers: h,
+            code: None,
         }
     }
 
@@ -339,16 +364,20 @@ mod tests {
             retry_after(&headers(&[("retry-after", &past)]), now),
             Some(Duration::ZERO)
         );
-        // >= 60 s, negative and garbage are ignored (backoff is used instead).
-        for value in ["60", "120", "-1", "soon"] {
+        // Long delays are reported (the transport decides against its deadline); negative
+        // and garbage are ignored (backoff is used instead).
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "120")]), now),
+            Some(Duration::from_secs(120))
+        );
+        for value in ["-1", "soon", "1e12"] {
             assert_eq!(retry_after(&headers(&[("retry-after", value)]), now), None);
         }
-        assert_eq!(
-            retry_after(&headers(&[("retry-after-ms", "60000")]), now),
-            None
-        );
         let far = httpdate::fmt_http_date(now + Duration::from_secs(3600));
-        assert_eq!(retry_after(&headers(&[("retry-after", &far)]), now), None);
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", &far)]), now),
+            Some(Duration::from_secs(3600))
+        );
     }
 
     #[test]
@@ -359,11 +388,31 @@ mod tests {
             decide(&p, 0, status(503, &h), Idempotent, NOW(), 1.0),
             Decision::RetryAfter(Duration::from_millis(7))
         );
-        let too_long = headers(&[("retry-after", "90")]);
+        let garbage = headers(&[("retry-after", "soon")]);
         assert_eq!(
-            decide(&p, 1, status(503, &too_long), Idempotent, NOW(), 1.0),
+            decide(&p, 1, status(503, &garbage), Idempotent, NOW(), 1.0),
             Decision::RetryAfter(Duration::from_secs(1))
         );
+    }
+
+    #[test]
+    fn conflicts_are_permanent() {
+        let p = RetryPolicy::default();
+        let h = HeaderMap::new();
+        let conflict = Outcome::Status {
+            status: 409,
+            headers: &h,
+            code: Some("CONFLICT"),
+        };
+        assert_eq!(
+            decide(&p, 0, conflict, Idempotent, NOW(), 1.0),
+            Decision::Stop
+        );
+        // A 409 without that code (e.g. a proxy's lock timeout) is retried as before.
+        assert!(matches!(
+            decide(&p, 0, status(409, &h), Idempotent, NOW(), 1.0),
+            Decision::RetryAfter(_)
+        ));
     }
 
     #[test]

@@ -526,9 +526,9 @@ async fn error_shapes_match_the_real_api() {
     );
     // Unimplemented operation: 501 naming it.
     let (status, _, err, _) =
-        error_parts(fake.client().invoices_get("inv_1").await.unwrap_err()).await;
+        error_parts(fake.client().invoices_list(None, None).await.unwrap_err()).await;
     assert_eq!(status, 501);
-    assert!(err["error"].as_str().unwrap().contains("invoices-get"));
+    assert!(err["error"].as_str().unwrap().contains("invoices-list"));
     // Recording.
     let requests = fake.requests();
     assert!(
@@ -537,8 +537,8 @@ async fn error_shapes_match_the_real_api() {
             .all(|r| r.header("authorization").is_none_or(|v| v == "[redacted]"))
     );
     let last = requests.last().unwrap();
-    assert_eq!(last.operation_id.as_deref(), Some("invoices-get"));
-    assert_eq!(last.path, "/api/v1/invoices/inv_1");
+    assert_eq!(last.operation_id.as_deref(), Some("invoices-list"));
+    assert_eq!(last.path, "/api/v1/invoices");
 }
 
 #[tokio::test]
@@ -655,6 +655,46 @@ async fn responses_conform_to_the_spec() {
     )
     .await;
     let sub = b["currentSubscription"]["id"].as_str().unwrap().to_owned();
+    // The records a paid checkout creates, read back by id.
+    let payments = call("payments-list", "GET", "/api/v1/payments".into(), None).await;
+    let payment = payments["data"][0]["id"].as_str().unwrap().to_owned();
+    call(
+        "payments-get",
+        "GET",
+        format!("/api/v1/payments/{payment}"),
+        None,
+    )
+    .await;
+    let invoice = b["invoices"][0]["invoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        "invoices-get",
+        "GET",
+        format!("/api/v1/invoices/{invoice}"),
+        None,
+    )
+    .await;
+    let purchase = b["purchases"][0]["id"].as_str().unwrap().to_owned();
+    call(
+        "purchases-get",
+        "GET",
+        format!("/api/v1/purchases/{purchase}"),
+        None,
+    )
+    .await;
+    let product = b["pricingModel"]["products"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        "products-get",
+        "GET",
+        format!("/api/v1/products/{product}"),
+        None,
+    )
+    .await;
     call(
         "customers-getUsageBalances",
         "GET",

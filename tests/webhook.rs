@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use flowglad::webhook::{
-    self, CustomerRef, EventType, SignedHeaders, VerifiedPayload, Verifier, WebhookError,
-    WebhookEvent, WebhookSecret, sign, sign_headers,
+    self, CustomerRef, EventObject, EventType, HeaderFamily, SignedHeaders, VerifiedPayload,
+    Verifier, WebhookError, WebhookEvent, WebhookSecret, sign, sign_headers,
 };
 use http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
@@ -18,7 +18,8 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// 32-byte key (bytes 0..32), so its base64 ends in `=` padding.
 const OTHER_SECRET: &str = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const TS: i64 = 1_700_000_000;
-const BODY: &[u8] = br#"{"type":"customer.created","data":{"id":"cus_1","externalId":"user_1","name":"Ada"},"livemode":false}"#;
+/// A delivery body as Flowglad sends it (reference §13).
+const BODY: &[u8] = br#"{"id":"cust_1","object":"customer","customer":{"id":"cust_1","externalId":"user_1"},"pricingModelId":"pricing_model_1"}"#;
 
 fn secret() -> WebhookSecret {
     WebhookSecret::new(SECRET).unwrap()
@@ -135,6 +136,83 @@ fn header_sources_are_all_accepted_case_insensitively() {
 }
 
 #[test]
+fn standard_webhooks_header_names_are_accepted() {
+    let v = verifier_at(TS);
+    let signed = sign_headers(&secret(), "msg_std", TS, BODY);
+    let pairs = signed.pairs_for(HeaderFamily::StandardWebhooks);
+    assert_eq!(
+        pairs.map(|(n, _)| n),
+        ["webhook-id", "webhook-timestamp", "webhook-signature"]
+    );
+    assert_eq!(v.verify(BODY, &pairs).unwrap().message_id(), "msg_std");
+    let map = signed.to_header_map_for(HeaderFamily::StandardWebhooks);
+    assert_eq!(v.verify(BODY, &map).unwrap().message_id(), "msg_std");
+    // Any case.
+    let shouting: Vec<(String, &str)> = pairs
+        .iter()
+        .map(|(n, val)| (n.to_uppercase(), *val))
+        .collect();
+    assert_eq!(v.verify(BODY, &shouting).unwrap().message_id(), "msg_std");
+    // The one-shot function too (system clock).
+    let now = SignedHeaders::now(&secret(), "msg_now", BODY);
+    let payload =
+        webhook::verify(SECRET, BODY, &now.pairs_for(HeaderFamily::StandardWebhooks)).unwrap();
+    assert_eq!(payload.message_id(), "msg_now");
+    // A wrong signature under the Standard Webhooks names is still refused.
+    let forged = [
+        ("webhook-id", "msg_std"),
+        ("webhook-timestamp", "1700000000"),
+        ("webhook-signature", "v1,AAAA"),
+    ];
+    assert!(matches!(
+        v.verify(BODY, &forged),
+        Err(WebhookError::NoMatchingSignature { provided: 1 })
+    ));
+}
+
+#[test]
+fn header_families_are_not_mixed() {
+    let v = verifier_at(TS);
+    let sig = valid_sig();
+    // Complete svix-* headers win over incomplete webhook-* ones.
+    let svix_wins = [
+        ("svix-id", "msg_1"),
+        ("svix-timestamp", "1700000000"),
+        ("svix-signature", sig.as_str()),
+        ("webhook-id", "other"),
+    ];
+    assert_eq!(v.verify(BODY, &svix_wins).unwrap().message_id(), "msg_1");
+    // Incomplete svix-*, complete webhook-*: the webhook-* family is used.
+    let std_wins = [
+        ("svix-id", "ignored"),
+        ("webhook-id", "msg_1"),
+        ("webhook-timestamp", "1700000000"),
+        ("webhook-signature", sig.as_str()),
+    ];
+    assert_eq!(v.verify(BODY, &std_wins).unwrap().message_id(), "msg_1");
+    // Only webhook-* headers, one missing: that one is named.
+    assert!(matches!(
+        v.verify(
+            BODY,
+            &[("webhook-id", "msg_1"), ("webhook-signature", sig.as_str())]
+        ),
+        Err(WebhookError::MissingHeader("webhook-timestamp"))
+    ));
+    // A mix of halves is not a delivery: the svix-* name is reported.
+    assert!(matches!(
+        v.verify(
+            BODY,
+            &[
+                ("svix-id", "msg_1"),
+                ("webhook-timestamp", "1700000000"),
+                ("svix-signature", sig.as_str())
+            ]
+        ),
+        Err(WebhookError::MissingHeader("svix-timestamp"))
+    ));
+}
+
+#[test]
 fn verify_at_overrides_the_clock() {
     // The clock says "far future", but verify_at's `now` wins.
     let v = verifier_at(TS + 10_000);
@@ -151,7 +229,10 @@ fn verify_event_verifies_and_parses() {
     let event = verifier_at(TS)
         .verify_event(BODY, &headers("msg_1", "1700000000", &valid_sig()))
         .unwrap();
-    assert!(matches!(event, WebhookEvent::CustomerCreated(_)));
+    assert_eq!(
+        (event.object(), event.id()),
+        (&EventObject::Customer, "cust_1")
+    );
 }
 
 // ------------------------------------------------------- forged requests ---
@@ -656,150 +737,150 @@ fn event(json: Value) -> WebhookEvent {
     WebhookEvent::from_json(json.to_string().as_bytes()).unwrap()
 }
 
-type IsVariant = fn(&WebhookEvent) -> bool;
+fn invalid_event(json: &[u8]) -> String {
+    match WebhookEvent::from_json(json) {
+        Err(WebhookError::InvalidEvent { reason }) => reason,
+        other => panic!("{}: {other:?}", String::from_utf8_lossy(json)),
+    }
+}
 
+/// Reference §13: the body is the stored payload object alone, for every noun.
 #[test]
-fn every_known_type_maps_to_its_variant() {
-    let cases: [(&str, IsVariant); 9] = [
-        ("customer.created", |e| {
-            matches!(e, WebhookEvent::CustomerCreated(_))
-        }),
-        ("customer.updated", |e| {
-            matches!(e, WebhookEvent::CustomerUpdated(_))
-        }),
-        ("purchase.completed", |e| {
-            matches!(e, WebhookEvent::PurchaseCompleted(_))
-        }),
-        ("payment.failed", |e| {
-            matches!(e, WebhookEvent::PaymentFailed(_))
-        }),
-        ("payment.succeeded", |e| {
-            matches!(e, WebhookEvent::PaymentSucceeded(_))
-        }),
-        ("subscription.created", |e| {
-            matches!(e, WebhookEvent::SubscriptionCreated(_))
-        }),
-        ("subscription.updated", |e| {
-            matches!(e, WebhookEvent::SubscriptionUpdated(_))
-        }),
-        ("subscription.canceled", |e| {
-            matches!(e, WebhookEvent::SubscriptionCanceled(_))
-        }),
-        ("sync.events_available", |e| {
-            matches!(e, WebhookEvent::SyncEventsAvailable(_))
-        }),
+fn decodes_every_noun_of_the_thin_payload() {
+    let nouns = [
+        ("customer", EventObject::Customer),
+        ("user", EventObject::User),
+        ("purchase", EventObject::Purchase),
+        ("invoice", EventObject::Invoice),
+        ("payment", EventObject::Payment),
+        ("product", EventObject::Product),
+        ("subscription", EventObject::Subscription),
+        ("sync_stream", EventObject::SyncStream),
     ];
-    assert_eq!(cases.len(), EventType::KNOWN.len());
-    for ((name, is_variant), known) in cases.into_iter().zip(EventType::KNOWN) {
-        assert_eq!(name, *known);
-        let known = EventType::from(*known);
-        let e = event(json!({"type": name, "data": {"id": "obj_1"}}));
-        assert!(is_variant(&e), "{name}");
-        assert_eq!(e.type_str(), name);
-        assert_eq!(e.event_type(), known);
-        assert_eq!(known.as_str(), name);
-        assert_eq!(known.to_string(), name);
-        assert!(known.is_known());
-        assert_eq!(name.parse::<EventType>().unwrap(), known);
-        assert_eq!(e.object_id(), Some("obj_1"));
+    assert_eq!(nouns.len(), EventObject::KNOWN.len());
+    for ((noun, expected), known) in nouns.into_iter().zip(EventObject::KNOWN) {
+        assert_eq!(noun, *known);
+        let body = format!(
+            r#"{{"id":"{noun}_1","object":"{noun}","customer":{{"id":"cust_1","externalId":"user_42"}},"pricingModelId":"pricing_model_1"}}"#
+        );
+        let e = WebhookEvent::from_json(body.as_bytes()).unwrap();
+        assert_eq!(e.id(), format!("{noun}_1"));
+        assert_eq!(e.object(), &expected);
+        assert!(e.object().is_known());
+        assert_eq!(e.object().as_str(), noun);
+        assert_eq!(
+            e.customer(),
+            Some(&CustomerRef {
+                id: Some("cust_1".into()),
+                external_id: Some("user_42".into())
+            })
+        );
+        assert_eq!(e.customer_external_id(), Some("user_42"));
+        assert_eq!(e.pricing_model_id(), Some("pricing_model_1"));
+        assert_eq!(e.event_type(), None, "a thin body has no type");
+        assert_eq!(e.event_id(), None);
+        assert!(!e.is_envelope());
+        assert_eq!(e.payload(), e.raw());
+        assert_eq!(e.raw(), &serde_json::from_str::<Value>(&body).unwrap());
     }
 }
 
 #[test]
-fn unknown_type_keeps_raw_json() {
-    let raw =
-        json!({"type": "invoice.paid", "data": {"id": "inv_1", "amount": 5}, "extra": [1, 2]});
-    let e = event(raw.clone());
-    assert!(matches!(&e, WebhookEvent::Unknown(_)));
-    assert_eq!(e.event_type(), EventType::Unknown("invoice.paid".into()));
-    assert!(!e.event_type().is_known());
-    assert_eq!(e.raw(), &raw);
-    assert_eq!(e.object_id(), Some("inv_1"));
-    assert_eq!(e.data().get("amount"), Some(&json!(5)));
-    assert_eq!(e.clone().into_data().into_raw(), raw);
-}
-
-#[test]
-fn customer_is_found_in_every_payload_shape() {
-    let nested = event(json!({"type": "purchase.completed", "data": {
-        "id": "pur_1", "customerId": "ignored", "customer": {"id": "cus_1", "externalId": "u_1"}}}));
+fn optional_fields_of_the_thin_payload_are_optional() {
+    // Older events: no `customer`, no `pricingModelId`.
+    let bare = event(json!({"id": "sub_1", "object": "subscription"}));
     assert_eq!(
-        nested.customer(),
-        Some(CustomerRef {
-            id: Some("cus_1".into()),
-            external_id: Some("u_1".into())
-        })
+        (bare.id(), bare.object()),
+        ("sub_1", &EventObject::Subscription)
     );
+    assert_eq!(bare.customer(), None);
+    assert_eq!(bare.customer_external_id(), None);
+    assert_eq!(bare.pricing_model_id(), None);
 
-    let customer_event =
-        event(json!({"type": "customer.updated", "data": {"id": "cus_2", "externalId": "u_2"}}));
-    assert_eq!(
-        customer_event.customer(),
-        Some(CustomerRef {
-            id: Some("cus_2".into()),
-            external_id: Some("u_2".into())
-        })
+    // `pricingModelId` null and `customer` null.
+    let nulls = event(
+        json!({"id": "pay_1", "object": "payment", "customer": null, "pricingModelId": null}),
     );
-    assert_eq!(customer_event.object_id(), Some("cus_2"));
+    assert_eq!(nulls.pricing_model_id(), None);
+    assert_eq!(nulls.customer(), None);
 
-    let flat = event(
-        json!({"type": "subscription.created", "data": {"id": "sub_1", "customerId": "cus_3"}}),
-    );
+    // A customer event without `customer` names the customer itself.
+    let customer = event(json!({"id": "cust_9", "object": "customer"}));
     assert_eq!(
-        flat.customer(),
-        Some(CustomerRef {
-            id: Some("cus_3".into()),
+        customer.customer(),
+        Some(&CustomerRef {
+            id: Some("cust_9".into()),
             external_id: None
         })
     );
-    let flat_ext = event(
-        json!({"type": "payment.failed", "data": {"customerId": "cus_4", "externalId": "u_4"}}),
-    );
-    assert_eq!(
-        flat_ext.customer().unwrap().external_id.as_deref(),
-        Some("u_4")
-    );
-    assert_eq!(flat_ext.object_id(), None);
 
-    let none = event(json!({"type": "sync.events_available", "data": {"scope": "x"}}));
-    assert_eq!(none.customer(), None);
-    let no_data = event(json!({"type": "payment.succeeded"}));
-    assert_eq!(no_data.customer(), None);
-    assert_eq!(no_data.data().data(), &Value::Null);
+    // Unknown fields are kept, not required, not refused.
+    let extra = event(json!({"id": "inv_1", "object": "invoice", "livemode": true, "new": [1]}));
+    assert_eq!(extra.raw()["new"], json!([1]));
 }
 
 #[test]
-fn lenient_parsing_and_typed_data() {
-    #[derive(serde::Deserialize)]
-    struct Sub {
-        id: String,
-        #[serde(rename = "customerId")]
-        customer_id: String,
-    }
-    let e = event(json!({"type": "subscription.updated", "unknownTop": true,
-        "data": {"id": "sub_1", "customerId": "cus_1", "status": "active", "nested": {"a": 1}}}));
-    let sub: Sub = e.data().deserialize_data().unwrap();
-    assert_eq!(
-        (sub.id.as_str(), sub.customer_id.as_str()),
-        ("sub_1", "cus_1")
+fn unknown_noun_is_kept() {
+    let e = event(
+        json!({"id": "rf_1", "object": "refund", "customer": {"id": "cust_1", "externalId": "u"}}),
     );
-    assert_eq!(e.data().get_str("status"), Some("active"));
-    assert!(matches!(
-        e.data().deserialize_data::<Vec<u8>>(),
-        Err(WebhookError::InvalidJson(_))
-    ));
+    assert_eq!(e.object(), &EventObject::Unknown("refund".into()));
+    assert!(!e.object().is_known());
+    assert_eq!(e.object().as_str(), "refund");
+    assert_eq!(e.object().to_string(), "refund");
+    assert_eq!(e.customer_external_id(), Some("u"));
 }
 
 #[test]
-fn invalid_json_and_missing_type_are_invalid_json() {
-    for body in [
-        &b"not json"[..],
-        b"",
-        b"[1,2]",
-        b"{\"data\":{}}",
-        b"{\"type\":5}",
-        b"{\"type\":\"customer.created\"",
-    ] {
+fn envelope_style_bodies_are_accepted() {
+    // The shape Flowglad's docs show: eventType, eventId, livemode, timestamp, data.
+    let raw = json!({"eventType": "payment.succeeded", "eventId": "evt_1", "livemode": false,
+        "timestamp": "2025-01-01T00:00:00.000Z",
+        "data": {"id": "pay_1", "object": "payment",
+                 "customer": {"id": "cust_1", "externalId": "user_42"}}});
+    let e = event(raw.clone());
+    assert!(e.is_envelope());
+    assert_eq!(e.event_type(), Some(&EventType::PaymentSucceeded));
+    assert_eq!(e.event_id(), Some("evt_1"));
+    assert_eq!((e.id(), e.object()), ("pay_1", &EventObject::Payment));
+    assert_eq!(e.customer_external_id(), Some("user_42"));
+    assert_eq!(e.payload(), &raw["data"]);
+    assert_eq!(e.raw(), &raw);
+
+    // `{type, data}` with a whole record and no `object`: the noun comes from the type, the
+    // customer from `customerId` / `externalId`.
+    let e = event(
+        json!({"type": "subscription.canceled", "pricingModelId": "pm_1",
+        "data": {"id": "sub_1", "customerId": "cust_3", "status": "canceled"}}),
+    );
+    assert_eq!(e.event_type(), Some(&EventType::SubscriptionCanceled));
+    assert_eq!(e.object(), &EventObject::Subscription);
+    assert_eq!(e.pricing_model_id(), Some("pm_1"));
+    assert_eq!(
+        e.customer(),
+        Some(&CustomerRef {
+            id: Some("cust_3".into()),
+            external_id: None
+        })
+    );
+    let e = event(json!({"type": "sync.events_available", "data": {"id": "ss_1"}}));
+    assert_eq!(e.object(), &EventObject::SyncStream);
+    let e =
+        event(json!({"type": "customer.updated", "data": {"id": "cust_2", "externalId": "u_2"}}));
+    assert_eq!(e.customer_external_id(), Some("u_2"));
+    assert_eq!(e.customer().unwrap().id.as_deref(), Some("cust_2"));
+    let e =
+        event(json!({"eventType": "invoice.paid", "data": {"id": "inv_1", "object": "invoice"}}));
+    assert_eq!(
+        e.event_type(),
+        Some(&EventType::Unknown("invoice.paid".into()))
+    );
+}
+
+#[test]
+fn errors_say_what_is_wrong() {
+    // Not JSON at all: InvalidJson.
+    for body in [&b"not json"[..], b"", b"{\"id\":\"x\""] {
         assert!(
             matches!(
                 WebhookEvent::from_json(body),
@@ -809,15 +890,42 @@ fn invalid_json_and_missing_type_are_invalid_json() {
             String::from_utf8_lossy(body)
         );
     }
-    // A correctly signed non-JSON body verifies, then fails to parse.
-    let sig = sign(&secret(), "msg_1", TS, b"plain text");
+    // Valid JSON that is not an event: InvalidEvent, naming the problem.
+    assert!(invalid_event(b"[1,2]").contains("an array, expected a JSON object"));
+    assert!(invalid_event(br#"{"object":"payment"}"#).contains("no `id`"));
+    assert!(invalid_event(br#"{"id":"x"}"#).contains("no `object`"));
+    assert!(invalid_event(br#"{"id":5,"object":"payment"}"#).contains("`id` is a number"));
+    assert!(
+        invalid_event(br#"{"id":"x","object":"payment","customer":"cust_1"}"#)
+            .contains("`customer` is a string")
+    );
+    assert!(
+        invalid_event(br#"{"id":"x","object":"payment","pricingModelId":7}"#)
+            .contains("`pricingModelId` is a number")
+    );
+    assert!(invalid_event(br#"{"eventType":"payment.failed","data":{}}"#).contains("no `data.id`"));
+    let err = WebhookEvent::from_json(br#"{"id":"x"}"#).unwrap_err();
+    assert_eq!(err.code(), "invalid_event");
+    assert!(!err.to_string().contains("not valid JSON"), "{err}");
+
+    // A correctly signed body: `event()` reports exactly what is wrong.
+    for (body, code) in [
+        (&b"plain text"[..], "invalid_json"),
+        (br#"{"object":"payment"}"#, "invalid_event"),
+    ] {
+        let sig = sign(&secret(), "msg_1", TS, body);
+        let payload = verifier_at(TS)
+            .verify(body, &headers("msg_1", "1700000000", &sig))
+            .unwrap();
+        assert_eq!(payload.event().unwrap_err().code(), code);
+    }
+    // `parse::<T>` of valid JSON into the wrong type is a mismatch, not "invalid JSON".
     let payload = verifier_at(TS)
-        .verify(b"plain text", &headers("msg_1", "1700000000", &sig))
+        .verify(BODY, &headers("msg_1", "1700000000", &valid_sig()))
         .unwrap();
-    assert!(matches!(payload.event(), Err(WebhookError::InvalidJson(_))));
     assert!(matches!(
-        payload.parse::<Value>(),
-        Err(WebhookError::InvalidJson(_))
+        payload.parse::<Vec<u8>>(),
+        Err(WebhookError::Mismatch(_))
     ));
 }
 
@@ -834,17 +942,15 @@ fn verified_payload_round_trips_through_a_queue() {
 
     let back: VerifiedPayload = serde_json::from_str(&stored).unwrap();
     assert_eq!(back, payload);
+    assert_eq!(back.message_id(), "msg_1");
     let event = back.event().unwrap();
-    assert_eq!(
-        event.customer().unwrap().external_id.as_deref(),
-        Some("user_1")
-    );
-    assert_eq!(back.parse::<Value>().unwrap()["data"]["name"], "Ada");
+    assert_eq!(event.customer_external_id(), Some("user_1"));
+    assert_eq!(back.parse::<Value>().unwrap()["object"], "customer");
 }
 
 #[test]
 fn webhook_event_serde_round_trip() {
-    let e = event(json!({"type": "payment.succeeded", "data": {"id": "pay_1"}, "x": 1}));
+    let e = event(json!({"id": "pay_1", "object": "payment", "x": 1}));
     let text = serde_json::to_string(&e).unwrap();
     let back: WebhookEvent = serde_json::from_str(&text).unwrap();
     assert_eq!(back, e);
@@ -852,10 +958,9 @@ fn webhook_event_serde_round_trip() {
 
     let t: EventType = serde_json::from_str("\"subscription.canceled\"").unwrap();
     assert_eq!(t, EventType::SubscriptionCanceled);
-    assert_eq!(
-        serde_json::to_string(&t).unwrap(),
-        "\"subscription.canceled\""
-    );
+    let o: EventObject = serde_json::from_str("\"sync_stream\"").unwrap();
+    assert_eq!(o, EventObject::SyncStream);
+    assert_eq!(serde_json::to_string(&o).unwrap(), "\"sync_stream\"");
 }
 
 // ------------------------------------------------------ svix interop (npm) ---
@@ -914,13 +1019,15 @@ mod interop {
         results
     }
 
+    /// Bodies of reference §13's shape (and an envelope-style one).
     fn payloads() -> Vec<String> {
         vec![
             String::from_utf8(BODY.to_vec()).unwrap(),
-            json!({"type": "subscription.canceled", "data": {"id": "sub_1", "customer": {"id": "cus_1", "externalId": "u_1"}}}).to_string(),
+            r#"{"id":"sub_1","object":"subscription","customer":{"id":"cust_1","externalId":"u_1"},"pricingModelId":null}"#.to_owned(),
+            r#"{"id":"pay_1","object":"payment"}"#.to_owned(),
             // Unicode, escapes and odd whitespace must survive byte for byte.
-            "{\n  \"type\": \"payment.failed\",\t\"data\": {\"id\": \"pay_ü€😀\", \"note\": \"a\\\"b\\\\c\"}\r\n}".to_owned(),
-            json!({"type": "sync.events_available", "data": {}}).to_string(),
+            "{\n  \"id\": \"prch_ü€😀\",\t\"object\": \"purchase\", \"note\": \"a\\\"b\\\\c\"}\r\n".to_owned(),
+            json!({"eventType": "subscription.created", "eventId": "evt_1", "data": {"id": "sub_2", "object": "subscription"}}).to_string(),
         ]
     }
 
@@ -960,6 +1067,22 @@ mod interop {
             assert_eq!(payload.body(), body.as_bytes());
             let expected: Value = serde_json::from_str(body).unwrap();
             assert_eq!(payload.event().unwrap().raw(), &expected);
+            // The same signature under the Standard Webhooks names, any case.
+            let std_headers = [
+                ("Webhook-Id", id.as_str()),
+                ("webhook-timestamp", &ts.to_string()),
+                ("WEBHOOK-SIGNATURE", node_sig),
+            ];
+            let at = *ts;
+            let event = Verifier::from_secret(WebhookSecret::new(secret).unwrap())
+                .with_clock(move || at)
+                .verify_event(body.as_bytes(), &std_headers)
+                .map_err(|e| format!("{e}"));
+            let event = event.unwrap();
+            assert_eq!(event.raw(), &expected);
+            let thin = expected.get("data").unwrap_or(&expected);
+            assert_eq!(event.id(), thin["id"].as_str().unwrap());
+            assert_eq!(event.object().as_str(), thin["object"].as_str().unwrap());
         }
         // node's signature with the current time also passes the system clock.
         let (first_secret, id, ts, body) = &cases[0];
@@ -984,6 +1107,12 @@ mod interop {
             let signed = sign_headers(&secret(), &id, now, body.as_bytes());
             let hdrs = |s: &SignedHeaders| json!({"svix-id": s.id, "svix-timestamp": s.timestamp, "svix-signature": s.signature});
             cmds.push(json!({"op": "verify", "secret": SECRET, "payload": body, "headers": hdrs(&signed)}));
+            expect_ok.push(true);
+            // The Standard Webhooks header names.
+            let std_hdrs = json!({"webhook-id": signed.id, "webhook-timestamp": signed.timestamp, "webhook-signature": signed.signature});
+            cmds.push(
+                json!({"op": "verify", "secret": SECRET, "payload": body, "headers": std_hdrs}),
+            );
             expect_ok.push(true);
             // Rotation: an extra signature from another secret, in front.
             let rotated = SignedHeaders {
@@ -1041,17 +1170,18 @@ mod axum_extractor {
 
     async fn handle_event(hook: VerifiedWebhook) -> impl IntoResponse {
         let body = json!({
-            "type": hook.event.type_str(),
-            "id": hook.id,
+            "object": hook.event.object().as_str(),
+            "messageId": hook.message_id(),
             "timestamp": hook.timestamp,
-            "objectId": hook.event.object_id(),
+            "id": hook.event.id(),
+            "customer": hook.event.customer_external_id(),
         });
         ([(CONTENT_TYPE, "application/json")], body.to_string())
     }
 
     #[derive(serde::Deserialize)]
     struct OnlyType {
-        #[serde(rename = "type")]
+        #[serde(rename = "object")]
         kind: String,
     }
 
@@ -1119,8 +1249,18 @@ mod axum_extractor {
         let body: Value = resp.json().await.unwrap();
         assert_eq!(
             body,
-            json!({"type": "customer.created", "id": "msg_axum", "timestamp": TS, "objectId": "cus_1"})
+            json!({"object": "customer", "messageId": "msg_axum", "timestamp": TS, "id": "cust_1", "customer": "user_1"})
         );
+
+        // The Standard Webhooks header names, any case.
+        let mut req = client.post(format!("{base}/webhook")).body(BODY.to_vec());
+        for (name, value) in signed.pairs_for(HeaderFamily::StandardWebhooks) {
+            req = req.header(name.to_uppercase(), value);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["messageId"], "msg_axum");
 
         // Invalid signature: 400 with a JSON error.
         let forged = SignedHeaders {
@@ -1165,10 +1305,25 @@ mod axum_extractor {
         let resp = post_signed(&client, &format!("{base}/webhook"), b"hello", &plain).await;
         assert_json_error(resp, "invalid_json").await;
 
+        // Signed JSON that is not an event: the reason, not "invalid JSON".
+        let not_event = br#"{"object":"payment"}"#;
+        let h = sign_headers(&secret(), "msg_ne", TS, not_event);
+        let resp = post_signed(&client, &format!("{base}/webhook"), not_event, &h).await;
+        assert_eq!(resp.status(), 400);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_event", "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("no `id`"),
+            "{body}"
+        );
+
         // Custom event type and raw payload extractors.
         let resp = post_signed(&client, &format!("{base}/custom"), BODY, &signed).await;
         assert_eq!(resp.status(), 200);
-        assert_eq!(resp.text().await.unwrap(), "customer.created");
+        assert_eq!(resp.text().await.unwrap(), "customer");
         let resp = post_signed(&client, &format!("{base}/raw"), b"hello", &plain).await;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.text().await.unwrap(), "msg_plain 5");
@@ -1179,7 +1334,7 @@ mod axum_extractor {
     #[tokio::test]
     async fn verifier_can_be_the_state_itself() {
         async fn h(hook: VerifiedWebhook) -> String {
-            hook.event.type_str().to_owned()
+            hook.event.object().to_string()
         }
         let app = Router::new()
             .route("/", post(h))
@@ -1191,7 +1346,7 @@ mod axum_extractor {
         let signed = sign_headers(&secret(), "msg_s", TS, BODY);
         let resp = post_signed(&client(), &format!("http://{addr}/"), BODY, &signed).await;
         assert_eq!(resp.status(), 200);
-        assert_eq!(resp.text().await.unwrap(), "customer.created");
+        assert_eq!(resp.text().await.unwrap(), "customer");
     }
 
     #[test]

@@ -531,22 +531,41 @@ impl FlowgladHandler {
             action: if path_ok { key.parse().ok() } else { None },
             method: parts.method.clone(),
         };
-        if let Some(before) = &self.inner.before {
-            before(info.clone()).await;
-        }
-        let reply = match self.process(&info, parts, read_body).await {
-            Ok(data) => Reply::ok(&data),
-            Err(error) => {
-                if let Some(on_error) = &self.inner.on_error {
-                    on_error(&info, &error);
-                }
-                Reply::from_error(&error)
+        #[cfg(feature = "tracing")]
+        let span = tracing::info_span!(
+            "flowglad.handler",
+            otel.name = %format_args!("{} {}", info.method, key),
+            otel.kind = "server",
+            flowglad.action = key,
+            http.request.method = %info.method,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let work = async {
+            if let Some(before) = &self.inner.before {
+                before(info.clone()).await;
             }
+            let reply = match self.process(&info, parts, read_body).await {
+                Ok(data) => Reply::ok(&data),
+                Err(error) => {
+                    #[cfg(feature = "tracing")]
+                    span.record("error.type", error.code().as_str());
+                    if let Some(on_error) = &self.inner.on_error {
+                        on_error(&info, &error);
+                    }
+                    Reply::from_error(&error)
+                }
+            };
+            #[cfg(feature = "tracing")]
+            span.record("http.response.status_code", reply.status.as_u16());
+            if let Some(after) = &self.inner.after {
+                after(info.clone(), reply.status).await;
+            }
+            reply
         };
-        if let Some(after) = &self.inner.after {
-            after(info, reply.status).await;
-        }
-        reply
+        #[cfg(feature = "tracing")]
+        let work = tracing::Instrument::instrument(work, span.clone());
+        work.await
     }
 
     async fn process<F, Fut>(

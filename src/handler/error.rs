@@ -437,11 +437,14 @@ impl From<Error> for HandlerError {
                 ),
                 None,
             ),
-            Error::Timeout(_) => (
+            Error::Timeout(_) | Error::DeadlineExceeded { .. } => (
                 HandlerError::new(ErrorCode::UpstreamTimeout, "the Flowglad API timed out"),
                 None,
             ),
-            Error::Decode { .. } | Error::UnexpectedStatus(_) | Error::Request(_) => (
+            Error::Decode { .. }
+            | Error::UnexpectedStatus(_)
+            | Error::Request(_)
+            | Error::ResponseTooLarge { .. } => (
                 HandlerError::new(
                     ErrorCode::UpstreamError,
                     "unexpected answer from the Flowglad API",

@@ -26,7 +26,6 @@ use bytes::Bytes;
 use super::{FlowgladServer, details_id};
 use crate::error::Result;
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::verbatim::Verbatim;
 
 /// The list member `key` of the billing JSON `json`, one [`Verbatim`] per element of
@@ -497,9 +496,7 @@ impl FlowgladServer {
         let customer = self.find_or_create_customer().await?;
         let raw = self.raw();
         let id = customer.external_id.as_str();
-        let response = self
-            .send(Safety::Idempotent, || raw.customers_get_billing(id))
-            .await?;
+        let response = self.send(raw.customers_get_billing(id)).await?;
         Ok(Billing::from(response))
     }
 

@@ -12,7 +12,6 @@ use super::FlowgladServer;
 use crate::error::{Error, Result};
 use crate::ids::PriceRef;
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::verbatim::Verbatim;
 
 /// Free-form metadata copied to what the checkout produces (`outputMetadata`).
@@ -198,10 +197,7 @@ impl FlowgladServer {
         let body = types::CheckoutSessionsCreateBody {
             checkout_session: input,
         };
-        self.send(Safety::NonIdempotent, || {
-            raw.checkout_sessions_create(&body)
-        })
-        .await
+        self.send(raw.checkout_sessions_create(&body)).await
     }
 
     /// A product checkout session for this customer; returns `{checkoutSession, url}`.

@@ -4,7 +4,6 @@ use super::FlowgladServer;
 use crate::client::encode_segment;
 use crate::error::{Error, Result};
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::verbatim::Verbatim;
 
 /// The customer record of a `GET /api/v1/customers/{externalId}` answer (`customer`).
@@ -37,8 +36,7 @@ impl FlowgladServer {
     pub async fn get_customer(&self) -> Result<Verbatim<types::CustomersGetResponse>> {
         let raw = self.raw();
         let id = &*self.external_id;
-        self.send(Safety::Idempotent, || raw.customers_get(id))
-            .await
+        self.send(raw.customers_get(id)).await
     }
 
     /// The customer record, created when missing.
@@ -121,8 +119,7 @@ impl FlowgladServer {
         body: &types::CustomersCreateBody,
     ) -> Result<Verbatim<types::CustomersCreateResponse>> {
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || raw.customers_create(body))
-            .await
+        self.send(raw.customers_create(body)).await
     }
 
     /// `PUT /api/v1/customers/{externalId}` with `body` verbatim.
@@ -143,8 +140,7 @@ impl FlowgladServer {
     ) -> Result<Verbatim<types::CustomersUpdateResponse>> {
         let raw = self.raw();
         let id = &*self.external_id;
-        self.send(Safety::Idempotent, || raw.customers_update(id, body))
-            .await
+        self.send(raw.customers_update(id, body)).await
     }
 
     /// `POST /api/v1/customers/{externalId}/archive` with body `{}` for **any** external id
@@ -168,9 +164,7 @@ impl FlowgladServer {
         );
         let client = &self.client;
         let response: types::CustomersArchiveResponse = client
-            .send(Safety::Idempotent, || {
-                client.post_empty_object("customers_archive", &path)
-            })
+            .send(client.post_empty_object("customers_archive", &path))
             .await?;
         Ok(response.customer)
     }

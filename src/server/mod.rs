@@ -31,7 +31,6 @@ use crate::client::FlowgladClient;
 use crate::error::{BoxError, Error, Result};
 use crate::raw;
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::verbatim::Verbatim;
 
 pub use billing::{Billing, FeatureAccessItem, UsageMeterBalance};
@@ -153,15 +152,14 @@ impl FlowgladServer {
         self.client.raw()
     }
 
-    /// One raw call with the client's retry policy; the answer keeps the API's JSON.
-    async fn send<T, F, Fut>(&self, safety: Safety, call: F) -> Result<Verbatim<T>>
+    /// One raw call through the client's transport; the answer keeps the API's JSON.
+    async fn send<T, Fut>(&self, call: Fut) -> Result<Verbatim<T>>
     where
-        F: Fn() -> Fut,
         Fut: Future<
             Output = std::result::Result<raw::ResponseValue<T>, raw::Error<types::ApiError>>,
         >,
     {
-        self.client.send_verbatim(safety, call).await
+        self.client.send_verbatim(call).await
     }
 
     /// `GET /api/v1/subscriptions/{id}` then `GET /api/v1/customers/{externalId}`; the
@@ -172,11 +170,7 @@ impl FlowgladServer {
     ) -> Result<Verbatim<types::SubscriptionsGetResponse>> {
         crate::ids::check_path_id("subscriptionId", subscription_id)?;
         let raw = self.raw();
-        let subscription = self
-            .send(Safety::Idempotent, || {
-                raw.subscriptions_get(subscription_id)
-            })
-            .await?;
+        let subscription = self.send(raw.subscriptions_get(subscription_id)).await?;
         let customer = self.get_customer().await?;
         if record_customer_id(&subscription.subscription) != customer.customer.id {
             return Err(Error::SubscriptionNotOwned {

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use super::{FlowgladServer, MULTIPLE_RESOURCES};
 use crate::error::Result;
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::verbatim::Verbatim;
 
 /// A resource, by slug or by id.
@@ -90,9 +89,7 @@ impl FlowgladServer {
         let id = self.resource_subscription(subscription_id).await?;
         let raw = self.raw();
         let list = self
-            .send(Safety::Idempotent, || {
-                raw.resource_claims_list_resource_usages(&id, None, None)
-            })
+            .send(raw.resource_claims_list_resource_usages(&id, None, None))
             .await?;
         list.project(&[], |list| list.0)?
             .into_items()?
@@ -113,10 +110,8 @@ impl FlowgladServer {
             ResourceRef::Slug(v) => (None, Some(v.as_str())),
         };
         let raw = self.raw();
-        self.send(Safety::Idempotent, || {
-            raw.resource_claims_get_usage(&id, resource_id, resource_slug)
-        })
-        .await
+        self.send(raw.resource_claims_get_usage(&id, resource_id, resource_slug))
+            .await
     }
 
     /// Claims a resource (`POST /api/v1/resource-claims/{id}/claim`).
@@ -140,10 +135,7 @@ impl FlowgladServer {
             resource_slug: params.resource_slug,
         };
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || {
-            raw.resource_claims_claim(&id, &body)
-        })
-        .await
+        self.send(raw.resource_claims_claim(&id, &body)).await
     }
 
     /// Releases claims (`POST /api/v1/resource-claims/{id}/release`).
@@ -168,10 +160,7 @@ impl FlowgladServer {
             ReleaseAmount::ClaimIds(c) => body.claim_ids = c,
         }
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || {
-            raw.resource_claims_release(&id, &body)
-        })
-        .await
+        self.send(raw.resource_claims_release(&id, &body)).await
     }
 
     /// Active claims of the subscription, optionally for one resource slug.
@@ -183,9 +172,6 @@ impl FlowgladServer {
         let id = self.resource_subscription(subscription_id).await?;
         let slug = resource_slug.filter(|s| !s.is_empty());
         let raw = self.raw();
-        self.send(Safety::Idempotent, || {
-            raw.resource_claims_list_claims(&id, slug)
-        })
-        .await
+        self.send(raw.resource_claims_list_claims(&id, slug)).await
     }
 }

@@ -9,7 +9,6 @@ use super::{FlowgladServer, MULTIPLE_ADJUST, record_status};
 use crate::error::{Error, Result};
 use crate::ids::PriceRef;
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::server::checkout::OutputMetadata;
 use crate::verbatim::Verbatim;
 
@@ -322,8 +321,7 @@ impl FlowgladServer {
             trial_end: params.trial_end,
         };
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || raw.subscriptions_create(&body))
-            .await
+        self.send(raw.subscriptions_create(&body)).await
     }
 
     /// Cancels a subscription of this customer. Ownership is checked first; an already
@@ -357,10 +355,8 @@ impl FlowgladServer {
         };
         let body = types::SubscriptionsCancelBody { cancellation };
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || {
-            raw.subscriptions_cancel(subscription_id, &body)
-        })
-        .await
+        self.send(raw.subscriptions_cancel(subscription_id, &body))
+            .await
     }
 
     /// Undoes a scheduled cancellation. Ownership is checked first; unless the status is
@@ -382,9 +378,7 @@ impl FlowgladServer {
         );
         let client = &self.client;
         client
-            .send_verbatim(Safety::NonIdempotent, || {
-                client.post_empty_object("subscriptions_uncancel", &path)
-            })
+            .send_verbatim(client.post_empty_object("subscriptions_uncancel", &path))
             .await
     }
 
@@ -442,9 +436,6 @@ impl FlowgladServer {
         };
         let body = types::SubscriptionsAdjustBody { adjustment };
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || {
-            raw.subscriptions_adjust(&id, &body)
-        })
-        .await
+        self.send(raw.subscriptions_adjust(&id, &body)).await
     }
 }

@@ -11,7 +11,6 @@ use super::{FlowgladServer, details_id};
 use crate::error::{Error, Result};
 use crate::ids::UsageTarget;
 use crate::raw::types;
-use crate::retry::Safety;
 use crate::verbatim::Verbatim;
 
 /// One usage event.
@@ -109,8 +108,7 @@ impl FlowgladServer {
             usage_event: params.into_raw(),
         };
         let raw = self.raw();
-        self.send(Safety::Idempotent, || raw.usage_events_create(&body))
-            .await
+        self.send(raw.usage_events_create(&body)).await
     }
 
     /// `POST /api/v1/usage-events/bulk` after checking (via billing) that every event's
@@ -146,8 +144,7 @@ impl FlowgladServer {
                 .collect(),
         };
         let raw = self.raw();
-        self.send(Safety::Idempotent, || raw.usage_events_bulk_insert(&body))
-            .await
+        self.send(raw.usage_events_bulk_insert(&body)).await
     }
 
     /// `GET /api/v1/customers/{externalId}/usage-balances[?subscriptionId=]` (find-or-create
@@ -159,9 +156,7 @@ impl FlowgladServer {
         let customer = self.find_or_create_customer().await?;
         let raw = self.raw();
         let id = customer.external_id.as_str();
-        self.send(Safety::Idempotent, || {
-            raw.customers_get_usage_balances(id, subscription_id)
-        })
-        .await
+        self.send(raw.customers_get_usage_balances(id, subscription_id))
+            .await
     }
 }

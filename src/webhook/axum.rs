@@ -24,16 +24,18 @@ use super::verify::Verifier;
 /// The body is read with axum's `Bytes` extractor, so the router's
 /// `DefaultBodyLimit` applies.
 ///
+/// Both header families are accepted (`svix-*` and `webhook-*`, any case).
+///
 /// ```
 /// use axum::{routing::post, Router};
-/// use flowglad::webhook::{axum::VerifiedWebhook, Verifier, WebhookEvent};
+/// use flowglad::webhook::{axum::VerifiedWebhook, EventObject, Verifier};
 ///
 /// async fn webhook(hook: VerifiedWebhook) -> &'static str {
-///     // `hook.id` is the same on redeliveries: use it to skip duplicates.
-///     match hook.event {
-///         WebhookEvent::SubscriptionCanceled(data) => {
-///             let _customer = data.customer();
-///             "ok"
+///     // `hook.message_id()` is the same on redeliveries: use it to skip duplicates.
+///     match hook.event.object() {
+///         EventObject::Subscription => {
+///             let _customer = hook.event.customer_external_id();
+///             "ok" // read the subscription's current state with `hook.event.fetch(&client)`
 ///         }
 ///         _ => "ignored",
 ///     }
@@ -44,15 +46,21 @@ use super::verify::Verifier;
 /// ```
 #[derive(Debug, Clone)]
 pub struct VerifiedWebhook<E = WebhookEvent> {
-    /// The `svix-id` header (the same on every redelivery).
+    /// The message id (`svix-id` / `webhook-id` header), the same on every
+    /// redelivery: the key for de-duplication.
     pub id: String,
-    /// The `svix-timestamp` header, in Unix seconds.
+    /// The `svix-timestamp` / `webhook-timestamp` header, in Unix seconds.
     pub timestamp: i64,
     /// The parsed body.
     pub event: E,
 }
 
 impl<E> VerifiedWebhook<E> {
+    /// The message id, the same on every redelivery.
+    pub fn message_id(&self) -> &str {
+        &self.id
+    }
+
     /// Takes the parsed body.
     pub fn into_inner(self) -> E {
         self.event
@@ -63,19 +71,29 @@ impl<S, E> FromRequest<S> for VerifiedWebhook<E>
 where
     Verifier: FromRef<S>,
     S: Send + Sync,
-    E: DeserializeOwned,
+    E: DeserializeOwned + 'static,
 {
     type Rejection = WebhookRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let payload = VerifiedPayload::from_request(req, state).await?;
-        let event = payload.parse::<E>()?;
+        let event = parse_body::<E>(&payload)?;
         Ok(VerifiedWebhook {
             id: payload.id().to_owned(),
             timestamp: payload.timestamp(),
             event,
         })
     }
+}
+
+/// Parses the body as `E`; for [`WebhookEvent`], through [`VerifiedPayload::event`], so a
+/// body that is JSON but not an event is reported as `invalid_event` with its reason.
+fn parse_body<E: DeserializeOwned + 'static>(payload: &VerifiedPayload) -> Result<E, WebhookError> {
+    if std::any::TypeId::of::<E>() == std::any::TypeId::of::<WebhookEvent>() {
+        let event: Box<dyn std::any::Any> = Box::new(payload.event()?);
+        return Ok(*event.downcast::<E>().expect("E is WebhookEvent"));
+    }
+    payload.parse::<E>()
 }
 
 /// Handler argument that verifies the request but leaves the body

@@ -7,7 +7,7 @@
 /// signature, so an error can be logged or shown to the sender as it is.
 ///
 /// The variants are listed in the order the checks run: headers, timestamp,
-/// secret, signature, JSON.
+/// secret, signature, JSON, event shape.
 ///
 /// ```
 /// use flowglad::webhook::{Verifier, WebhookError};
@@ -21,9 +21,12 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
-    /// A required header (`svix-id`, `svix-timestamp` or `svix-signature`)
-    /// is absent or empty. Holds the lowercase header name.
-    #[error("missing webhook header `{0}`")]
+    /// A required header is absent or empty. Holds the lowercase header name:
+    /// `svix-id`, `svix-timestamp` or `svix-signature`, or the Standard Webhooks
+    /// name (`webhook-id`, ...) when the request uses that family.
+    #[error(
+        "missing webhook header `{0}` (either all three `svix-*` or all three `webhook-*` headers are required)"
+    )]
     MissingHeader(&'static str),
 
     /// A required header is present but its value is not valid UTF-8.
@@ -31,9 +34,9 @@ pub enum WebhookError {
     #[error("webhook header `{0}` is not valid UTF-8")]
     InvalidHeader(&'static str),
 
-    /// `svix-timestamp` is not a plain decimal integer (digits only, no sign,
-    /// no spaces, no fraction).
-    #[error("webhook header `svix-timestamp` is not a decimal integer")]
+    /// `svix-timestamp` (or `webhook-timestamp`) is not a plain decimal integer
+    /// (digits only, no sign, no spaces, no fraction).
+    #[error("webhook timestamp header is not a decimal integer")]
     InvalidTimestamp,
 
     /// The delivery is older than the configured tolerance.
@@ -71,10 +74,23 @@ pub enum WebhookError {
         provided: usize,
     },
 
-    /// The verified payload is not JSON, or not a JSON object with a string
-    /// `type` field.
+    /// The verified body is not JSON at all (a syntax error, or empty).
     #[error("webhook payload is not valid JSON: {0}")]
     InvalidJson(#[source] serde_json::Error),
+
+    /// The body is JSON but not a Flowglad event: not an object, no string `id`,
+    /// no `object` noun, or a field of the wrong type. `reason` says which.
+    #[error("webhook payload is JSON but not a Flowglad event: {reason}")]
+    InvalidEvent {
+        /// What is wrong, naming the field.
+        reason: String,
+    },
+
+    /// The body is JSON but does not fit the type it was deserialized into
+    /// ([`VerifiedPayload::parse`](super::VerifiedPayload::parse) or a custom
+    /// `VerifiedWebhook<T>`).
+    #[error("webhook payload is JSON but does not fit the requested type: {0}")]
+    Mismatch(#[source] serde_json::Error),
 }
 
 impl WebhookError {
@@ -91,6 +107,19 @@ impl WebhookError {
             WebhookError::InvalidSecret { .. } => "invalid_secret",
             WebhookError::NoMatchingSignature { .. } => "no_matching_signature",
             WebhookError::InvalidJson(_) => "invalid_json",
+            WebhookError::InvalidEvent { .. } => "invalid_event",
+            WebhookError::Mismatch(_) => "payload_mismatch",
+        }
+    }
+
+    /// Sorts a `serde_json` error: a syntax error or an empty body is
+    /// [`InvalidJson`](Self::InvalidJson), JSON of the wrong shape is
+    /// [`Mismatch`](Self::Mismatch).
+    pub(crate) fn from_serde(err: serde_json::Error) -> Self {
+        if err.is_data() {
+            WebhookError::Mismatch(err)
+        } else {
+            WebhookError::InvalidJson(err)
         }
     }
 }

@@ -1,14 +1,17 @@
-//! Typed Flowglad webhook events.
+//! Typed Flowglad webhook events: the thin payload Flowglad sends.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::error::WebhookError;
+use super::object::EventObject;
 
-/// The `type` of a Flowglad webhook event: the API description's own list of event types
+/// The type of a Flowglad event: the API description's own list of event types
 /// (generated, so a new type from the spec becomes a variant on regeneration). Unknown type
 /// strings are kept in [`EventType::Unknown`], so parsing a type never fails.
+///
+/// Flowglad's deliveries do not carry the type in the body (see [`WebhookEvent`]); it is
+/// known only for envelope-style bodies and for deliveries recorded by the fake.
 ///
 /// ```
 /// use flowglad::webhook::EventType;
@@ -20,151 +23,64 @@ use super::error::WebhookError;
 /// ```
 pub use crate::raw::types::EventType;
 
-/// The customer an event is about, as far as the payload says.
+/// The customer an event concerns: Flowglad's id and your own (`externalId`).
 ///
-/// At least one of the two fields is set.
+/// Flowglad sends both; each is optional here because older events lack the `customer`
+/// object and envelope-style bodies may name only one of them. At least one is set.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CustomerRef {
-    /// Flowglad's customer id (`cus_…`).
+    /// Flowglad's customer id (`cust_…`).
     pub id: Option<String>,
-    /// Your own id for the customer (`externalId`).
+    /// Your app's id for the customer (`externalId`), the key of
+    /// `GET /api/v1/customers/{externalId}/billing`.
     pub external_id: Option<String>,
 }
 
-/// The JSON of one event: the whole envelope (`type`, `data`, and whatever
-/// else Flowglad sends), kept as a [`serde_json::Value`], with accessors.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventData {
-    raw: Value,
-}
-
-impl EventData {
-    /// The event's `type` string.
-    pub fn type_str(&self) -> &str {
-        self.raw.get("type").and_then(Value::as_str).unwrap_or("")
-    }
-
-    /// The `data` object (`Value::Null` when absent).
-    pub fn data(&self) -> &Value {
-        self.raw.get("data").unwrap_or(&Value::Null)
-    }
-
-    /// The whole envelope as received.
-    pub fn raw(&self) -> &Value {
-        &self.raw
-    }
-
-    /// Takes the whole envelope.
-    pub fn into_raw(self) -> Value {
-        self.raw
-    }
-
-    /// A field of `data`, if present.
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.data().get(key)
-    }
-
-    /// A string field of `data`, if present and a string.
-    pub fn get_str(&self, key: &str) -> Option<&str> {
-        self.get(key).and_then(Value::as_str)
-    }
-
-    /// `data.id`: the id of the object the event is about.
-    pub fn object_id(&self) -> Option<&str> {
-        self.get_str("id")
-    }
-
-    /// The customer the event concerns.
-    ///
-    /// Looked up in this order: `data.customer.{id, externalId}` when
-    /// `data.customer` is an object; for `customer.*` events, `data.id` and
-    /// `data.externalId` (the object is the customer); otherwise
-    /// `data.customerId` and `data.externalId` (or
-    /// `data.customerExternalId`). `None` when no id is found.
-    pub fn customer(&self) -> Option<CustomerRef> {
-        let data = self.data();
-        let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-        let found = if let Some(customer) = data.get("customer").filter(|c| c.is_object()) {
-            CustomerRef {
-                id: text(customer, "id"),
-                external_id: text(customer, "externalId"),
-            }
-        } else if self.type_str().starts_with("customer.") {
-            CustomerRef {
-                id: text(data, "id"),
-                external_id: text(data, "externalId"),
-            }
-        } else {
-            CustomerRef {
-                id: text(data, "customerId"),
-                external_id: text(data, "externalId").or_else(|| text(data, "customerExternalId")),
-            }
-        };
-        (found.id.is_some() || found.external_id.is_some()).then_some(found)
-    }
-
-    /// Deserializes `data` into a type of your own.
-    ///
-    /// # Errors
-    ///
-    /// [`WebhookError::InvalidJson`] when `data` does not fit `T`.
-    pub fn deserialize_data<T: DeserializeOwned>(&self) -> Result<T, WebhookError> {
-        T::deserialize(self.data()).map_err(WebhookError::InvalidJson)
-    }
-}
-
-/// A parsed Flowglad webhook event.
+/// A Flowglad webhook event, as Flowglad really sends it: a *thin* event naming the record
+/// that changed and the customer it belongs to. Read the record's current state through the
+/// API ([`fetch`](Self::fetch), [`fetch_customer_billing`](Self::fetch_customer_billing)).
 ///
-/// Each known type has its own variant; anything else lands in
-/// [`WebhookEvent::Unknown`] with its JSON intact. Every variant holds an
-/// [`EventData`], so [`object_id`](Self::object_id),
-/// [`customer`](Self::customer) and [`data`](Self::data) work without
-/// matching.
+/// The body Flowglad delivers is the event's payload object alone:
 ///
-/// Parsing is lenient: unknown fields are kept in the raw JSON and otherwise
-/// ignored. The only requirement is a JSON object with a string `type`.
+/// ```json
+/// {"id": "sub_1", "object": "subscription",
+///  "customer": {"id": "cust_1", "externalId": "user_42"}, "pricingModelId": "pricing_model_1"}
+/// ```
+///
+/// `customer` is absent on older events and `pricingModelId` may be absent or `null`; neither
+/// is required. There is no event type in such a body: [`event_type`](Self::event_type) is
+/// `None`. Envelope-style bodies (`{"eventType", "eventId", "data": {…}}`, as shown in
+/// Flowglad's docs, or `{"type", "data"}`) are accepted too: the thin fields are read from
+/// `data`, and the type and event id from the envelope.
+///
+/// The JSON is kept as received ([`raw`](Self::raw)), unknown fields included.
 ///
 /// ```
-/// use flowglad::webhook::{EventType, WebhookEvent};
+/// use flowglad::webhook::{EventObject, WebhookEvent};
 ///
 /// let event = WebhookEvent::from_json(
-///     br#"{"type":"purchase.completed","data":{"id":"pur_1","customer":{"id":"cus_1","externalId":"u_1"}}}"#,
+///     br#"{"id":"sub_1","object":"subscription","customer":{"id":"cust_1","externalId":"user_42"},"pricingModelId":null}"#,
 /// )?;
-/// match &event {
-///     WebhookEvent::PurchaseCompleted(data) => assert_eq!(data.object_id(), Some("pur_1")),
-///     _ => unreachable!(),
-/// }
-/// assert_eq!(event.event_type(), EventType::PurchaseCompleted);
-/// assert_eq!(event.customer().unwrap().external_id.as_deref(), Some("u_1"));
+/// assert_eq!(event.id(), "sub_1");
+/// assert_eq!(event.object(), &EventObject::Subscription);
+/// assert_eq!(event.customer_external_id(), Some("user_42"));
+/// assert_eq!(event.pricing_model_id(), None);
+/// assert_eq!(event.event_type(), None);
 ///
-/// let other = WebhookEvent::from_json(br#"{"type":"invoice.paid","data":{"id":"inv_1"}}"#)?;
-/// assert!(matches!(other, WebhookEvent::Unknown(_)));
-/// assert_eq!(other.type_str(), "invoice.paid");
+/// let old = WebhookEvent::from_json(br#"{"id":"pay_1","object":"payment"}"#)?;
+/// assert!(old.customer().is_none());
 /// # Ok::<(), flowglad::webhook::WebhookError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum WebhookEvent {
-    /// `customer.created`
-    CustomerCreated(EventData),
-    /// `customer.updated`
-    CustomerUpdated(EventData),
-    /// `purchase.completed`
-    PurchaseCompleted(EventData),
-    /// `payment.failed`
-    PaymentFailed(EventData),
-    /// `payment.succeeded`
-    PaymentSucceeded(EventData),
-    /// `subscription.created`
-    SubscriptionCreated(EventData),
-    /// `subscription.updated`
-    SubscriptionUpdated(EventData),
-    /// `subscription.canceled`
-    SubscriptionCanceled(EventData),
-    /// `sync.events_available`
-    SyncEventsAvailable(EventData),
-    /// Any other event type; the raw JSON is in the [`EventData`].
-    Unknown(EventData),
+pub struct WebhookEvent {
+    id: String,
+    object: EventObject,
+    customer: Option<CustomerRef>,
+    pricing_model_id: Option<String>,
+    event_type: Option<EventType>,
+    event_id: Option<String>,
+    envelope: bool,
+    raw: Value,
 }
 
 impl WebhookEvent {
@@ -172,102 +88,149 @@ impl WebhookEvent {
     ///
     /// # Errors
     ///
-    /// [`WebhookError::InvalidJson`] when `json` is not JSON, or not an
-    /// object with a string `type`.
+    /// [`WebhookError::InvalidJson`] when `json` is not JSON at all;
+    /// [`WebhookError::InvalidEvent`] when it is JSON but not an event (not an object, no
+    /// string `id`, no `object` noun, a field of the wrong type), saying which.
     pub fn from_json(json: &[u8]) -> Result<Self, WebhookError> {
         let value: Value = serde_json::from_slice(json).map_err(WebhookError::InvalidJson)?;
-        Self::from_value(value).map_err(WebhookError::InvalidJson)
+        Self::from_value(value)
     }
 
-    /// Classifies an already parsed JSON value.
+    /// Decodes an already parsed JSON value.
     ///
     /// # Errors
     ///
-    /// When `value` is not an object with a string `type`.
-    pub fn from_value(value: Value) -> Result<Self, serde_json::Error> {
-        let Some(kind) = value.get("type").and_then(Value::as_str) else {
-            return Err(serde::de::Error::custom(
-                "webhook payload must be a JSON object with a string `type` field",
-            ));
+    /// [`WebhookError::InvalidEvent`], as for [`from_json`](Self::from_json).
+    pub fn from_value(raw: Value) -> Result<Self, WebhookError> {
+        let Value::Object(top) = &raw else {
+            return Err(invalid(format!(
+                "the body is {}, expected a JSON object",
+                kind(&raw)
+            )));
         };
-        let kind = EventType::from(kind);
-        let data = EventData { raw: value };
-        Ok(match kind {
-            EventType::CustomerCreated => WebhookEvent::CustomerCreated(data),
-            EventType::CustomerUpdated => WebhookEvent::CustomerUpdated(data),
-            EventType::PurchaseCompleted => WebhookEvent::PurchaseCompleted(data),
-            EventType::PaymentFailed => WebhookEvent::PaymentFailed(data),
-            EventType::PaymentSucceeded => WebhookEvent::PaymentSucceeded(data),
-            EventType::SubscriptionCreated => WebhookEvent::SubscriptionCreated(data),
-            EventType::SubscriptionUpdated => WebhookEvent::SubscriptionUpdated(data),
-            EventType::SubscriptionCanceled => WebhookEvent::SubscriptionCanceled(data),
-            EventType::SyncEventsAvailable => WebhookEvent::SyncEventsAvailable(data),
-            EventType::Unknown(_) => WebhookEvent::Unknown(data),
+        // A thin body names its `object`; an envelope wraps the thin payload in `data`.
+        let envelope = !top.contains_key("object") && top.get("data").is_some_and(Value::is_object);
+        let payload = if envelope {
+            top["data"].as_object().expect("checked above")
+        } else {
+            top
+        };
+        let at = if envelope { "data." } else { "" };
+
+        let event_type = match opt_str(top, "eventType", "")? {
+            Some(t) => Some(t),
+            None => opt_str(top, "type", "")?,
+        }
+        .map(EventType::from);
+        let event_id = opt_str(top, "eventId", "")?.map(str::to_owned);
+
+        let id = opt_str(payload, "id", at)?
+            .ok_or_else(|| {
+                invalid(format!(
+                    "no `{at}id`: expected the id of the record the event is about"
+                ))
+            })?
+            .to_owned();
+        let object = match opt_str(payload, "object", at)? {
+            Some(noun) => EventObject::from(noun),
+            None => event_type
+                .as_ref()
+                .and_then(|t| EventObject::from_event_type(t.as_str()))
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "no `{at}object`: expected the kind of record, such as \"subscription\""
+                    ))
+                })?,
+        };
+        let pricing_model_id = match opt_str(payload, "pricingModelId", at)? {
+            Some(pm) => Some(pm.to_owned()),
+            None if envelope => opt_str(top, "pricingModelId", "")?.map(str::to_owned),
+            None => None,
+        };
+        let customer = customer_ref(payload, at, &object, &id)?;
+        Ok(WebhookEvent {
+            id,
+            object,
+            customer,
+            pricing_model_id,
+            event_type,
+            event_id,
+            envelope,
+            raw,
         })
     }
 
-    /// The event's data, whatever the variant.
-    pub fn data(&self) -> &EventData {
-        match self {
-            WebhookEvent::CustomerCreated(d)
-            | WebhookEvent::CustomerUpdated(d)
-            | WebhookEvent::PurchaseCompleted(d)
-            | WebhookEvent::PaymentFailed(d)
-            | WebhookEvent::PaymentSucceeded(d)
-            | WebhookEvent::SubscriptionCreated(d)
-            | WebhookEvent::SubscriptionUpdated(d)
-            | WebhookEvent::SubscriptionCanceled(d)
-            | WebhookEvent::SyncEventsAvailable(d)
-            | WebhookEvent::Unknown(d) => d,
+    /// The id of the record the event is about (`id`, or `data.id` in an envelope).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The kind of record the event is about (`object`).
+    pub fn object(&self) -> &EventObject {
+        &self.object
+    }
+
+    /// The customer the event concerns, when the body names one.
+    ///
+    /// Read from the `customer` object; for an event about a customer whose body has no
+    /// `customer`, from the record itself (`id`, `externalId`); for envelope bodies carrying a
+    /// whole record, from `customerId` and `externalId` / `customerExternalId`.
+    pub fn customer(&self) -> Option<&CustomerRef> {
+        self.customer.as_ref()
+    }
+
+    /// The customer's external id (your app's id for it), when the body names it.
+    pub fn customer_external_id(&self) -> Option<&str> {
+        self.customer.as_ref()?.external_id.as_deref()
+    }
+
+    /// `pricingModelId`; `None` when absent or `null`.
+    pub fn pricing_model_id(&self) -> Option<&str> {
+        self.pricing_model_id.as_deref()
+    }
+
+    /// The event type, when the body carries one (envelope-style bodies only: Flowglad's
+    /// deliveries do not).
+    pub fn event_type(&self) -> Option<&EventType> {
+        self.event_type.as_ref()
+    }
+
+    /// The envelope's `eventId`, when present. For de-duplication prefer the delivery's
+    /// message id ([`VerifiedPayload::message_id`](super::VerifiedPayload::message_id)),
+    /// which every delivery has.
+    pub fn event_id(&self) -> Option<&str> {
+        self.event_id.as_deref()
+    }
+
+    /// Whether the body was envelope-style (thin fields under `data`).
+    pub fn is_envelope(&self) -> bool {
+        self.envelope
+    }
+
+    /// The thin payload object: the body itself, or its `data` for an envelope.
+    pub fn payload(&self) -> &Value {
+        if self.envelope {
+            &self.raw["data"]
+        } else {
+            &self.raw
         }
     }
 
-    /// Takes the event's data.
-    pub fn into_data(self) -> EventData {
-        match self {
-            WebhookEvent::CustomerCreated(d)
-            | WebhookEvent::CustomerUpdated(d)
-            | WebhookEvent::PurchaseCompleted(d)
-            | WebhookEvent::PaymentFailed(d)
-            | WebhookEvent::PaymentSucceeded(d)
-            | WebhookEvent::SubscriptionCreated(d)
-            | WebhookEvent::SubscriptionUpdated(d)
-            | WebhookEvent::SubscriptionCanceled(d)
-            | WebhookEvent::SyncEventsAvailable(d)
-            | WebhookEvent::Unknown(d) => d,
-        }
-    }
-
-    /// The event type; [`EventType::Unknown`] for [`WebhookEvent::Unknown`].
-    pub fn event_type(&self) -> EventType {
-        EventType::from(self.type_str())
-    }
-
-    /// The `type` string as sent.
-    pub fn type_str(&self) -> &str {
-        self.data().type_str()
-    }
-
-    /// `data.id`: the id of the object the event is about.
-    pub fn object_id(&self) -> Option<&str> {
-        self.data().object_id()
-    }
-
-    /// The customer the event concerns; see [`EventData::customer`].
-    pub fn customer(&self) -> Option<CustomerRef> {
-        self.data().customer()
-    }
-
-    /// The whole JSON envelope.
+    /// The whole body as received.
     pub fn raw(&self) -> &Value {
-        self.data().raw()
+        &self.raw
+    }
+
+    /// Takes the whole body.
+    pub fn into_raw(self) -> Value {
+        self.raw
     }
 }
 
 impl Serialize for WebhookEvent {
-    /// Serializes back to the JSON envelope as received.
+    /// Serializes back to the JSON body as received.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.raw().serialize(s)
+        self.raw.serialize(s)
     }
 }
 
@@ -276,4 +239,68 @@ impl<'de> Deserialize<'de> for WebhookEvent {
         let value = Value::deserialize(d)?;
         WebhookEvent::from_value(value).map_err(serde::de::Error::custom)
     }
+}
+
+fn invalid(reason: String) -> WebhookError {
+    WebhookError::InvalidEvent { reason }
+}
+
+/// A JSON value's kind, for error messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `obj[key]` as a string: `None` when absent or null, an error for another kind.
+fn opt_str<'v>(
+    obj: &'v Map<String, Value>,
+    key: &str,
+    at: &str,
+) -> Result<Option<&'v str>, WebhookError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(invalid(format!(
+            "`{at}{key}` is {}, expected a string",
+            kind(other)
+        ))),
+    }
+}
+
+fn customer_ref(
+    payload: &Map<String, Value>,
+    at: &str,
+    object: &EventObject,
+    id: &str,
+) -> Result<Option<CustomerRef>, WebhookError> {
+    let found = match payload.get("customer") {
+        Some(Value::Object(c)) => CustomerRef {
+            id: opt_str(c, "id", &format!("{at}customer."))?.map(str::to_owned),
+            external_id: opt_str(c, "externalId", &format!("{at}customer."))?.map(str::to_owned),
+        },
+        None | Some(Value::Null) if *object == EventObject::Customer => CustomerRef {
+            id: Some(id.to_owned()),
+            external_id: opt_str(payload, "externalId", at)?.map(str::to_owned),
+        },
+        None | Some(Value::Null) => CustomerRef {
+            id: opt_str(payload, "customerId", at)?.map(str::to_owned),
+            external_id: match opt_str(payload, "customerExternalId", at)? {
+                Some(ext) => Some(ext.to_owned()),
+                None => opt_str(payload, "externalId", at)?.map(str::to_owned),
+            },
+        },
+        Some(other) => {
+            return Err(invalid(format!(
+                "`{at}customer` is {}, expected an object with `id` and `externalId`",
+                kind(other)
+            )));
+        }
+    };
+    Ok((found.id.is_some() || found.external_id.is_some()).then_some(found))
 }

@@ -9,9 +9,49 @@ pub const HEADER_TIMESTAMP: &str = "svix-timestamp";
 /// Name of the header carrying the space-separated `v1,<base64>` signatures.
 pub const HEADER_SIGNATURE: &str = "svix-signature";
 
+/// Standard Webhooks name of [`HEADER_ID`].
+pub const STANDARD_HEADER_ID: &str = "webhook-id";
+/// Standard Webhooks name of [`HEADER_TIMESTAMP`].
+pub const STANDARD_HEADER_TIMESTAMP: &str = "webhook-timestamp";
+/// Standard Webhooks name of [`HEADER_SIGNATURE`].
+pub const STANDARD_HEADER_SIGNATURE: &str = "webhook-signature";
+
+/// The two names of the same three headers: Svix's (`svix-id`, `svix-timestamp`,
+/// `svix-signature`, what Flowglad sends) and Standard Webhooks' (`webhook-id`,
+/// `webhook-timestamp`, `webhook-signature`). Verification accepts either.
+///
+/// ```
+/// use flowglad::webhook::HeaderFamily;
+///
+/// assert_eq!(HeaderFamily::StandardWebhooks.names(), ["webhook-id", "webhook-timestamp", "webhook-signature"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HeaderFamily {
+    /// `svix-id`, `svix-timestamp`, `svix-signature`.
+    Svix,
+    /// `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+    StandardWebhooks,
+}
+
+impl HeaderFamily {
+    /// The id, timestamp and signature header names, lowercase.
+    pub fn names(self) -> [&'static str; 3] {
+        match self {
+            HeaderFamily::Svix => [HEADER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE],
+            HeaderFamily::StandardWebhooks => [
+                STANDARD_HEADER_ID,
+                STANDARD_HEADER_TIMESTAMP,
+                STANDARD_HEADER_SIGNATURE,
+            ],
+        }
+    }
+}
+
 /// Read access to request headers by name.
 ///
-/// The verifier asks for the three `svix-*` headers (passing lowercase names);
+/// The verifier asks for the three `svix-*` headers and, when they are not all
+/// there, the three `webhook-*` ones (passing lowercase names);
 /// an implementation must match names case-insensitively and return the raw
 /// value bytes of the first matching header, or `None`.
 ///
@@ -90,7 +130,7 @@ impl<T: HeaderLookup + ?Sized> HeaderLookup for &T {
     }
 }
 
-/// The three Svix headers of one delivery, as text.
+/// The id, timestamp and signature headers of one delivery, as text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SvixHeaders<'h> {
     pub(crate) id: &'h str,
@@ -99,11 +139,27 @@ pub(crate) struct SvixHeaders<'h> {
 }
 
 impl<'h> SvixHeaders<'h> {
-    /// Reads the headers in the order `svix-id`, `svix-timestamp`,
-    /// `svix-signature`; the first absent or empty one is reported.
+    /// Reads one family of headers, the way the `svix` libraries do: the
+    /// `svix-*` headers when all three are there, else the `webhook-*` ones when
+    /// all three are there. Otherwise the first absent or empty header of the
+    /// family the request started to use (`svix-*` unless only `webhook-*`
+    /// headers are present) is reported, in the order id, timestamp, signature.
     pub(crate) fn read(
         get: impl Fn(&'static str) -> Option<&'h [u8]>,
     ) -> Result<Self, super::WebhookError> {
+        let present = |name: &'static str| get(name).is_some_and(|v| !v.is_empty());
+        let svix = HeaderFamily::Svix.names();
+        let standard = HeaderFamily::StandardWebhooks.names();
+        let family = if svix.into_iter().all(present) {
+            HeaderFamily::Svix
+        } else if standard.into_iter().all(present)
+            || (standard.into_iter().any(present) && !svix.into_iter().any(present))
+        {
+            HeaderFamily::StandardWebhooks
+        } else {
+            HeaderFamily::Svix
+        };
+        let [id, timestamp, signature] = family.names();
         let one = |name: &'static str| -> Result<&'h str, super::WebhookError> {
             match get(name) {
                 None | Some([]) => Err(super::WebhookError::MissingHeader(name)),
@@ -113,9 +169,9 @@ impl<'h> SvixHeaders<'h> {
             }
         };
         Ok(Self {
-            id: one(HEADER_ID)?,
-            timestamp: one(HEADER_TIMESTAMP)?,
-            signature: one(HEADER_SIGNATURE)?,
+            id: one(id)?,
+            timestamp: one(timestamp)?,
+            signature: one(signature)?,
         })
     }
 }

@@ -16,7 +16,8 @@ use super::event::WebhookEvent;
 /// parse later with [`event`](Self::event) or [`parse`](Self::parse).
 ///
 /// Flowglad delivers at least once: the same delivery can arrive again with
-/// the same [`id`](Self::id) (`svix-id`), so use that id to skip duplicates.
+/// the same [`message_id`](Self::message_id) (`svix-id` / `webhook-id`), so
+/// use that id to skip duplicates.
 ///
 /// Deserializing a `VerifiedPayload` does not verify anything again: whoever
 /// can write to your queue can forge one. Only deserialize from storage you
@@ -26,7 +27,7 @@ use super::event::WebhookEvent;
 /// use flowglad::webhook::{sign_headers, Verifier, VerifiedPayload, WebhookSecret};
 ///
 /// let secret = WebhookSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
-/// let body = br#"{"type":"subscription.canceled","data":{"id":"sub_1","customerId":"cus_1"}}"#;
+/// let body = br#"{"id":"sub_1","object":"subscription","customer":{"id":"cust_1","externalId":"user_1"}}"#;
 /// let headers = sign_headers(&secret, "msg_7", 1_700_000_000, body);
 /// let verifier = Verifier::from_secret(secret).with_clock(|| 1_700_000_000);
 ///
@@ -37,8 +38,9 @@ use super::event::WebhookEvent;
 /// // Worker: dequeue, then parse.
 /// let payload: VerifiedPayload = serde_json::from_str(&queued).unwrap();
 /// let event = payload.event()?;
-/// assert_eq!(event.type_str(), "subscription.canceled");
-/// assert_eq!(event.customer().unwrap().id.as_deref(), Some("cus_1"));
+/// assert_eq!(payload.message_id(), "msg_7");
+/// assert_eq!(event.id(), "sub_1");
+/// assert_eq!(event.customer_external_id(), Some("user_1"));
 /// # Ok::<(), flowglad::webhook::WebhookError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,12 +60,19 @@ impl VerifiedPayload {
         }
     }
 
-    /// The `svix-id` header: unique per message, the same on every retry.
+    /// The message id (`svix-id` or `webhook-id` header): unique per message,
+    /// the same on every retry. The key for de-duplication.
+    pub fn message_id(&self) -> &str {
+        &self.id
+    }
+
+    /// The message id; the same as [`message_id`](Self::message_id).
     pub fn id(&self) -> &str {
         &self.id
     }
 
-    /// The `svix-timestamp` header, in Unix seconds.
+    /// The `svix-timestamp` (or `webhook-timestamp`) header, in Unix seconds:
+    /// when this attempt was sent.
     pub fn timestamp(&self) -> i64 {
         self.timestamp
     }
@@ -87,8 +96,9 @@ impl VerifiedPayload {
     ///
     /// # Errors
     ///
-    /// [`WebhookError::InvalidJson`] when the body is not JSON or has no
-    /// string `type` field.
+    /// [`WebhookError::InvalidJson`] when the body is not JSON;
+    /// [`WebhookError::InvalidEvent`] when it is JSON but not an event, with
+    /// the reason.
     pub fn event(&self) -> Result<WebhookEvent, WebhookError> {
         WebhookEvent::from_json(&self.body)
     }
@@ -97,9 +107,10 @@ impl VerifiedPayload {
     ///
     /// # Errors
     ///
-    /// [`WebhookError::InvalidJson`] when deserialization fails.
+    /// [`WebhookError::InvalidJson`] when the body is not JSON,
+    /// [`WebhookError::Mismatch`] when it does not fit `T`.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, WebhookError> {
-        serde_json::from_slice(&self.body).map_err(WebhookError::InvalidJson)
+        serde_json::from_slice(&self.body).map_err(WebhookError::from_serde)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use super::headers::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderLookup};
+use super::headers::{HeaderFamily, HeaderLookup};
 use super::secret::WebhookSecret;
 use super::verify::unix_now;
 
@@ -52,8 +52,9 @@ pub fn sign_headers(
     }
 }
 
-/// The `svix-id`, `svix-timestamp` and `svix-signature` values of a signed
-/// delivery, as made by [`sign_headers`].
+/// The id, timestamp and signature header values of a signed delivery, as
+/// made by [`sign_headers`] (sent as `svix-*` headers, or `webhook-*` with
+/// [`pairs_for`](Self::pairs_for)).
 ///
 /// It implements [`HeaderLookup`], so it can be passed to
 /// [`Verifier::verify`](super::Verifier::verify) directly; for an HTTP
@@ -83,24 +84,52 @@ impl SignedHeaders {
         self
     }
 
-    /// The three headers as `(name, value)` pairs.
+    /// The three headers as `(name, value)` pairs, with the `svix-*` names
+    /// Flowglad sends.
     pub fn pairs(&self) -> [(&'static str, &str); 3] {
+        self.pairs_for(HeaderFamily::Svix)
+    }
+
+    /// The three headers as `(name, value)` pairs, named after `family`.
+    ///
+    /// ```
+    /// use flowglad::webhook::{sign_headers, HeaderFamily, Verifier, WebhookSecret};
+    ///
+    /// let secret = WebhookSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?;
+    /// let signed = sign_headers(&secret, "msg_1", 1_700_000_000, b"{}");
+    /// let pairs = signed.pairs_for(HeaderFamily::StandardWebhooks);
+    /// assert_eq!(pairs[0], ("webhook-id", "msg_1"));
+    /// let verifier = Verifier::from_secret(secret).with_clock(|| 1_700_000_000);
+    /// assert_eq!(verifier.verify(b"{}", &pairs)?.message_id(), "msg_1");
+    /// # Ok::<(), flowglad::webhook::WebhookError>(())
+    /// ```
+    pub fn pairs_for(&self, family: HeaderFamily) -> [(&'static str, &str); 3] {
+        let [id, timestamp, signature] = family.names();
         [
-            (HEADER_ID, self.id.as_str()),
-            (HEADER_TIMESTAMP, self.timestamp.as_str()),
-            (HEADER_SIGNATURE, self.signature.as_str()),
+            (id, self.id.as_str()),
+            (timestamp, self.timestamp.as_str()),
+            (signature, self.signature.as_str()),
         ]
     }
 
-    /// The three headers as an [`http::HeaderMap`].
+    /// The three headers as an [`http::HeaderMap`], with the `svix-*` names.
     ///
     /// # Panics
     ///
     /// When `id` contains characters not allowed in a header value (the
     /// other two fields are always valid as produced by this module).
     pub fn to_header_map(&self) -> HeaderMap {
+        self.to_header_map_for(HeaderFamily::Svix)
+    }
+
+    /// The three headers as an [`http::HeaderMap`], named after `family`.
+    ///
+    /// # Panics
+    ///
+    /// As for [`to_header_map`](Self::to_header_map).
+    pub fn to_header_map_for(&self, family: HeaderFamily) -> HeaderMap {
         let mut map = HeaderMap::with_capacity(3);
-        for (name, value) in self.pairs() {
+        for (name, value) in self.pairs_for(family) {
             let value = HeaderValue::from_str(value).expect("header value must be visible ASCII");
             map.insert(HeaderName::from_static(name), value);
         }

@@ -35,7 +35,9 @@ type ClockFn = dyn Fn() -> i64 + Send + Sync;
 /// stops at the first failure:
 ///
 /// 1. the `svix-id`, `svix-timestamp` and `svix-signature` headers are present
-///    and non-empty;
+///    and non-empty (or, when they are not all there, their Standard Webhooks
+///    names `webhook-id`, `webhook-timestamp`, `webhook-signature`; names are
+///    matched case-insensitively);
 /// 2. `svix-timestamp` is a plain decimal integer, at most
 ///    [`tolerance`](Self::with_tolerance) seconds old and at most
 ///    [`max_future_skew`](Self::with_max_future_skew) seconds ahead of the
@@ -49,21 +51,21 @@ type ClockFn = dyn Fn() -> i64 + Send + Sync;
 /// the verified bytes first and parse them later.
 ///
 /// ```
-/// use flowglad::webhook::{sign_headers, Verifier, WebhookEvent, WebhookSecret};
+/// use flowglad::webhook::{sign_headers, EventObject, Verifier, WebhookSecret};
 ///
 /// let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-/// let body = br#"{"type":"customer.created","data":{"id":"cus_1","externalId":"user_1"}}"#;
+/// let body = br#"{"id":"cust_1","object":"customer","customer":{"id":"cust_1","externalId":"user_1"}}"#;
 ///
 /// // In a real handler these headers come from the request.
 /// let headers = sign_headers(&WebhookSecret::new(secret)?, "msg_1", 1_700_000_000, body);
 ///
 /// let verifier = Verifier::new(secret)?.with_clock(|| 1_700_000_010);
 /// let payload = verifier.verify(body, &headers)?;
-/// assert_eq!(payload.id(), "msg_1");
+/// assert_eq!(payload.message_id(), "msg_1");
 ///
 /// let event = payload.event()?;
-/// assert!(matches!(event, WebhookEvent::CustomerCreated(_)));
-/// assert_eq!(event.customer().unwrap().external_id.as_deref(), Some("user_1"));
+/// assert_eq!(event.object(), &EventObject::Customer);
+/// assert_eq!(event.customer_external_id(), Some("user_1"));
 /// # Ok::<(), flowglad::webhook::WebhookError>(())
 /// ```
 #[derive(Clone)]
@@ -267,7 +269,8 @@ impl Verifier {
     ///
     /// # Errors
     ///
-    /// As for [`verify`](Self::verify), plus [`WebhookError::InvalidJson`].
+    /// As for [`verify`](Self::verify), plus [`WebhookError::InvalidJson`] and
+    /// [`WebhookError::InvalidEvent`].
     pub fn verify_event<H: HeaderLookup + ?Sized>(
         &self,
         body: &[u8],
@@ -315,6 +318,7 @@ impl fmt::Debug for Verifier {
 /// One-shot verification with a secret given as text, the default
 /// timestamp policy and the system clock.
 ///
+/// Accepts the `svix-*` and the `webhook-*` header names, like [`Verifier`].
 /// The checks run in the TypeScript SDK's order: headers, timestamp,
 /// secret, signature. So a malformed secret is reported only for a delivery
 /// whose headers and timestamp pass. Prefer building a [`Verifier`] once at
@@ -325,11 +329,11 @@ impl fmt::Debug for Verifier {
 /// use flowglad::webhook::{self, SignedHeaders, WebhookSecret};
 ///
 /// let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-/// let body = br#"{"type":"payment.succeeded","data":{"id":"pay_1"}}"#;
+/// let body = br#"{"id":"pay_1","object":"payment"}"#;
 /// let headers = SignedHeaders::now(&WebhookSecret::new(secret)?, "msg_1", body);
 ///
 /// let event = webhook::verify(secret, body, &headers)?.event()?;
-/// assert_eq!(event.object_id(), Some("pay_1"));
+/// assert_eq!(event.id(), "pay_1");
 /// # Ok::<(), flowglad::webhook::WebhookError>(())
 /// ```
 ///

@@ -111,7 +111,10 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
     settings
         .with_interface(progenitor::InterfaceStyle::Positional)
         .with_tag(progenitor::TagStyle::Merged)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        // The client carries its transport policy (retries, limits, deadline), which the
+        // hooks in src/raw.rs apply to every call.
+        .with_inner_type(quote::quote!(crate::transport::Transport));
     for e in &open_enums {
         settings.with_replacement(
             &e.name,

@@ -20,11 +20,13 @@
 mod catalog;
 mod claims;
 mod faults;
+mod payments;
 mod records;
 mod routes;
 mod seed;
 mod server;
 mod state;
+mod webhooks;
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -39,6 +41,7 @@ use crate::raw;
 pub use faults::{Fault, FaultKind, FaultTarget};
 pub use routes::SUPPORTED_OPERATIONS;
 pub use seed::{PricingModelSeed, SeedError};
+pub use webhooks::{MAX_WEBHOOK_ATTEMPTS, WebhookAttempt, WebhookEndpoint};
 
 use server::Shared;
 use state::{Failure, State};
@@ -92,6 +95,12 @@ pub enum FakeError {
     /// The state does not allow it (e.g. a checkout session that is not open).
     #[error("{0}")]
     Invalid(String),
+    /// [`FakeFlowglad::wait_for_webhooks`] timed out with deliveries still pending.
+    #[error("{pending} webhook deliveries still pending")]
+    WebhooksPending {
+        /// Deliveries not yet answered 2xx nor out of attempts.
+        pending: usize,
+    },
 }
 
 impl From<Failure> for FakeError {
@@ -108,8 +117,8 @@ impl From<Failure> for FakeError {
     }
 }
 
-/// Configures a [`FakeFlowglad`] before it starts.
-#[derive(Debug, Clone)]
+/// Configures a [`FakeFlowglad`] before it starts. Its `Debug` never shows the key.
+#[derive(Clone)]
 pub struct FakeFlowgladBuilder {
     seed: PricingModelSeed,
     api_key: String,
@@ -117,6 +126,16 @@ pub struct FakeFlowgladBuilder {
     fault_seed: u64,
     extra_fields: serde_json::Map<String, Value>,
     record_responses: bool,
+}
+
+impl std::fmt::Debug for FakeFlowgladBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeFlowgladBuilder")
+            .field("api_key", &"<redacted>")
+            .field("port", &self.port)
+            .field("fault_seed", &self.fault_seed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for FakeFlowgladBuilder {
@@ -180,14 +199,22 @@ impl FakeFlowgladBuilder {
     pub async fn start(self) -> Result<FakeFlowglad, FakeError> {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let client = raw::Client::with_api_key(&base_url, &self.api_key)?;
+        // One attempt per call: tests of the fake observe its answers, not our retries.
+        let client = raw::Client::with_transport(
+            &base_url,
+            &self.api_key,
+            raw::Transport::default().with_max_retries(0),
+        )?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let catalog = catalog::Catalog::build(&self.seed, now);
+        let (webhooks, webhook_task) = webhooks::Hub::start();
+        let mut state = State::new(catalog, now, base_url.clone());
+        state.outbox = webhooks::Outbox::new(webhooks.clone());
         let shared = Arc::new(Shared {
             api_key: self.api_key.clone(),
-            state: Mutex::new(State::new(catalog, now, base_url.clone())),
+            state: Mutex::new(state),
             faults: Mutex::new(faults::Faults::new(self.fault_seed)),
             requests: Mutex::new(Vec::new()),
             next_request: AtomicU64::new(0),
@@ -201,23 +228,36 @@ impl FakeFlowgladBuilder {
             api_key: self.api_key,
             client,
             task,
+            webhooks,
+            webhook_task,
         })
     }
 }
 
-/// A running fake Flowglad API. Stops when dropped.
-#[derive(Debug)]
+/// A running fake Flowglad API. Stops when dropped. Its `Debug` never shows the key.
 pub struct FakeFlowglad {
     shared: Arc<Shared>,
     base_url: String,
     api_key: String,
     client: raw::Client,
     task: JoinHandle<()>,
+    webhooks: Arc<webhooks::Hub>,
+    webhook_task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FakeFlowglad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeFlowglad")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for FakeFlowglad {
     fn drop(&mut self) {
         self.task.abort();
+        self.webhook_task.abort();
     }
 }
 
@@ -249,7 +289,8 @@ impl FakeFlowglad {
         &self.api_key
     }
 
-    /// A raw client pointed at the fake with its key.
+    /// A raw client pointed at the fake with its key, making one attempt per call (no
+    /// retries).
     pub fn client(&self) -> &raw::Client {
         &self.client
     }
@@ -356,6 +397,43 @@ impl FakeFlowglad {
         state.usage_event(&json!({"subscriptionId": sub, "usageMeterSlug": meter_slug,
                                   "amount": amount, "transactionId": txn}))?;
         Ok(())
+    }
+
+    /// Registers a webhook endpoint: from now on, the fake's state changes are POSTed to it as
+    /// signed deliveries shaped like Flowglad's (reference §13; see [`WebhookEndpoint`]).
+    ///
+    /// Events: `customer.created` / `customer.updated` (create, update);
+    /// `subscription.created` for every new subscription (the default plan of a new customer,
+    /// `subscriptions-create`, a checkout, [`set_subscription`](Self::set_subscription));
+    /// `subscription.canceled` for a subscription canceled immediately or replaced by a
+    /// checkout; `subscription.updated` for an adjustment, a scheduled cancellation and an
+    /// uncancel; `purchase.completed` and `payment.succeeded` for a paid checkout.
+    ///
+    /// Deliveries run in the background, concurrently, and are retried on a non-2xx answer;
+    /// [`wait_for_webhooks`](Self::wait_for_webhooks) waits for them to settle and
+    /// [`webhook_attempts`](Self::webhook_attempts) lists every attempt.
+    pub fn register_webhook(&self, endpoint: WebhookEndpoint) {
+        self.webhooks.register(endpoint);
+    }
+
+    /// Every delivery attempt so far, in the order they were answered.
+    pub fn webhook_attempts(&self) -> Vec<WebhookAttempt> {
+        self.webhooks.attempts()
+    }
+
+    /// Forgets the recorded delivery attempts.
+    pub fn clear_webhook_attempts(&self) {
+        self.webhooks.clear_attempts();
+    }
+
+    /// Waits until every delivery queued so far has settled: answered 2xx, or out of
+    /// attempts.
+    ///
+    /// # Errors
+    ///
+    /// [`FakeError::WebhooksPending`] when some are still pending after `timeout`.
+    pub async fn wait_for_webhooks(&self, timeout: std::time::Duration) -> Result<(), FakeError> {
+        self.webhooks.settle(timeout).await
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {

@@ -27,6 +27,11 @@ pub const SUPPORTED_OPERATIONS: &[&str] = &[
     "usageEvents-create",
     "usageEvents-bulkInsert",
     "usageEvents-get",
+    "payments-list",
+    "payments-get",
+    "invoices-get",
+    "purchases-get",
+    "products-get",
     "resourceClaims-claim",
     "resourceClaims-release",
     "resourceClaims-getUsage",
@@ -109,7 +114,7 @@ pub(crate) fn dispatch(
         "resourceClaims-listClaims" => {
             state.list_claims(p("subscriptionId"), query["resourceSlug"].as_str())
         }
-        _ => return None,
+        _ => return super::payments::read(state, op, p("id")),
     })
 }
 

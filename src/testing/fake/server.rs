@@ -21,8 +21,7 @@ use crate::testing::conformance::{RequestParts, Violation, ViolationKind};
 /// Largest request body accepted.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// State shared by the handle and the server.
-#[derive(Debug)]
+/// State shared by the handle and the server. (No `Debug`: it holds the key.)
 pub(crate) struct Shared {
     pub api_key: String,
     pub state: Mutex<State>,

@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use super::catalog::{Catalog, ORG, Price};
 use super::records::{merge, shape};
+use super::webhooks::Outbox;
+use crate::webhook::EventType;
 
 /// Statuses that make a subscription current.
 const CURRENT: &[&str] = &[
@@ -116,6 +118,10 @@ pub(crate) struct State {
     pub purchases: Vec<Value>,
     /// `{invoice, invoiceLineItems}`.
     pub invoices: Vec<Value>,
+    /// `PaymentClientSelectSchema` records.
+    pub payments: Vec<Value>,
+    /// Where state changes are announced as webhook events (see `webhooks.rs`).
+    pub(crate) outbox: Outbox,
     pub claims: Vec<Claim>,
     /// Base URL, for checkout and billing portal URLs.
     pub base_url: String,
@@ -135,6 +141,8 @@ impl State {
             checkout_sessions: Vec::new(),
             purchases: Vec::new(),
             invoices: Vec::new(),
+            payments: Vec::new(),
+            outbox: Outbox::default(),
             claims: Vec::new(),
             base_url,
         }
@@ -152,7 +160,7 @@ impl State {
         format!("{prefix}_{}", self.seq)
     }
 
-    fn base(&self, id: &str, created: i64, updated: i64) -> Value {
+    pub(crate) fn base(&self, id: &str, created: i64, updated: i64) -> Value {
         json!({"id": id, "createdAt": created, "updatedAt": updated, "livemode": false,
                "organizationId": ORG, "pricingModelId": self.catalog.pm_id})
     }
@@ -225,6 +233,7 @@ impl State {
             created_at: now,
             updated_at: now,
         });
+        self.emit(EventType::CustomerCreated, "customer", &id, &id);
         let mut data =
             json!({"customer": self.customer_record(self.customers.last().expect("pushed"))});
         if let Some(price) = self.catalog.default_price().cloned() {
@@ -254,6 +263,7 @@ impl State {
         }
         c.updated_at = now;
         let c = c.clone();
+        self.emit(EventType::CustomerUpdated, "customer", &c.id, &c.id);
         Ok(json!({"customer": self.customer_record(&c)}))
     }
 
@@ -332,6 +342,12 @@ impl State {
             scheduled_adjustment_at: None,
             metadata,
         });
+        self.emit(
+            EventType::SubscriptionCreated,
+            "subscription",
+            &id,
+            customer_id,
+        );
         id
     }
 
@@ -340,6 +356,7 @@ impl State {
     pub(crate) fn replace_subscription(&mut self, customer_id: &str, price: &Price) -> String {
         let new_id = self.start_subscription(customer_id, price, 1, json!(null));
         let now = self.now();
+        let mut replaced = Vec::new();
         for s in self.subscriptions.iter_mut() {
             if s.customer_id == customer_id
                 && s.id != new_id
@@ -349,7 +366,16 @@ impl State {
                 s.canceled_at = Some(now);
                 s.updated_at = now;
                 s.replaced_by = Some(new_id.clone());
+                replaced.push(s.id.clone());
             }
+        }
+        for id in replaced {
+            self.emit(
+                EventType::SubscriptionCanceled,
+                "subscription",
+                &id,
+                customer_id,
+            );
         }
         new_id
     }
@@ -511,6 +537,12 @@ impl State {
         }
         s.updated_at = now;
         let s = s.clone();
+        let event = if s.status == "canceled" {
+            EventType::SubscriptionCanceled
+        } else {
+            EventType::SubscriptionUpdated
+        };
+        self.emit(event, "subscription", &s.id, &s.customer_id);
         Ok(json!({"subscription": self.subscription_record(&s)}))
     }
 
@@ -523,6 +555,12 @@ impl State {
             s.updated_at = now;
         }
         let s = s.clone();
+        self.emit(
+            EventType::SubscriptionUpdated,
+            "subscription",
+            &s.id,
+            &s.customer_id,
+        );
         Ok(json!({"subscription": self.subscription_record(&s)}))
     }
 
@@ -560,6 +598,12 @@ impl State {
         }
         s.updated_at = now;
         let s = s.clone();
+        self.emit(
+            EventType::SubscriptionUpdated,
+            "subscription",
+            &s.id,
+            &s.customer_id,
+        );
         Ok(json!({"subscription": self.subscription_record(&s),
                   "subscriptionItems": [self.item_record(&s)],
                   "resolvedTiming": resolved, "isUpgrade": is_upgrade}))
@@ -724,11 +768,13 @@ impl State {
         if session["type"] == json!("product") {
             let price = self.resolve_price(&session)?.clone();
             let quantity = session["quantity"].as_i64().unwrap_or(1);
+            let (purchases_before, invoices_before) = (self.purchases.len(), self.invoices.len());
             if price.kind == "single_payment" {
                 self.purchase(&customer_id, &price, quantity);
             } else {
                 let subscription = self.replace_subscription(&customer_id, &price);
                 if price.unit_price > 0 {
+                    self.subscription_purchase(&customer_id, &price, quantity);
                     self.paid_invoice(
                         &customer_id,
                         &price,
@@ -737,6 +783,7 @@ impl State {
                     );
                 }
             }
+            self.checkout_paid(&customer_id, purchases_before, invoices_before);
         }
         self.checkout_sessions[i]["status"] = json!("succeeded");
         Ok(())

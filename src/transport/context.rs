@@ -1,0 +1,173 @@
+//! Per-call options and what a call observed, carried through a task-local scope.
+//!
+//! The raw client's methods take only their operation's arguments, so anything a caller
+//! wants to say about *one* call (treat it as idempotent, a shorter deadline) and anything
+//! the transport learns beyond the HTTP answer (the body as sent, a size limit or deadline
+//! hit) travels here: [`with_options`] for callers, [`observe`] inside the facade.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// Options for the calls made inside [`with_options`], overriding the client's
+/// configuration.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use flowglad::transport::{CallOptions, with_options};
+///
+/// # async fn run(client: flowglad::FlowgladClient) -> Result<(), Box<dyn std::error::Error>> {
+/// let raw = client.raw();
+/// // An operation of yours that is safe to repeat: retry it like a GET, within 5 s in all.
+/// let billing = with_options(
+///     CallOptions::new().idempotent(true).deadline(Duration::from_secs(5)),
+///     raw.customers_get_billing("user_123"),
+/// )
+/// .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// `Some(true)`: retry like a GET; `Some(false)`: only when nothing can have been
+    /// processed; `None`: the operation table decides.
+    pub idempotent: Option<bool>,
+    /// Overall time for the call, all attempts and waits included.
+    pub deadline: Option<Duration>,
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+}
+
+impl CallOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the calls may be sent twice (overrides the operation table).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// The overall deadline of each call.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Retries after the first attempt.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// `self`, with `outer`'s values where `self` has none.
+    fn or(self, outer: CallOptions) -> CallOptions {
+        CallOptions {
+            idempotent: self.idempotent.or(outer.idempotent),
+            deadline: self.deadline.or(outer.deadline),
+            max_retries: self.max_retries.or(outer.max_retries),
+        }
+    }
+}
+
+/// Why the transport ended a call without a usable answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The body (or its announced length) exceeded the limit, in bytes.
+    TooLarge { limit: u64 },
+    /// The call's deadline passed.
+    Deadline { deadline: Duration },
+}
+
+impl Failure {
+    /// A short name (the `error.type` of a trace).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            Failure::TooLarge { .. } => "response_too_large",
+            Failure::Deadline { .. } => "deadline_exceeded",
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::TooLarge { limit } => {
+                write!(f, "the response body is larger than the {limit}-byte limit")
+            }
+            Failure::Deadline { deadline } => {
+                write!(
+                    f,
+                    "the call did not finish within its {deadline:?} deadline"
+                )
+            }
+        }
+    }
+}
+
+/// What the transport observed during a scope.
+#[derive(Debug, Default)]
+pub(crate) struct Observed {
+    /// The body of the last successful answer, as sent.
+    pub body: Option<Bytes>,
+    /// Why the last call failed in the transport, if it did.
+    pub failure: Option<Failure>,
+}
+
+#[derive(Debug, Default)]
+struct Scope {
+    options: CallOptions,
+    observed: Observed,
+}
+
+tokio::task_local! {
+    static SCOPE: RefCell<Scope>;
+}
+
+/// Runs `call` (raw client calls, facade calls) with `options` overriding the client's
+/// configuration for every Flowglad request it makes. Scopes nest; the inner one wins.
+pub async fn with_options<F: Future>(options: CallOptions, call: F) -> F::Output {
+    observe(options, call).await.0
+}
+
+/// Runs `call` in a scope with `options` (merged over an enclosing scope's) and returns
+/// what the transport observed.
+pub(crate) async fn observe<F: Future>(options: CallOptions, call: F) -> (F::Output, Observed) {
+    let options = options.or(current_options());
+    let scope = RefCell::new(Scope {
+        options,
+        observed: Observed::default(),
+    });
+    SCOPE
+        .scope(scope, async {
+            let output = call.await;
+            let observed = SCOPE.with(|s| std::mem::take(&mut s.borrow_mut().observed));
+            (output, observed)
+        })
+        .await
+}
+
+/// The options in force (none outside a scope).
+pub(crate) fn current_options() -> CallOptions {
+    SCOPE.try_with(|s| s.borrow().options).unwrap_or_default()
+}
+
+/// Records a successful answer's body, inside a scope.
+pub(crate) fn record_body(body: &Bytes) {
+    let _ = SCOPE.try_with(|s| {
+        let mut s = s.borrow_mut();
+        s.observed.body = Some(body.clone());
+        s.observed.failure = None;
+    });
+}
+
+/// Records a transport failure, inside a scope.
+pub(crate) fn record_failure(failure: Failure) {
+    let _ = SCOPE.try_with(|s| s.borrow_mut().observed.failure = Some(failure));
+}

@@ -1,0 +1,153 @@
+//! The `tracing` feature: one span per API call (facade and raw alike, retries as events) and
+//! per handler action, with OpenTelemetry-style fields, and never the API key anywhere.
+#![cfg(all(feature = "tracing", feature = "testing", feature = "axum"))]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use flowglad::testing::FakeFlowglad;
+use flowglad::testing::fake::Fault;
+use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+/// Writes every span, field record and event as a line of text.
+#[derive(Clone, Default)]
+struct Capture {
+    lines: Arc<Mutex<Vec<String>>>,
+    names: Arc<Mutex<Vec<&'static str>>>,
+}
+
+struct Fields(String);
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push_str(&format!(" {}={value}", field.name()));
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut fields = Fields(String::new());
+        span.record(&mut fields);
+        let mut names = self.names.lock().unwrap();
+        names.push(span.metadata().name());
+        self.lines
+            .lock()
+            .unwrap()
+            .push(format!("span {}{}", span.metadata().name(), fields.0));
+        Id::from_u64(names.len() as u64)
+    }
+    fn record(&self, id: &Id, values: &Record<'_>) {
+        let mut fields = Fields(String::new());
+        values.record(&mut fields);
+        let name = self.names.lock().unwrap()[id.into_u64() as usize - 1];
+        self.lines
+            .lock()
+            .unwrap()
+            .push(format!("record {name}{}", fields.0));
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        self.lines
+            .lock()
+            .unwrap()
+            .push(format!("event{}", fields.0));
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[test]
+fn spans_for_facade_raw_and_handler_calls_without_the_key() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    // One thread: the thread-local subscriber sees the servers' spans too.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let fake = FakeFlowglad::start().await;
+        let client = FlowgladClient::builder()
+            .api_key(fake.api_key())
+            .base_url(fake.base_url())
+            .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
+            .build()
+            .unwrap();
+        let server = FlowgladServer::new(&client, "user_traced", |id: String| async move {
+            Ok::<_, std::convert::Infallible>(CustomerDetails {
+                name: id.clone(),
+                email: format!("{id}@example.com"),
+            })
+        })
+        .unwrap();
+        // A facade call.
+        server.get_billing().await.unwrap();
+        // A raw call with two retries.
+        fake.inject(Fault::on("customers-get").status(503).times(2));
+        client.raw().customers_get("user_traced").await.unwrap();
+        // A handler action over HTTP.
+        let handler_client = client.clone();
+        let handler = flowglad::handler::FlowgladHandler::builder()
+            .customer_id(|_parts: http::request::Parts| async {
+                Ok::<_, String>("user_traced".into())
+            })
+            .server(move |id: String| {
+                FlowgladServer::new(&handler_client, id, |id: String| async move {
+                    Ok::<_, std::convert::Infallible>(CustomerDetails {
+                        name: id.clone(),
+                        email: format!("{id}@example.com"),
+                    })
+                })
+            })
+            .build();
+        let response = handler
+            .handle(
+                http::Request::post("/api/flowglad/customers/billing")
+                    .body(bytes::Bytes::from_static(b"{}"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    });
+    let lines = capture.lines.lock().unwrap().join("\n");
+    let has = |needle: &str| lines.contains(needle);
+    // The facade call: find-or-create then billing, each one span.
+    assert!(has("span flowglad.api"), "{lines}");
+    assert!(has("flowglad.operation=customers_get_billing"), "{lines}");
+    assert!(has("http.request.method=GET"), "{lines}");
+    assert!(
+        has("url.path=/api/v1/customers/user_traced/billing"),
+        "{lines}"
+    );
+    assert!(has("http.response.status_code=200"), "{lines}");
+    assert!(has("flowglad.request_id=req_fake_"), "{lines}");
+    assert!(has("duration_ms="), "{lines}");
+    // The raw call's retries: two events, three attempts.
+    assert_eq!(lines.matches("flowglad: retrying").count(), 2, "{lines}");
+    assert!(has("record flowglad.api flowglad.attempts=3"), "{lines}");
+    assert!(
+        has("span flowglad.attempt http.request.resend_count=2"),
+        "{lines}"
+    );
+    // The handler action.
+    assert!(has("span flowglad.handler"), "{lines}");
+    assert!(has("flowglad.action=customers/billing"), "{lines}");
+    assert!(
+        has("record flowglad.handler http.response.status_code=200"),
+        "{lines}"
+    );
+    // Never the key.
+    assert!(!has(flowglad::testing::fake::DEFAULT_API_KEY), "{lines}");
+    assert!(!has("sk_test"), "{lines}");
+}
