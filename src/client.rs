@@ -256,6 +256,25 @@ impl FlowgladClient {
             Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
         >,
     {
+        self.send_reviewed(safety, call, |_, decision| decision)
+            .await
+    }
+
+    /// [`Self::send`], with `review` seeing every failed attempt and the policy's decision,
+    /// and returning the decision to apply (e.g. to count retries, or to stop early on a
+    /// status the caller handles itself).
+    pub(crate) async fn send_reviewed<T, F, Fut>(
+        &self,
+        safety: Safety,
+        call: F,
+        mut review: impl FnMut(Outcome<'_>, Decision) -> Decision,
+    ) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<
+            Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
+        >,
+    {
         let policy = &self.inner.retry;
         let mut retries_done = 0;
         loop {
@@ -271,7 +290,7 @@ impl FlowgladClient {
                 SystemTime::now(),
                 retry::jitter(),
             );
-            match decision {
+            match review(outcome(&error), decision) {
                 Decision::RetryAfter(delay) => {
                     tokio::time::sleep(delay).await;
                     retries_done += 1;
