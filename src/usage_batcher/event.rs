@@ -222,10 +222,7 @@ mod tests {
             "subscriptionId"
         );
         assert_eq!(field(&ok().transaction_id("")), "transactionId");
-        assert_eq!(
-            field(&ok().usage_date(MAX_SAFE_INTEGER + 1)),
-            "usageDate"
-        );
+        assert_eq!(field(&ok().usage_date(MAX_SAFE_INTEGER + 1)), "usageDate");
         assert!(ok().usage_date(-MAX_SAFE_INTEGER).validate().is_ok());
     }
 
@@ -247,7 +244,10 @@ mod tests {
     #[test]
     fn from_params_keeps_the_transaction_id() {
         let p = CreateUsageEventParams::new(2, UsageTarget::price_slug("p"), "sub", "t1");
-        assert_eq!(UsageEvent::from(p.clone()).transaction_id.as_deref(), Some("t1"));
+        assert_eq!(
+            UsageEvent::from(p.clone()).transaction_id.as_deref(),
+            Some("t1")
+        );
         let empty = CreateUsageEventParams {
             transaction_id: String::new(),
             ..p

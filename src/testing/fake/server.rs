@@ -176,8 +176,10 @@ async fn answer(
                 status,
                 &json!({"error": "Service unavailable", "request_id": request_id}),
             );
-            r.headers_mut()
-                .insert("retry-after-ms", HeaderValue::from(retry_after.as_millis() as u64));
+            r.headers_mut().insert(
+                "retry-after-ms",
+                HeaderValue::from(retry_after.as_millis() as u64),
+            );
             r.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after.as_secs_f64().ceil() as u64),
