@@ -321,7 +321,7 @@ async fn a_rejected_event_is_reported_while_its_99_neighbours_land() {
     }
     batcher.flush().await;
     assert_eq!(ledger_txns(&fake), good, "the 99 others landed, in order");
-    let reports = reports.lock().unwrap();
+    let reports = std::mem::take(&mut *reports.lock().unwrap());
     assert_eq!(reports.len(), 1);
     let report = &reports[0];
     assert_eq!(Some(&report.event.transaction_id), bad.as_ref());
