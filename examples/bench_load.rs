@@ -10,6 +10,9 @@
 //!
 //! - `sdk`: `FlowgladServer::new(..)` per call, then `get_billing` / `create_usage_event` /
 //!   `bulk_create_usage_events` (one shared `FlowgladClient`);
+//! - `batcher`: `UsageBatcher::record` per event (scenario `usage` only); the batcher is
+//!   shut down before the clock stops, so every event is acknowledged within the time measured
+//!   and latency is the latency of `record`;
 //! - `raw`: the physical floor, a plain `reqwest::Client` + `serde_json::Value` making the same
 //!   HTTP requests as the SDK;
 //! - `load`: plain HTTP against a request handler mounted at `<target>/api/flowglad/`, the
@@ -22,6 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use flowglad::usage_batcher::{UsageBatcher, UsageEvent};
 use flowglad::{
     CreateUsageEventParams, CustomerDetails, FlowgladClient, FlowgladServer, UsageTarget,
 };
@@ -88,6 +92,7 @@ fn parse_args() -> Result<Args, String> {
 struct Ctx {
     args: Args,
     sdk: Option<FlowgladClient>,
+    batcher: Option<UsageBatcher>,
     http: reqwest::Client,
 }
 
@@ -196,6 +201,14 @@ impl Ctx {
                     .map_err(|e| e.to_string())?;
                 Ok(1)
             }
+            ("batcher", "usage") => {
+                let batcher = self.batcher.as_ref().expect("batcher");
+                batcher
+                    .record(UsageEvent::from(self.event(&txn(i))))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(1)
+            }
             ("raw", "usage") => {
                 let body = json!({"usageEvent": self.event_json(&txn(i))});
                 self.raw_json(
@@ -281,16 +294,23 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let sdk = (args.imp == "sdk").then(|| {
+    let sdk = matches!(args.imp.as_str(), "sdk" | "batcher").then(|| {
         FlowgladClient::builder()
             .api_key(args.api_key.as_str())
             .base_url(args.base_url.as_str())
             .build()
             .expect("SDK client")
     });
+    let batcher = (args.imp == "batcher").then(|| {
+        UsageBatcher::builder(sdk.as_ref().expect("SDK client"))
+            .max_batch_size(args.batch)
+            .build()
+            .expect("usage batcher")
+    });
     let ctx = Arc::new(Ctx {
         args: args.clone(),
         sdk,
+        batcher,
         http: reqwest::Client::new(),
     });
     for i in 0..args.warmup {
@@ -298,6 +318,10 @@ async fn main() {
             eprintln!("bench_load: warm-up failed: {e}");
             std::process::exit(1);
         }
+    }
+    if let Some(batcher) = &ctx.batcher {
+        // Warm-up events are delivered before the clock starts.
+        batcher.flush().await;
     }
     let (cpu0, _) = rusage();
     let next = Arc::new(AtomicUsize::new(0));
@@ -330,6 +354,13 @@ async fn main() {
         latencies.extend(l);
         events += e;
         errors.extend(errs);
+    }
+    if let Some(batcher) = &ctx.batcher {
+        // Every accepted event acknowledged before the clock stops.
+        let m = batcher.shutdown().await;
+        if m.sent != m.accepted || m.failed > 0 {
+            errors.push(format!("batcher: {m:?}"));
+        }
     }
     let wall = start.elapsed().as_secs_f64();
     let (cpu1, max_rss_kb) = rusage();

@@ -10,8 +10,9 @@
 //!
 //! `--admin-port N` also serves a small control API on `127.0.0.1:N` (used by
 //! `cargo xtask bench` to check that every client made the same requests):
-//! - `GET /stats`: `{"total": n, "operations": {"<operationId>": n, ..}}` of the recorded
-//!   requests (`"-"` for requests that matched no operation);
+//! - `GET /stats`: `{"total": n, "operations": {"<operationId>": n, ..}, "usage_events": n}`
+//!   of the recorded requests (`"-"` for requests that matched no operation), and the number
+//!   of usage events in the ledger;
 //! - `POST /clear`: forgets the recorded requests;
 //! - `POST /set-subscription?customer=<externalId>&price=<slug>`: `{"subscriptionId": ..}`
 //!   (see `FakeFlowglad::set_subscription`).
@@ -73,7 +74,8 @@ async fn stats(State(fake): State<Arc<FakeFlowglad>>) -> Json<Value> {
             .entry(r.operation_id.clone().unwrap_or_else(|| "-".into()))
             .or_default() += 1;
     }
-    Json(json!({"total": requests.len(), "operations": operations}))
+    Json(json!({"total": requests.len(), "operations": operations,
+                "usage_events": fake.usage_event_count()}))
 }
 
 async fn clear(State(fake): State<Arc<FakeFlowglad>>) -> StatusCode {

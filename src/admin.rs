@@ -240,9 +240,12 @@ impl FlowgladAdmin {
                 "at least one usage event is required",
             ));
         }
-        let body: types::UsageEventsBulkInsertBody =
-            serde_json::from_value(serde_json::json!({ "usageEvents": events }))
-                .map_err(|e| Error::validation("usageEvents", e.to_string()))?;
+        let body = types::UsageEventsBulkInsertBody {
+            usage_events: events
+                .into_iter()
+                .map(CreateUsageEventParams::into_bulk_item)
+                .collect(),
+        };
         let raw = self.raw();
         self.client.send(raw.usage_events_bulk_insert(&body)).await
     }

@@ -290,8 +290,20 @@ impl FlowgladClient {
             Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
         >,
     {
+        self.send_counting(call).await.0
+    }
+
+    /// Like [`send_verbatim`](Self::send_verbatim), also returning how many attempts the
+    /// transport made (1 without retries).
+    pub(crate) async fn send_counting<T, Fut>(&self, call: Fut) -> (Result<Verbatim<T>>, u32)
+    where
+        Fut: Future<
+            Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
+        >,
+    {
         let (result, observed) = transport::observe(CallOptions::new(), call).await;
-        match result {
+        let attempts = observed.attempts;
+        let result = match result {
             // The transport kept the very buffer the value was decoded from.
             Ok(response) => match observed.body {
                 Some(body) => Ok(Verbatim::decoded(response.into_inner(), body)),
@@ -303,7 +315,8 @@ impl FlowgladClient {
                 Some(failure) => Error::from(failure),
                 None => Error::from_raw(error),
             }),
-        }
+        };
+        (result, attempts)
     }
 
     /// `POST {base}{path}` with the JSON body `{}`, through the raw client's hooks (for
@@ -313,25 +326,62 @@ impl FlowgladClient {
         operation_id: &'static str,
         path: &str,
     ) -> std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>> {
-        use progenitor_client::{ClientHooks, OperationInfo};
-        let raw_client = self.raw();
-        let request = progenitor_client::ClientInfo::client(raw_client)
-            .post(format!("{}{}", self.base_url(), path))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body("{}")
-            .build()?;
-        let info = OperationInfo { operation_id };
-        let response = raw_client.exec(request, &info).await?;
-        if let Some(failure) = transport::failure_of(&response) {
-            return Err(raw::Error::Custom(failure.to_string()));
-        }
+        let response = self.post_json(operation_id, path, "{}").await?;
         match response.status().as_u16() {
             200 => raw::ResponseValue::from_response(response).await,
             400..=599 => Err(raw::Error::ErrorResponse(
                 raw::ResponseValue::from_response(response).await?,
             )),
             _ => Err(raw::Error::UnexpectedResponse(response)),
+        }
+    }
+
+    /// `POST {base}{path}` with a serialized JSON `body`, through the raw client's hooks, for
+    /// requests that only need to know they were accepted: a 2xx body is read to the end but
+    /// not decoded (the usage batcher ignores the bulk endpoint's echo of every event).
+    pub(crate) async fn post_acknowledged(
+        &self,
+        operation_id: &'static str,
+        path: &str,
+        body: bytes::Bytes,
+    ) -> std::result::Result<raw::ResponseValue<()>, raw::Error<raw::types::ApiError>> {
+        let response = self.post_json(operation_id, path, body).await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        match status.as_u16() {
+            200..=299 => {
+                response
+                    .bytes()
+                    .await
+                    .map_err(raw::Error::ResponseBodyError)?;
+                Ok(raw::ResponseValue::new((), status, headers))
+            }
+            400..=599 => Err(raw::Error::ErrorResponse(
+                raw::ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(raw::Error::UnexpectedResponse(response)),
+        }
+    }
+
+    async fn post_json(
+        &self,
+        operation_id: &'static str,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> std::result::Result<reqwest::Response, raw::Error<raw::types::ApiError>> {
+        use progenitor_client::{ClientHooks, OperationInfo};
+        let raw_client = self.raw();
+        let request = progenitor_client::ClientInfo::client(raw_client)
+            .post(format!("{}{}", self.base_url(), path))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .build()?;
+        let info = OperationInfo { operation_id };
+        let response = raw_client.exec(request, &info).await?;
+        // Calls outside the generated methods skip the post hook: check here.
+        match transport::failure_of(&response) {
+            Some(failure) => Err(raw::Error::Custom(failure.to_string())),
+            None => Ok(response),
         }
     }
 }

@@ -37,6 +37,8 @@
 //! - [`handler`]: serves `/api/flowglad/<action>` for Flowglad's React frontend (axum,
 //!   actix-web, or any framework through `http` types).
 //! - [`models`]: readable names for the API's records (`Customer`, `Subscription`, `Price`, ...).
+//! - [`UsageBatcher`]: records usage events from hot paths and delivers them in the
+//!   background in bulk, with retries, backpressure and failure reports.
 //! - [`raw`]: the generated client for everything else (`.raw()` on every facade type).
 
 #![warn(missing_docs)]
@@ -51,6 +53,7 @@ pub mod raw;
 pub mod retry;
 pub mod server;
 pub mod transport;
+pub mod usage_batcher;
 pub mod verbatim;
 pub mod webhook;
 
@@ -78,4 +81,5 @@ pub use server::subscriptions::{
 };
 pub use server::usage::CreateUsageEventParams;
 pub use server::{CustomerDetails, FlowgladServer};
+pub use usage_batcher::UsageBatcher;
 pub use verbatim::Verbatim;

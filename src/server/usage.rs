@@ -81,7 +81,9 @@ impl CreateUsageEventParams {
         }
     }
 
-    fn into_bulk_item(self) -> types::UsageEventsBulkInsertBodyUsageEventsItem {
+    /// One item of a `POST /api/v1/usage-events/bulk` body (shared by the facade, the admin
+    /// client and the usage batcher).
+    pub(crate) fn into_bulk_item(self) -> types::UsageEventsBulkInsertBodyUsageEventsItem {
         let e = self.into_raw();
         types::UsageEventsBulkInsertBodyUsageEventsItem {
             amount: e.amount,

@@ -118,6 +118,8 @@ pub(crate) struct Observed {
     pub body: Option<Bytes>,
     /// Why the last call failed in the transport, if it did.
     pub failure: Option<Failure>,
+    /// Attempts sent (all calls of the scope).
+    pub attempts: u32,
 }
 
 #[derive(Debug, Default)]
@@ -165,6 +167,11 @@ pub(crate) fn record_body(body: &Bytes) {
         s.observed.body = Some(body.clone());
         s.observed.failure = None;
     });
+}
+
+/// Counts an attempt, inside a scope.
+pub(crate) fn record_attempt() {
+    let _ = SCOPE.try_with(|s| s.borrow_mut().observed.attempts += 1);
 }
 
 /// Records a transport failure, inside a scope.

@@ -155,6 +155,7 @@ impl Transport {
             // A body that cannot be cloned (a stream) is sent once.
             let again = request.try_clone();
             let attempt = trace::attempt_span(retries_done + 1);
+            context::record_attempt();
             let sent = trace::instrument(attempt, client.execute(request)).await;
             let (last, decision) = match sent {
                 Ok(response) if response.status().is_success() => {

@@ -8,6 +8,13 @@
 //! stops the fake. Implementations alternate within each run. The request log of every
 //! implementation must show the same operations per call, or the bench fails.
 //!
+//! The `batcher` scenario compares ways of recording usage events from a hot path:
+//! `UsageBatcher::record` (impl `batcher`, delivered in bulk in the background; the batcher is
+//! shut down before the clock stops), awaiting `create_usage_event` per event (`sdk`), and
+//! `@flowglad/server`'s `createUsageEvent` per event (`ts`). Their requests differ by design,
+//! so instead of comparing request logs the bench checks that the fake's ledger holds every
+//! event exactly once.
+//!
 //! Handler scenarios start a request-handler server (Express + `expressRouter`, and the Rust
 //! axum adapter once `examples/bench_handler.rs` exists) between the load generator and the
 //! fake. A handler server is any command that reads `PORT`, `FLOWGLAD_BASE_URL`,
@@ -28,7 +35,7 @@ pub const USAGE: &str = "usage: cargo xtask bench [--smoke] [--runs N] [--only L
 
   --smoke      tiny sizes, one run, dev profile (CI: checks the harness still works)
   --runs N     samples per scenario and implementation (default 5)
-  --only LIST  comma-separated scenarios: billing-seq,billing-c32,usage,bulk,handler-billing,handler-usage
+  --only LIST  comma-separated scenarios: billing-seq,billing-c32,usage,bulk,batcher,handler-billing,handler-usage
   --debug      use the dev profile instead of --release
   --no-ts      skip the @flowglad/server (Node) implementation";
 
@@ -46,6 +53,8 @@ struct Scenario {
     batch: usize,
     warmup: usize,
     handler: bool,
+    /// Implementations `batcher`, `sdk`, `ts` (different requests; the ledger is checked).
+    batcher: bool,
 }
 
 struct Options {
@@ -104,6 +113,11 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
         batch,
         warmup,
         handler,
+        batcher: false,
+    };
+    let batcher = |n, warmup| Scenario {
+        batcher: true,
+        ..s("batcher", "usage", n, 64, 100, warmup, false)
     };
     if smoke {
         vec![
@@ -111,6 +125,7 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
             s("billing-c32", "billing", 64, 32, 1, 2, false),
             s("usage", "usage", 200, 64, 1, 2, false),
             s("bulk", "bulk", 10, 4, 20, 1, false),
+            batcher(200, 2),
             s("handler-billing", "handler-billing", 64, 32, 1, 2, true),
             s("handler-usage", "handler-usage", 64, 32, 1, 2, true),
         ]
@@ -120,6 +135,7 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
             s("billing-c32", "billing", 5000, 32, 1, 50, false),
             s("usage", "usage", 10_000, 64, 1, 50, false),
             s("bulk", "bulk", 100, 4, 100, 2, false),
+            batcher(20_000, 50),
             s("handler-billing", "handler-billing", 5000, 32, 1, 50, true),
             s("handler-usage", "handler-usage", 5000, 32, 1, 50, true),
         ]
@@ -348,6 +364,8 @@ struct Sample {
     server_cpu_s: Option<f64>,
     handler_cpu_s: Option<f64>,
     handler_rss_kb: Option<i64>,
+    /// Usage events in the fake's ledger after the sample.
+    usage_events: Option<u64>,
 }
 
 fn client_args(s: &Scenario, fake: &Fake, run: usize, imp: &str) -> Vec<String> {
@@ -457,6 +475,7 @@ fn sample(s: &Scenario, imp: &str, run: usize, examples: &Path) -> Result<Sample
         server_cpu_s,
         handler_cpu_s,
         handler_rss_kb,
+        usage_events: stats["usage_events"].as_u64(),
     })
 }
 
@@ -472,6 +491,11 @@ fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
         (v[mid - 1] + v[mid]) / 2.0
     };
     (med, v[0], v[v.len() - 1])
+}
+
+/// Milliseconds with 2 decimals, or 3 below 0.1 ms (`UsageBatcher::record` takes µs).
+fn latency_digits((median, _, _): (f64, f64, f64)) -> usize {
+    if median < 0.1 { 3 } else { 2 }
 }
 
 fn fmt_range((med, min, max): (f64, f64, f64), digits: usize) -> String {
@@ -524,7 +548,9 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
         {
             continue;
         }
-        let mut imps: Vec<&str> = if s.handler {
+        let mut imps: Vec<&str> = if s.batcher {
+            vec!["batcher", "sdk"]
+        } else if s.handler {
             let mut v = Vec::new();
             if rust_handler {
                 v.push("rust");
@@ -548,6 +574,23 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
                 eprintln!("{} {imp} run {run}: {}", s.name, sample.result);
                 samples.entry(imp).or_default().push(sample);
             }
+        }
+        if s.batcher {
+            // Different requests by design: every event must be in the ledger exactly once.
+            for (imp, v) in &samples {
+                for smp in v {
+                    let expected = smp.result["events"].as_u64().unwrap_or(0) + s.warmup as u64;
+                    if smp.usage_events != Some(expected) {
+                        ok = false;
+                        eprintln!(
+                            "MISMATCH {} {imp}: ledger holds {:?} usage events, expected {expected}",
+                            s.name, smp.usage_events
+                        );
+                    }
+                }
+            }
+            all.push((s, samples));
+            continue;
         }
         // Same requests per call for every implementation.
         let reference = samples.values().next().map(|v| v[0].per_call.clone());
@@ -642,8 +685,8 @@ fn report(all: &[(Scenario, BTreeMap<&str, Vec<Sample>>)]) -> String {
                 } else {
                     "–".into()
                 },
-                fmt_range(p50, 2),
-                fmt_range(p99, 2),
+                fmt_range(p50, latency_digits(p50)),
+                fmt_range(p99, latency_digits(p99)),
                 fmt_range(cpu, 0),
                 fmt_range(rss, 1),
                 fmt_range(fake, 0),

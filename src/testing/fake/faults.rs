@@ -1,6 +1,7 @@
 //! Fault injection: latency, 429, 5xx and dropped connections, for chosen operations or a
 //! (seeded, deterministic) fraction of requests.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Which requests a [`Fault`] applies to.
@@ -28,8 +29,34 @@ pub enum FaultKind {
     },
     /// Answer this status (e.g. 500, 503) with `{"error": "Internal server error"}`.
     Status(u16),
-    /// Close the connection without answering.
+    /// Close the connection without answering (the request is not processed).
     DropConnection,
+    /// Process the request (state changes happen), then close the connection without
+    /// answering: the client cannot tell whether it was processed.
+    DropAfterProcessing,
+    /// Answer this status (e.g. 503) with `retry-after-ms: <ms>` and `retry-after: <whole
+    /// seconds, rounded up>`.
+    StatusRetryAfter {
+        /// HTTP status.
+        status: u16,
+        /// The delay the client is asked to wait.
+        retry_after: Duration,
+    },
+}
+
+impl FaultKind {
+    /// A short name for counting: `latency`, `rate_limited`, `status_<code>`,
+    /// `drop_connection`, `drop_after_processing`, `status_<code>_retry_after`.
+    pub fn label(&self) -> String {
+        match self {
+            FaultKind::Latency(_) => "latency".into(),
+            FaultKind::RateLimited { .. } => "rate_limited".into(),
+            FaultKind::Status(status) => format!("status_{status}"),
+            FaultKind::DropConnection => "drop_connection".into(),
+            FaultKind::DropAfterProcessing => "drop_after_processing".into(),
+            FaultKind::StatusRetryAfter { status, .. } => format!("status_{status}_retry_after"),
+        }
+    }
 }
 
 /// A fault to inject with [`FakeFlowglad::inject`](super::FakeFlowglad::inject).
@@ -96,6 +123,21 @@ impl Fault {
         self
     }
 
+    /// Process the request, then close the connection without an answer.
+    pub fn drop_after_processing(mut self) -> Self {
+        self.kind = FaultKind::DropAfterProcessing;
+        self
+    }
+
+    /// Answer this (error) status with a `Retry-After` delay.
+    pub fn status_retry_after(mut self, status: u16, retry_after: Duration) -> Self {
+        self.kind = FaultKind::StatusRetryAfter {
+            status,
+            retry_after,
+        };
+        self
+    }
+
     /// Apply to the next `n` matching requests only.
     pub fn times(mut self, n: u32) -> Self {
         self.remaining = Some(n);
@@ -109,11 +151,12 @@ impl Fault {
     }
 }
 
-/// The injected faults and the RNG for fractions.
+/// The injected faults, the RNG for fractions, and how often each kind was applied.
 #[derive(Debug)]
 pub(crate) struct Faults {
     faults: Vec<Fault>,
     rng: fastrand::Rng,
+    applied: BTreeMap<String, u64>,
 }
 
 impl Faults {
@@ -121,7 +164,13 @@ impl Faults {
         Self {
             faults: Vec::new(),
             rng: fastrand::Rng::with_seed(seed),
+            applied: BTreeMap::new(),
         }
+    }
+
+    /// How many requests each kind of fault was applied to ([`FaultKind::label`]).
+    pub(crate) fn applied(&self) -> BTreeMap<String, u64> {
+        self.applied.clone()
     }
 
     pub(crate) fn push(&mut self, fault: Fault) {
@@ -133,13 +182,22 @@ impl Faults {
     }
 
     /// The first fault that applies to a request for `operation_id`, consuming one use.
+    ///
+    /// One random number per request decides among the fractions: they take consecutive
+    /// slices of `[0, 1)` in injection order, so `Fault::fraction(p)` applies to a fraction
+    /// `p` of requests however many fractions were injected before it.
     pub(crate) fn take(&mut self, operation_id: &str) -> Option<FaultKind> {
-        let rng = &mut self.rng;
+        let draw = self.rng.f64();
+        let mut slice_start = 0.0;
         let index = self.faults.iter().position(|f| {
             f.remaining != Some(0)
                 && match &f.target {
                     FaultTarget::Operation(op) => op == operation_id,
-                    FaultTarget::Fraction(p) => rng.f64() < *p,
+                    FaultTarget::Fraction(p) => {
+                        let hit = (slice_start..slice_start + p).contains(&draw);
+                        slice_start += p;
+                        hit
+                    }
                     FaultTarget::All => true,
                 }
         })?;
@@ -149,6 +207,7 @@ impl Faults {
         }
         let kind = fault.kind.clone();
         self.faults.retain(|f| f.remaining != Some(0));
+        *self.applied.entry(kind.label()).or_default() += 1;
         Some(kind)
     }
 }

@@ -20,6 +20,7 @@
 mod catalog;
 mod claims;
 mod faults;
+mod ledger;
 mod payments;
 mod records;
 mod routes;

@@ -151,6 +151,7 @@ async fn answer(
     let op = route.operation_id.as_str();
     // 3. Injected faults.
     let fault = shared.faults.lock().expect("faults").take(op);
+    let drop_after_processing = fault == Some(FaultKind::DropAfterProcessing);
     match fault {
         Some(FaultKind::Latency(d)) => tokio::time::sleep(d).await,
         Some(FaultKind::RateLimited { retry_after_secs }) => {
@@ -169,8 +170,27 @@ async fn answer(
                 &json!({"error": "Internal server error", "request_id": request_id}),
             ));
         }
+        Some(FaultKind::StatusRetryAfter {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let mut r = json_response(
+                status,
+                &json!({"error": "Service unavailable", "request_id": request_id}),
+            );
+            r.headers_mut().insert(
+                "retry-after-ms",
+                HeaderValue::from(retry_after.as_millis() as u64),
+            );
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after.as_secs_f64().ceil() as u64),
+            );
+            return Ok(r);
+        }
         Some(FaultKind::DropConnection) => return Err(DropConnection),
-        None => {}
+        Some(FaultKind::DropAfterProcessing) | None => {}
     }
     // 4. Invalid JSON.
     if !bytes.is_empty() && body_json.is_none() {
@@ -193,6 +213,9 @@ async fn answer(
         let mut state = shared.state.lock().expect("state");
         dispatch(&mut state, op, &route.path_params, &query_json, &body)
     };
+    if drop_after_processing {
+        return Err(DropConnection);
+    }
     Ok(match result {
         Some(Ok(mut value)) => {
             if let Value::Object(members) = &mut value {

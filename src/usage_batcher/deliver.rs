@@ -1,0 +1,206 @@
+//! Delivering one batch: `POST /api/v1/usage-events/bulk` with the client's retry policy,
+//! further rounds through transient failures, and bisection of rejected batches so that one
+//! bad event does not sink its neighbours.
+//!
+//! Every resend carries the same transaction ids, so a request that was processed but whose
+//! answer was lost creates no duplicate (the API is idempotent on transaction id + usage
+//! meter).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::error::{FailedEvent, FailureKind};
+use super::metrics::Counters;
+use super::{FailureSink, Shared};
+use crate::client::FlowgladClient;
+use crate::error::Error;
+use crate::raw::types;
+use crate::retry;
+use crate::server::usage::CreateUsageEventParams;
+
+/// The bulk endpoint, by the raw client's operation name (the transport's idempotency table
+/// knows it); its answer echoes every event, only its status matters here.
+const BULK_OPERATION: &str = "usage_events_bulk_insert";
+const BULK_PATH: &str = "/api/v1/usage-events/bulk";
+
+/// What a delivery task needs.
+pub(crate) struct Delivery {
+    pub client: FlowgladClient,
+    pub shared: Arc<Shared>,
+    pub give_up_after: Duration,
+}
+
+/// How a failed request is handled.
+#[derive(Debug, PartialEq, Eq)]
+enum Class {
+    /// Worth sending again later.
+    Transient,
+    /// The API refused the content of the batch: split it.
+    Rejected,
+    /// No resend can fix it, for any part of the batch.
+    Fatal,
+}
+
+/// A status the API answers when it refuses a request's content (a 4xx other than 401,
+/// 408 and 429). The real API also answers 401 to a rate-limited key, so 401 is transient.
+fn is_rejection(status: u16) -> bool {
+    (400..500).contains(&status) && !matches!(status, 401 | 408 | 429)
+}
+
+fn classify(error: &Error) -> Class {
+    match error {
+        Error::Transport(_) | Error::Timeout(_) => Class::Transient,
+        // A plain-text 404 is an unknown route (a wrong base URL), not a refused event.
+        Error::Api(api) if api.status == 404 && api.code.is_none() => Class::Fatal,
+        Error::Api(api) if is_rejection(api.status) => Class::Rejected,
+        Error::Api(_) => Class::Transient,
+        _ => Class::Fatal,
+    }
+}
+
+/// Delivers `events` (one batch): acknowledged events are counted as sent, the others are
+/// reported. Returns when every event is one or the other.
+pub(crate) async fn deliver(ctx: &Delivery, events: Vec<CreateUsageEventParams>) {
+    let counters = &ctx.shared.counters;
+    // Halves of a rejected batch are sent one after the other, first half first.
+    let mut work = vec![events];
+    while let Some(batch) = work.pop() {
+        let n = batch.len() as u64;
+        match send(ctx, &batch).await {
+            Ok(()) => Counters::add(&counters.sent, n),
+            Err((Class::Rejected, _)) if batch.len() > 1 => {
+                Counters::add(&counters.retried, n);
+                let mut first = batch;
+                let second = first.split_off(first.len() / 2);
+                work.push(second);
+                work.push(first);
+            }
+            Err((class, error)) => {
+                let kind = if class == Class::Rejected {
+                    FailureKind::Rejected
+                } else {
+                    FailureKind::Undelivered
+                };
+                report(&ctx.shared, batch, kind, error);
+            }
+        }
+    }
+}
+
+/// Sends one batch until it is acknowledged, rejected, or `give_up_after` has passed.
+async fn send(ctx: &Delivery, batch: &[CreateUsageEventParams]) -> Result<(), (Class, Error)> {
+    let counters = &ctx.shared.counters;
+    let n = batch.len() as u64;
+    let body = types::UsageEventsBulkInsertBody {
+        usage_events: batch
+            .iter()
+            .cloned()
+            .map(CreateUsageEventParams::into_bulk_item)
+            .collect(),
+    };
+    // Serialized once; every attempt sends the same bytes.
+    let body = match serde_json::to_vec(&body) {
+        Ok(json) => bytes::Bytes::from(json),
+        Err(e) => return Err((Class::Fatal, Error::Request(e.to_string()))),
+    };
+    let client = &ctx.client;
+    let policy = *ctx.client.retry_policy();
+    let started = Instant::now();
+    let mut round = 0;
+    loop {
+        // The client's transport retries transient failures itself (the bulk endpoint is
+        // idempotent on transactionId + meter); it never resends a refused (4xx) batch.
+        let (result, attempts) = client
+            .send_counting(client.post_acknowledged(BULK_OPERATION, BULK_PATH, body.clone()))
+            .await;
+        let attempts = u64::from(attempts.max(1));
+        Counters::add(&counters.requests, attempts);
+        Counters::add(&counters.retried, n * (attempts - 1));
+        let result = result.map(drop);
+        let error = match result {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        let class = classify(&error);
+        if class != Class::Transient {
+            return Err((class, error));
+        }
+        // The client's retry budget is spent: wait its longest backoff, then another round.
+        round += 1;
+        let delay = retry::backoff(
+            &policy,
+            policy.max_retries.saturating_add(round),
+            retry::jitter(),
+        );
+        if started.elapsed() + delay >= ctx.give_up_after {
+            return Err((class, error));
+        }
+        tokio::time::sleep(delay).await;
+        Counters::add(&counters.retried, n);
+    }
+}
+
+/// Counts and reports events that will not be acknowledged.
+fn report(shared: &Shared, events: Vec<CreateUsageEventParams>, kind: FailureKind, error: Error) {
+    let error = Arc::new(error);
+    Counters::add(&shared.counters.failed, events.len() as u64);
+    for event in events {
+        let failed = FailedEvent {
+            event,
+            kind,
+            error: error.clone(),
+        };
+        match &shared.failures {
+            FailureSink::Callback(callback) => {
+                let callback = callback.clone();
+                // A panicking callback must not stop the batcher.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                    callback(failed)
+                }));
+            }
+            FailureSink::Keep(kept) => kept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(failed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ApiError;
+
+    fn api(status: u16, code: Option<&str>) -> Error {
+        let body = match code {
+            Some(code) => serde_json::json!({"error": "x", "code": code}),
+            None => serde_json::json!({"error": "Not Found"}),
+        };
+        Error::Api(Box::new(ApiError::from_body(
+            status,
+            None,
+            serde_json::from_value(body).unwrap(),
+        )))
+    }
+
+    #[test]
+    fn classification() {
+        for status in [500, 502, 503, 429, 408, 401] {
+            assert_eq!(
+                classify(&api(status, Some("X"))),
+                Class::Transient,
+                "{status}"
+            );
+        }
+        for status in [400, 403, 404, 409, 413, 422] {
+            assert_eq!(
+                classify(&api(status, Some("X"))),
+                Class::Rejected,
+                "{status}"
+            );
+        }
+        assert_eq!(classify(&api(404, None)), Class::Fatal);
+        assert_eq!(classify(&Error::UnexpectedStatus(302)), Class::Fatal);
+        assert_eq!(classify(&Error::Request("bad".into())), Class::Fatal);
+    }
+}
