@@ -20,6 +20,7 @@
 mod catalog;
 mod claims;
 mod faults;
+mod latency;
 mod records;
 mod routes;
 mod seed;
@@ -37,6 +38,7 @@ use tokio::task::JoinHandle;
 use crate::raw;
 
 pub use faults::{Fault, FaultKind, FaultTarget};
+pub use latency::Latency;
 pub use routes::SUPPORTED_OPERATIONS;
 pub use seed::{PricingModelSeed, SeedError};
 
@@ -117,6 +119,7 @@ pub struct FakeFlowgladBuilder {
     fault_seed: u64,
     extra_fields: serde_json::Map<String, Value>,
     record_responses: bool,
+    latency: Latency,
 }
 
 impl Default for FakeFlowgladBuilder {
@@ -128,6 +131,7 @@ impl Default for FakeFlowgladBuilder {
             fault_seed: 0x5eed,
             extra_fields: serde_json::Map::new(),
             record_responses: false,
+            latency: Latency::NONE,
         }
     }
 }
@@ -172,6 +176,13 @@ impl FakeFlowgladBuilder {
         self
     }
 
+    /// Delays every answer by `latency` (default [`Latency::NONE`]), to simulate the
+    /// network between an app and the real API.
+    pub fn latency(mut self, latency: Latency) -> Self {
+        self.latency = latency;
+        self
+    }
+
     /// Starts the fake on the current tokio runtime.
     ///
     /// # Errors
@@ -193,6 +204,7 @@ impl FakeFlowgladBuilder {
             next_request: AtomicU64::new(0),
             extra_fields: self.extra_fields,
             responses: self.record_responses.then(Default::default),
+            latency: self.latency,
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(FakeFlowglad {
