@@ -42,6 +42,8 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+#[cfg(feature = "cache")]
+pub mod cache;
 pub mod client;
 pub mod error;
 pub mod handler;

@@ -195,7 +195,7 @@ impl FlowgladServer {
         let body = types::CheckoutSessionsCreateBody {
             checkout_session: input,
         };
-        self.send(Safety::NonIdempotent, || {
+        self.send_mutation(Safety::NonIdempotent, || {
             raw.checkout_sessions_create(&body)
         })
         .await

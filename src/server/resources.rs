@@ -137,7 +137,7 @@ impl FlowgladServer {
             resource_slug: params.resource_slug,
         };
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || {
+        self.send_mutation(Safety::NonIdempotent, || {
             raw.resource_claims_claim(&id, &body)
         })
         .await
@@ -165,7 +165,7 @@ impl FlowgladServer {
             ReleaseAmount::ClaimIds(c) => body.claim_ids = c,
         }
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || {
+        self.send_mutation(Safety::NonIdempotent, || {
             raw.resource_claims_release(&id, &body)
         })
         .await

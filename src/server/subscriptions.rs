@@ -293,7 +293,7 @@ impl FlowgladServer {
             trial_end: params.trial_end,
         };
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || raw.subscriptions_create(&body))
+        self.send_mutation(Safety::NonIdempotent, || raw.subscriptions_create(&body))
             .await
     }
 
@@ -328,7 +328,7 @@ impl FlowgladServer {
         };
         let body = types::SubscriptionsCancelBody { cancellation };
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || {
+        self.send_mutation(Safety::NonIdempotent, || {
             raw.subscriptions_cancel(subscription_id, &body)
         })
         .await
@@ -352,11 +352,13 @@ impl FlowgladServer {
             crate::client::encode_segment(subscription_id)
         );
         let client = &self.client;
-        client
+        let result = client
             .send_verbatim(Safety::NonIdempotent, || {
                 client.post_empty_object("subscriptions_uncancel", &path)
             })
-            .await
+            .await;
+        self.billing_changed();
+        result
     }
 
     /// Adjusts a subscription: validates, resolves the subscription (given, else the only
@@ -413,7 +415,7 @@ impl FlowgladServer {
         };
         let body = types::SubscriptionsAdjustBody { adjustment };
         let raw = self.raw();
-        self.send(Safety::NonIdempotent, || {
+        self.send_mutation(Safety::NonIdempotent, || {
             raw.subscriptions_adjust(&id, &body)
         })
         .await
