@@ -46,6 +46,8 @@ pub mod admin;
 pub mod cache;
 pub mod client;
 pub mod error;
+#[cfg(feature = "tower")]
+pub mod gate;
 pub mod handler;
 pub mod ids;
 pub mod models;
