@@ -215,9 +215,9 @@ impl BillingCache {
                 }
             }
         };
-        future.await.map_err(|shared| {
-            Arc::try_unwrap(shared).unwrap_or_else(|shared| Error::Shared(shared))
-        })
+        future
+            .await
+            .map_err(|shared| Arc::try_unwrap(shared).unwrap_or_else(Error::Shared))
     }
 
     /// The cached billing of this customer if it is younger than the TTL; never sends a
