@@ -140,22 +140,14 @@ impl Ctx {
         serde_json::from_slice(&bytes).map_err(|e| e.to_string())
     }
 
-    /// GET customer then GET billing, like `find_or_create_customer` + billing.
+    /// GET billing by external id: the request the SDK's `get_billing` makes for an
+    /// existing customer.
     async fn raw_billing(&self) -> Result<Value, String> {
         let base = &self.args.base_url;
-        let customer = self
-            .raw_json(
-                self.http
-                    .get(format!("{base}/api/v1/customers/{}", self.args.customer)),
-            )
-            .await?;
-        let external_id = customer["customer"]["externalId"]
-            .as_str()
-            .ok_or("no customer.externalId")?;
-        self.raw_json(
-            self.http
-                .get(format!("{base}/api/v1/customers/{external_id}/billing")),
-        )
+        self.raw_json(self.http.get(format!(
+            "{base}/api/v1/customers/{}/billing",
+            self.args.customer
+        )))
         .await
     }
 
@@ -230,8 +222,8 @@ impl Ctx {
                 Ok(self.args.batch)
             }
             ("raw", "bulk") => {
-                // The same three requests as the SDK: customer, billing (to check that the
-                // subscriptions are current), then the bulk insert.
+                // The same two requests as the SDK: billing (to check that the subscriptions
+                // are current), then the bulk insert.
                 let billing = self.raw_billing().await?;
                 let current = billing["currentSubscriptions"]
                     .as_array()
@@ -262,6 +254,21 @@ impl Ctx {
                 self.handler("usage-events/create", self.event_json(&txn(i)))
                     .await?;
                 Ok(1)
+            }
+            ("load", "gate") => {
+                let resp = self
+                    .http
+                    .get(format!("{}/gated", self.args.target))
+                    .header("x-customer-id", &self.args.customer)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = resp.status();
+                let body = resp.bytes().await.map_err(|e| e.to_string())?;
+                if status != reqwest::StatusCode::OK || &body[..] != b"ok" {
+                    return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
+                }
+                Ok(0)
             }
             (imp, scenario) => Err(format!("unknown impl/scenario {imp}/{scenario}")),
         }

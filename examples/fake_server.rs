@@ -2,8 +2,10 @@
 //! tests:
 //!
 //! ```sh
-//! cargo run --example fake_server --features testing -- --port 4010 [--seed pricing.json] [--api-key sk_test_x] [--admin-port 4011]
+//! cargo run --example fake_server --features testing -- --port 4010 [--seed pricing.json] [--api-key sk_test_x] [--admin-port 4011] [--latency-ms 20]
 //! ```
+//!
+//! `--latency-ms N` delays every answer by N ms (a simulated network round trip).
 //!
 //! It prints the base URL and the API key, then serves until interrupted. The seed file holds
 //! a `pricingModels-setup` request body (see `docs/testing.md`).
@@ -40,9 +42,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--seed" => builder = builder.seed(PricingModelSeed::from_file(value()?)?),
             "--api-key" => builder = builder.api_key(value()?),
             "--admin-port" => admin_port = Some(value()?.parse::<u16>()?),
+            "--latency-ms" => {
+                let ms: u64 = value()?.parse()?;
+                builder = builder.latency(flowglad::testing::fake::Latency::fixed(
+                    std::time::Duration::from_millis(ms),
+                ));
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: fake_server [--port N] [--seed setup.json] [--api-key KEY] [--admin-port N]"
+                    "usage: fake_server [--port N] [--seed setup.json] [--api-key KEY] [--admin-port N] [--latency-ms N]"
                 );
                 return Ok(());
             }

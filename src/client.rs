@@ -97,6 +97,8 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     transport: Transport,
+    #[cfg(feature = "cache")]
+    billing_cache: Option<crate::cache::BillingCache>,
 }
 
 impl ClientBuilder {
@@ -160,6 +162,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Attaches a [`BillingCache`](crate::cache::BillingCache) (cargo feature `cache`):
+    /// [`FlowgladServer::billing_cached`](crate::FlowgladServer::billing_cached) and the
+    /// feature-gate layer read through it, and every facade mutation of a customer made
+    /// with this client invalidates that customer. Share the same cache (it is a handle)
+    /// with anything else that should see those invalidations.
+    #[cfg(feature = "cache")]
+    pub fn billing_cache(mut self, cache: crate::cache::BillingCache) -> Self {
+        self.billing_cache = Some(cache);
+        self
+    }
+
     /// Builds the client, reading the process environment for unset values.
     pub fn build(self) -> Result<FlowgladClient> {
         self.build_with_env(|name| std::env::var(name).ok())
@@ -205,6 +218,8 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 raw: raw::Client::new_with_client(&base_url, http, self.transport),
                 base_url,
+                #[cfg(feature = "cache")]
+                billing_cache: self.billing_cache,
             }),
         })
     }
@@ -219,6 +234,8 @@ pub struct FlowgladClient {
 struct Inner {
     raw: raw::Client,
     base_url: String,
+    #[cfg(feature = "cache")]
+    billing_cache: Option<crate::cache::BillingCache>,
 }
 
 impl fmt::Debug for FlowgladClient {
@@ -266,6 +283,12 @@ impl FlowgladClient {
     /// The transport policy (retries, limits, deadline) every call uses.
     pub fn transport(&self) -> &Transport {
         progenitor_client::ClientInfo::inner(&self.inner.raw)
+    }
+
+    /// The billing cache attached with [`ClientBuilder::billing_cache`].
+    #[cfg(feature = "cache")]
+    pub fn billing_cache(&self) -> Option<&crate::cache::BillingCache> {
+        self.inner.billing_cache.as_ref()
     }
 
     /// An unscoped admin client sharing this client's pool.

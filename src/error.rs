@@ -118,6 +118,12 @@ pub enum Error {
     /// Another failure inside the raw client (invalid request parts, hook errors).
     #[error("request error: {0}")]
     Request(String),
+
+    /// One failure handed to several callers that waited for the same request (the
+    /// single-flight reads of [`crate::cache::BillingCache`]). The inspection methods
+    /// ([`Error::api`], [`Error::is_not_found`], ...) look through it.
+    #[error(transparent)]
+    Shared(std::sync::Arc<Error>),
 }
 
 impl Error {
@@ -134,9 +140,17 @@ impl Error {
         Error::Callback(error.into())
     }
 
+    /// The error itself, or the one a [`Error::Shared`] wraps.
+    fn unshared(&self) -> &Error {
+        match self {
+            Error::Shared(inner) => inner.unshared(),
+            other => other,
+        }
+    }
+
     /// The API error, if this is one.
     pub fn api(&self) -> Option<&ApiError> {
-        match self {
+        match self.unshared() {
             Error::Api(api) => Some(api),
             _ => None,
         }
@@ -144,7 +158,7 @@ impl Error {
 
     /// The HTTP status of an API error.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.unshared() {
             Error::Api(api) => Some(api.status),
             Error::UnexpectedStatus(status) => Some(*status),
             _ => None,
@@ -154,20 +168,20 @@ impl Error {
     /// `true` for an API error whose JSON body has `code == "NOT_FOUND"`. A plain-text 404
     /// (unknown route: a wrong base URL or a client bug) is NOT a not-found.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::Api(api) if api.code.as_deref() == Some("NOT_FOUND"))
+        matches!(self.unshared(), Error::Api(api) if api.code.as_deref() == Some("NOT_FOUND"))
     }
 
     /// `true` for an API error with status 409 and `code == "CONFLICT"`: the request
     /// collides with the current state (e.g. a customer with this external id was created
     /// meanwhile, or a usage event's `transactionId` was used for another subscription).
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Error::Api(api) if api.status == 409 && api.code.as_deref() == Some("CONFLICT"))
+        matches!(self.unshared(), Error::Api(api) if api.status == 409 && api.code.as_deref() == Some("CONFLICT"))
     }
 
     /// `true` when sending the same request again may succeed: transport errors, timeouts,
     /// and API errors with status 408, 409 (but not a `CONFLICT`), 429 or 5xx.
     pub fn is_retryable(&self) -> bool {
-        match self {
+        match self.unshared() {
             Error::Transport(_) | Error::Timeout(_) => true,
             Error::Api(_) if self.is_conflict() => false,
             Error::Api(api) => crate::retry::is_retryable_status(api.status),

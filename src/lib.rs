@@ -44,8 +44,12 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+#[cfg(feature = "cache")]
+pub mod cache;
 pub mod client;
 pub mod error;
+#[cfg(feature = "tower")]
+pub mod gate;
 pub mod handler;
 pub mod ids;
 pub mod models;

@@ -364,7 +364,17 @@ impl std::error::Error for HandlerError {
 impl From<Error> for HandlerError {
     /// The status table for facade errors (see `docs/handler.md`).
     fn from(error: Error) -> Self {
-        let (mut handler_error, request_id) = match &error {
+        let (mut handler_error, request_id) = classify(&error);
+        handler_error.request_id = request_id;
+        handler_error.source = Some(Box::new(error));
+        handler_error
+    }
+}
+
+/// The handler error (and the API's request id) for a facade error.
+fn classify(error: &Error) -> (HandlerError, Option<String>) {
+    {
+        match error {
             Error::Validation { field, reason } => {
                 let mut e = HandlerError::new(
                     ErrorCode::ValidationError,
@@ -462,9 +472,7 @@ impl From<Error> for HandlerError {
                 HandlerError::new(ErrorCode::Internal, "a callback of the application failed"),
                 None,
             ),
-        };
-        handler_error.request_id = request_id;
-        handler_error.source = Some(Box::new(error));
-        handler_error
+            Error::Shared(inner) => classify(inner),
+        }
     }
 }

@@ -480,8 +480,15 @@ pub fn iso_8601_millis(epoch_ms: i64) -> String {
 }
 
 impl FlowgladServer {
-    /// The customer's billing (find-or-create first, so this may create the customer), as
-    /// a [`Billing`] with helpers.
+    /// The customer's billing, as a [`Billing`] with helpers. May create the customer.
+    ///
+    /// One request when the customer exists: `GET /api/v1/customers/{externalId}/billing`.
+    /// Only when that answers `NOT_FOUND` (`code`, not a plain-text 404) is the customer
+    /// created (`get_customer_details`, `POST /api/v1/customers`; a `409 CONFLICT` means
+    /// another request created it meanwhile) and billing asked again: three requests for a
+    /// new customer. [`FlowgladServer::without_customer_creation`] returns the not-found
+    /// error instead. To read through a [`BillingCache`](crate::cache::BillingCache), see
+    /// `billing_cached` (cargo feature `cache`).
     ///
     /// ```no_run
     /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
@@ -493,10 +500,16 @@ impl FlowgladServer {
     /// # Ok(()) }
     /// ```
     pub async fn get_billing(&self) -> Result<Billing> {
-        let customer = self.find_or_create_customer().await?;
         let raw = self.raw();
-        let id = customer.external_id.as_str();
-        let response = self.send(raw.customers_get_billing(id)).await?;
+        let id = &*self.external_id;
+        let read = || self.send(raw.customers_get_billing(id));
+        let response = match read().await {
+            Err(error) if error.is_not_found() && self.create_missing => {
+                self.create_missing_customer().await?;
+                read().await?
+            }
+            other => other?,
+        };
         Ok(Billing::from(response))
     }
 

@@ -197,7 +197,8 @@ impl FlowgladServer {
         let body = types::CheckoutSessionsCreateBody {
             checkout_session: input,
         };
-        self.send(raw.checkout_sessions_create(&body)).await
+        self.send_mutation(raw.checkout_sessions_create(&body))
+            .await
     }
 
     /// A product checkout session for this customer; returns `{checkoutSession, url}`.

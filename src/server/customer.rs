@@ -64,13 +64,23 @@ impl FlowgladServer {
         match self.get_customer().await {
             Ok(response) => found(response),
             Err(error) if error.is_not_found() && self.create_missing => {
-                self.create_missing_customer().await
+                match self.create_missing_customer().await? {
+                    Some(customer) => Ok(customer),
+                    // Another request created it since our read: read it again (once; a
+                    // second failure is returned as it is).
+                    None => found(self.get_customer().await?),
+                }
             }
             Err(error) => Err(error),
         }
     }
 
-    async fn create_missing_customer(&self) -> Result<Verbatim<types::CustomerClientSelectSchema>> {
+    /// Calls `get_customer_details` and creates the customer. `None`: the API answered
+    /// `409 CONFLICT`, i.e. another request created the same external id meanwhile, so the
+    /// customer exists now.
+    pub(super) async fn create_missing_customer(
+        &self,
+    ) -> Result<Option<Verbatim<types::CustomerClientSelectSchema>>> {
         let details = (self.details)(self.external_id.to_string())
             .await
             .map_err(Error::Callback)?;
@@ -87,10 +97,8 @@ impl FlowgladServer {
             },
         };
         match self.create_customer(&body).await {
-            Ok(response) => created(response),
-            // Another request created it since our read: read it again (once; a second
-            // failure is returned as it is).
-            Err(error) if error.is_conflict() => found(self.get_customer().await?),
+            Ok(response) => created(response).map(Some),
+            Err(error) if error.is_conflict() => Ok(None),
             Err(error) => Err(error),
         }
     }
@@ -140,7 +148,7 @@ impl FlowgladServer {
     ) -> Result<Verbatim<types::CustomersUpdateResponse>> {
         let raw = self.raw();
         let id = &*self.external_id;
-        self.send(raw.customers_update(id, body)).await
+        self.send_mutation(raw.customers_update(id, body)).await
     }
 
     /// `POST /api/v1/customers/{externalId}/archive` with body `{}` for **any** external id
@@ -163,9 +171,13 @@ impl FlowgladServer {
             encode_segment(customer_external_id)
         );
         let client = &self.client;
-        let response: types::CustomersArchiveResponse = client
+        let response: Result<types::CustomersArchiveResponse> = client
             .send(client.post_empty_object("customers_archive", &path))
-            .await?;
-        Ok(response.customer)
+            .await;
+        #[cfg(feature = "cache")]
+        if let Some(cache) = client.billing_cache() {
+            cache.invalidate(customer_external_id);
+        }
+        Ok(response?.customer)
     }
 }

@@ -14,6 +14,8 @@
 //! and the auto-resolution of the subscription (exactly one current subscription).
 
 pub mod billing;
+#[cfg(feature = "cache")]
+mod cached;
 pub mod checkout;
 pub mod customer;
 pub mod resources;
@@ -160,6 +162,35 @@ impl FlowgladServer {
         >,
     {
         self.client.send_verbatim(call).await
+    }
+
+    /// [`FlowgladServer::send`] for a call that changes this customer's billing: the
+    /// client's [`BillingCache`](crate::cache::BillingCache), if any, forgets the customer
+    /// afterwards (also after a failure, which may have been processed).
+    async fn send_mutation<T, Fut>(&self, call: Fut) -> Result<Verbatim<T>>
+    where
+        Fut: Future<
+            Output = std::result::Result<raw::ResponseValue<T>, raw::Error<types::ApiError>>,
+        >,
+    {
+        let result = self.send(call).await;
+        self.billing_changed();
+        result
+    }
+
+    /// Invalidates this customer in the client's billing cache (no-op without one).
+    pub(crate) fn billing_changed(&self) {
+        #[cfg(feature = "cache")]
+        if let Some(cache) = self.client.billing_cache() {
+            cache.invalidate(&self.external_id);
+        }
+    }
+
+    /// Whether find-or-create may create the customer (see
+    /// [`FlowgladServer::without_customer_creation`]).
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
+    pub(crate) fn creates_missing_customer(&self) -> bool {
+        self.create_missing
     }
 
     /// `GET /api/v1/subscriptions/{id}` then `GET /api/v1/customers/{externalId}`; the

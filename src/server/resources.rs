@@ -135,7 +135,8 @@ impl FlowgladServer {
             resource_slug: params.resource_slug,
         };
         let raw = self.raw();
-        self.send(raw.resource_claims_claim(&id, &body)).await
+        self.send_mutation(raw.resource_claims_claim(&id, &body))
+            .await
     }
 
     /// Releases claims (`POST /api/v1/resource-claims/{id}/release`).
@@ -160,7 +161,8 @@ impl FlowgladServer {
             ReleaseAmount::ClaimIds(c) => body.claim_ids = c,
         }
         let raw = self.raw();
-        self.send(raw.resource_claims_release(&id, &body)).await
+        self.send_mutation(raw.resource_claims_release(&id, &body))
+            .await
     }
 
     /// Active claims of the subscription, optionally for one resource slug.

@@ -321,7 +321,7 @@ impl FlowgladServer {
             trial_end: params.trial_end,
         };
         let raw = self.raw();
-        self.send(raw.subscriptions_create(&body)).await
+        self.send_mutation(raw.subscriptions_create(&body)).await
     }
 
     /// Cancels a subscription of this customer. Ownership is checked first; an already
@@ -355,7 +355,7 @@ impl FlowgladServer {
         };
         let body = types::SubscriptionsCancelBody { cancellation };
         let raw = self.raw();
-        self.send(raw.subscriptions_cancel(subscription_id, &body))
+        self.send_mutation(raw.subscriptions_cancel(subscription_id, &body))
             .await
     }
 
@@ -377,9 +377,11 @@ impl FlowgladServer {
             crate::client::encode_segment(subscription_id)
         );
         let client = &self.client;
-        client
+        let result = client
             .send_verbatim(client.post_empty_object("subscriptions_uncancel", &path))
-            .await
+            .await;
+        self.billing_changed();
+        result
     }
 
     /// Adjusts a subscription: validates, resolves the subscription (given, else the only
@@ -436,6 +438,7 @@ impl FlowgladServer {
         };
         let body = types::SubscriptionsAdjustBody { adjustment };
         let raw = self.raw();
-        self.send(raw.subscriptions_adjust(&id, &body)).await
+        self.send_mutation(raw.subscriptions_adjust(&id, &body))
+            .await
     }
 }

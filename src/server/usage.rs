@@ -110,7 +110,7 @@ impl FlowgladServer {
             usage_event: params.into_raw(),
         };
         let raw = self.raw();
-        self.send(raw.usage_events_create(&body)).await
+        self.send_mutation(raw.usage_events_create(&body)).await
     }
 
     /// `POST /api/v1/usage-events/bulk` after checking (via billing) that every event's
@@ -146,19 +146,35 @@ impl FlowgladServer {
                 .collect(),
         };
         let raw = self.raw();
-        self.send(raw.usage_events_bulk_insert(&body)).await
+        self.send_mutation(raw.usage_events_bulk_insert(&body))
+            .await
     }
 
-    /// `GET /api/v1/customers/{externalId}/usage-balances[?subscriptionId=]` (find-or-create
-    /// first).
+    /// `GET /api/v1/customers/{externalId}/usage-balances[?subscriptionId=]`. May create the
+    /// customer.
+    ///
+    /// Without a subscription id: one request when the customer exists; on `NOT_FOUND` the
+    /// customer is created (as in [`FlowgladServer::get_billing`]) and the balances asked
+    /// again. With a subscription id, a `NOT_FOUND` could be the subscription's, so the
+    /// customer is found-or-created first (`GET` customer, then the balances), like the
+    /// TypeScript SDK: `get_customer_details` is never called for an existing customer.
     pub async fn get_usage_meter_balances(
         &self,
         subscription_id: Option<&str>,
     ) -> Result<Verbatim<types::CustomersGetUsageBalancesResponse>> {
-        let customer = self.find_or_create_customer().await?;
         let raw = self.raw();
-        let id = customer.external_id.as_str();
-        self.send(raw.customers_get_usage_balances(id, subscription_id))
-            .await
+        let id = &*self.external_id;
+        let read = || self.send(raw.customers_get_usage_balances(id, subscription_id));
+        if subscription_id.is_some() {
+            self.find_or_create_customer().await?;
+            return read().await;
+        }
+        match read().await {
+            Err(error) if error.is_not_found() && self.create_missing => {
+                self.create_missing_customer().await?;
+                read().await
+            }
+            other => other,
+        }
     }
 }

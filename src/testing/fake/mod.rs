@@ -20,6 +20,7 @@
 mod catalog;
 mod claims;
 mod faults;
+mod latency;
 mod ledger;
 mod payments;
 mod records;
@@ -40,6 +41,7 @@ use tokio::task::JoinHandle;
 use crate::raw;
 
 pub use faults::{Fault, FaultKind, FaultTarget};
+pub use latency::Latency;
 pub use routes::SUPPORTED_OPERATIONS;
 pub use seed::{PricingModelSeed, SeedError};
 pub use webhooks::{MAX_WEBHOOK_ATTEMPTS, WebhookAttempt, WebhookEndpoint};
@@ -127,6 +129,7 @@ pub struct FakeFlowgladBuilder {
     fault_seed: u64,
     extra_fields: serde_json::Map<String, Value>,
     record_responses: bool,
+    latency: Latency,
 }
 
 impl std::fmt::Debug for FakeFlowgladBuilder {
@@ -148,6 +151,7 @@ impl Default for FakeFlowgladBuilder {
             fault_seed: 0x5eed,
             extra_fields: serde_json::Map::new(),
             record_responses: false,
+            latency: Latency::NONE,
         }
     }
 }
@@ -192,6 +196,13 @@ impl FakeFlowgladBuilder {
         self
     }
 
+    /// Delays every answer by `latency` (default [`Latency::NONE`]), to simulate the
+    /// network between an app and the real API.
+    pub fn latency(mut self, latency: Latency) -> Self {
+        self.latency = latency;
+        self
+    }
+
     /// Starts the fake on the current tokio runtime.
     ///
     /// # Errors
@@ -221,6 +232,7 @@ impl FakeFlowgladBuilder {
             next_request: AtomicU64::new(0),
             extra_fields: self.extra_fields,
             responses: self.record_responses.then(Default::default),
+            latency: self.latency,
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(FakeFlowglad {

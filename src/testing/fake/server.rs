@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub extra_fields: serde_json::Map<String, Value>,
     /// Successful answers' bodies by request id, when recording is on.
     pub responses: Option<Mutex<std::collections::HashMap<String, bytes::Bytes>>>,
+    /// Delay before every answer.
+    pub latency: super::Latency,
 }
 
 /// Returned by the service to make hyper close the connection without an answer.
@@ -80,6 +82,7 @@ async fn handle(
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
+    shared.latency.wait().await;
 
     let mut response = answer(
         &shared,

@@ -1,0 +1,33 @@
+//! Reading billing through the client's [`BillingCache`] (cargo feature `cache`).
+
+use std::sync::Arc;
+
+use super::{Billing, FlowgladServer};
+use crate::error::Result;
+
+impl FlowgladServer {
+    /// The customer's billing through the client's [`BillingCache`](crate::cache::BillingCache)
+    /// ([`crate::ClientBuilder::billing_cache`]): from memory while younger than the TTL,
+    /// else one [`get_billing`](FlowgladServer::get_billing) shared by every concurrent
+    /// caller for this customer. Without a cache on the client, this is `get_billing`.
+    ///
+    /// The facade's own mutations of this customer invalidate the entry, so the next call
+    /// after e.g. [`cancel_subscription`](FlowgladServer::cancel_subscription) sees the
+    /// change. Use it for checks on hot paths (feature gates); use `get_billing` where the
+    /// answer must be fresh.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let billing = server.billing_cached().await?;
+    /// if billing.check_feature_access("advanced_export", None) {
+    ///     // ...
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn billing_cached(&self) -> Result<Arc<Billing>> {
+        match self.client.billing_cache() {
+            Some(cache) => cache.get(self).await,
+            None => Ok(Arc::new(self.get_billing().await?)),
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Round trips and the billing cache, counted on the fake Flowglad API over real HTTP
+//! (127.0.0.1): one-request `get_billing`, single-flight, TTL, invalidation by the facade's
+//! mutations and by a webhook delivery.
+
+#![cfg(all(feature = "testing", feature = "cache"))]
+
+use std::time::Duration;
+
+use flowglad::cache::{BillingCache, invalidate_on_webhook};
+use flowglad::testing::FakeFlowglad;
+use flowglad::testing::fake::{Fault, Latency};
+use flowglad::{CancellationTiming, CustomerDetails, FlowgladClient, FlowgladServer};
+
+fn client(fake: &FakeFlowglad, cache: Option<&BillingCache>) -> FlowgladClient {
+    let mut builder = FlowgladClient::builder()
+        .api_key(fake.api_key())
+        .base_url(fake.base_url());
+    if let Some(cache) = cache {
+        builder = builder.billing_cache(cache.clone());
+    }
+    builder.build().unwrap()
+}
+
+fn server(client: &FlowgladClient, user: &str) -> FlowgladServer {
+    FlowgladServer::new(client, user, |id: String| async move {
+        Ok::<_, std::io::Error>(CustomerDetails {
+            name: format!("User {id}"),
+            email: format!("{id}@example.com"),
+        })
+    })
+    .unwrap()
+}
+
+/// `METHOD operationId` of every request the fake received since the last clear.
+fn operations(fake: &FakeFlowglad) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.method,
+                r.operation_id.as_deref().unwrap_or(r.path.as_str())
+            )
+        })
+        .collect()
+}
+
+fn billing_requests(fake: &FakeFlowglad) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.operation_id.as_deref() == Some("customers-getBilling"))
+        .count()
+}
+
+#[tokio::test]
+async fn get_billing_for_an_existing_customer_is_one_request() {
+    let fake = FakeFlowglad::start().await;
+    let client = client(&fake, None);
+    let server = server(&client, "user_1");
+    server.find_or_create_customer().await.unwrap();
+    fake.clear_requests();
+
+    let billing = server.get_billing().await.unwrap();
+    assert_eq!(billing.customer.external_id, "user_1");
+    assert_eq!(operations(&fake), ["GET customers-getBilling"]);
+    assert_eq!(fake.requests()[0].path, "/api/v1/customers/user_1/billing");
+}
+
+#[tokio::test]
+async fn get_billing_for_a_new_customer_creates_it_then_reads_again() {
+    let fake = FakeFlowglad::start().await;
+    let client = client(&fake, None);
+    let billing = server(&client, "user_new").get_billing().await.unwrap();
+    assert_eq!(billing.customer.email, "user_new@example.com");
+    assert_eq!(
+        operations(&fake),
+        [
+            "GET customers-getBilling",
+            "POST customers-create",
+            "GET customers-getBilling"
+        ]
+    );
+    assert_eq!(fake.customer_external_ids(), ["user_new"]);
+}
+
+#[tokio::test]
+async fn without_customer_creation_one_request_answers_not_found() {
+    let fake = FakeFlowglad::start().await;
+    let client = client(&fake, None);
+    let error = server(&client, "ghost")
+        .without_customer_creation()
+        .get_billing()
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error}");
+    assert_eq!(operations(&fake), ["GET customers-getBilling"]);
+    assert!(fake.customer_external_ids().is_empty());
+}
+
+#[tokio::test]
+async fn usage_meter_balances_without_a_subscription_id_is_one_request() {
+    let fake = FakeFlowglad::start().await;
+    let client = client(&fake, None);
+    let server = server(&client, "user_1");
+    server.get_usage_meter_balances(None).await.unwrap();
+    assert_eq!(
+        operations(&fake),
+        [
+            "GET customers-getUsageBalances",
+            "POST customers-create",
+            "GET customers-getUsageBalances"
+        ]
+    );
+    fake.clear_requests();
+    server.get_usage_meter_balances(None).await.unwrap();
+    assert_eq!(operations(&fake), ["GET customers-getUsageBalances"]);
+}
+
+#[tokio::test]
+async fn concurrent_cold_reads_for_one_customer_send_one_request() {
+    let fake = FakeFlowglad::builder()
+        .latency(Latency::fixed(Duration::from_millis(30)))
+        .start()
+        .await
+        .unwrap();
+    let cache = BillingCache::new();
+    let client = client(&fake, Some(&cache));
+    server(&client, "user_1")
+        .find_or_create_customer()
+        .await
+        .unwrap();
+    fake.clear_requests();
+
+    let reads = (0..100).map(|_| {
+        let server = server(&client, "user_1");
+        tokio::spawn(async move { server.billing_cached().await })
+    });
+    for read in futures_util::future::join_all(reads).await {
+        assert_eq!(read.unwrap().unwrap().customer.external_id, "user_1");
+    }
+    assert_eq!(operations(&fake), ["GET customers-getBilling"]);
+}
+
+#[tokio::test]
+async fn an_entry_is_served_until_its_ttl_then_fetched_again() {
+    let fake = FakeFlowglad::start().await;
+    let cache = BillingCache::builder()
+        .ttl(Duration::from_millis(300))
+        .build();
+    let client = client(&fake, Some(&cache));
+    let server = server(&client, "user_1");
+    server.billing_cached().await.unwrap();
+    let after_first = billing_requests(&fake);
+    server.billing_cached().await.unwrap();
+    assert_eq!(billing_requests(&fake), after_first, "served from memory");
+    assert!(cache.peek("user_1").is_some());
+
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(cache.peek("user_1").is_none(), "expired");
+    server.billing_cached().await.unwrap();
+    assert_eq!(billing_requests(&fake), after_first + 1, "fetched again");
+}
+
+#[tokio::test]
+async fn cancel_subscription_invalidates_the_customer() {
+    let fake = FakeFlowglad::start().await;
+    let cache = BillingCache::builder()
+        .ttl(Duration::from_secs(600))
+        .build();
+    let client = client(&fake, Some(&cache));
+    let server = server(&client, "user_1");
+    server.find_or_create_customer().await.unwrap();
+    let pro = fake.set_subscription("user_1", "pro_monthly").unwrap();
+    assert!(
+        server
+            .billing_cached()
+            .await
+            .unwrap()
+            .check_feature_access("premium_feature", None)
+    );
+
+    server
+        .cancel_subscription(&pro, CancellationTiming::Immediately)
+        .await
+        .unwrap();
+    assert!(cache.peek("user_1").is_none());
+    let before = billing_requests(&fake);
+    let billing = server.billing_cached().await.unwrap();
+    assert!(!billing.check_feature_access("premium_feature", None));
+    assert_eq!(billing_requests(&fake), before + 1);
+}
+
+#[tokio::test]
+async fn a_webhook_delivery_for_the_customer_invalidates_it() {
+    let fake = FakeFlowglad::start().await;
+    let cache = BillingCache::builder()
+        .ttl(Duration::from_secs(600))
+        .build();
+    let client = client(&fake, Some(&cache));
+    let server = server(&client, "user_1");
+    assert!(
+        !server
+            .billing_cached()
+            .await
+            .unwrap()
+            .check_feature_access("premium_feature", None)
+    );
+    // The customer pays in Flowglad's checkout: nothing in this process knows.
+    let sub = fake.set_subscription("user_1", "pro_monthly").unwrap();
+    assert!(
+        !server
+            .billing_cached()
+            .await
+            .unwrap()
+            .check_feature_access("premium_feature", None),
+        "stale until invalidated"
+    );
+
+    // The verified delivery's body, as Flowglad sends it (reference §13).
+    let body = serde_json::json!({"id": sub, "object": "subscription",
+        "customer": {"id": "cust_x", "externalId": "user_1"}, "pricingModelId": null});
+    let other = serde_json::json!({"id": "prod_1", "object": "product"});
+    assert!(!invalidate_on_webhook(
+        &cache,
+        other["customer"]["externalId"].as_str()
+    ));
+    assert!(
+        cache.peek("user_1").is_some(),
+        "an event without a customer"
+    );
+    assert!(invalidate_on_webhook(
+        &cache,
+        body["customer"]["externalId"].as_str()
+    ));
+    assert!(
+        server
+            .billing_cached()
+            .await
+            .unwrap()
+            .check_feature_access("premium_feature", None)
+    );
+}
+
+#[tokio::test]
+async fn a_read_in_flight_during_an_invalidation_does_not_answer_later_reads() {
+    let fake = FakeFlowglad::builder()
+        .latency(Latency::fixed(Duration::from_millis(200)))
+        .start()
+        .await
+        .unwrap();
+    let cache = BillingCache::builder()
+        .ttl(Duration::from_secs(600))
+        .build();
+    let client = client(&fake, Some(&cache));
+    server(&client, "user_1")
+        .find_or_create_customer()
+        .await
+        .unwrap();
+    fake.clear_requests();
+
+    let early = {
+        let server = server(&client, "user_1");
+        tokio::spawn(async move { server.billing_cached().await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The state changes and the cache hears of it while the first read is on the wire.
+    fake.set_subscription("user_1", "pro_monthly").unwrap();
+    cache.invalidate("user_1");
+    let late = server(&client, "user_1").billing_cached().await.unwrap();
+    early.await.unwrap().unwrap();
+    assert!(late.check_feature_access("premium_feature", None));
+    assert_eq!(billing_requests(&fake), 2);
+    // The early read did not fill the cache with what it fetched before the change.
+    assert!(
+        cache
+            .peek("user_1")
+            .unwrap()
+            .check_feature_access("premium_feature", None)
+    );
+}
+
+#[tokio::test]
+async fn errors_are_shared_by_waiters_and_not_cached() {
+    let fake = FakeFlowglad::builder()
+        .latency(Latency::fixed(Duration::from_millis(30)))
+        .start()
+        .await
+        .unwrap();
+    let cache = BillingCache::new();
+    let client = FlowgladClient::builder()
+        .api_key(fake.api_key())
+        .base_url(fake.base_url())
+        .max_retries(0)
+        .billing_cache(cache.clone())
+        .build()
+        .unwrap();
+    server(&client, "user_1")
+        .find_or_create_customer()
+        .await
+        .unwrap();
+    fake.inject(Fault::on("customers-getBilling").status(503).times(1));
+    fake.clear_requests();
+    let reads = (0..10).map(|_| {
+        let server = server(&client, "user_1");
+        tokio::spawn(async move { server.billing_cached().await })
+    });
+    for read in futures_util::future::join_all(reads).await {
+        let error = read.unwrap().unwrap_err();
+        assert_eq!(error.status(), Some(503), "{error}");
+    }
+    assert_eq!(billing_requests(&fake), 1);
+    server(&client, "user_1").billing_cached().await.unwrap();
+    assert_eq!(billing_requests(&fake), 2);
+}
