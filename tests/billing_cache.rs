@@ -312,3 +312,79 @@ async fn errors_are_shared_by_waiters_and_not_cached() {
     server(&client, "user_1").billing_cached().await.unwrap();
     assert_eq!(billing_requests(&fake), 2);
 }
+
+/// End to end: the fake delivers its signed webhook for the customer's new subscription to an
+/// axum app, which verifies it (the `VerifiedWebhook` extractor) and invalidates the cache;
+/// the next read sees the change long before the TTL.
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_delivery_from_the_fake_invalidates_through_the_extractor() {
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    use flowglad::testing::fake::WebhookEndpoint;
+    use flowglad::webhook::Verifier;
+    use flowglad::webhook::axum::VerifiedWebhook;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    #[derive(Clone)]
+    struct App {
+        cache: BillingCache,
+        verifier: Verifier,
+    }
+    impl axum::extract::FromRef<App> for Verifier {
+        fn from_ref(app: &App) -> Verifier {
+            app.verifier.clone()
+        }
+    }
+    async fn receive(State(app): State<App>, hook: VerifiedWebhook) -> StatusCode {
+        hook.event.invalidate_billing(&app.cache);
+        StatusCode::NO_CONTENT
+    }
+
+    let fake = FakeFlowglad::start().await;
+    let cache = BillingCache::builder()
+        .ttl(Duration::from_secs(600))
+        .build();
+    let app = axum::Router::new()
+        .route("/webhooks/flowglad", axum::routing::post(receive))
+        .with_state(App {
+            cache: cache.clone(),
+            verifier: Verifier::new(SECRET).unwrap(),
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/webhooks/flowglad",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let client = client(&fake, Some(&cache));
+    let server = server(&client, "user_hooked");
+    let before = server.billing_cached().await.unwrap();
+    assert!(!before.check_feature_access("premium_feature", None));
+    fake.wait_for_webhooks(Duration::from_secs(20))
+        .await
+        .unwrap();
+
+    fake.register_webhook(WebhookEndpoint::new(&url, SECRET).unwrap());
+    fake.set_subscription("user_hooked", "pro_monthly").unwrap();
+    fake.wait_for_webhooks(Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(
+        fake.webhook_attempts()
+            .iter()
+            .any(|a| a.status == Some(204)),
+        "the app accepted a delivery: {:?}",
+        fake.webhook_attempts()
+    );
+    assert!(
+        server
+            .billing_cached()
+            .await
+            .unwrap()
+            .check_feature_access("premium_feature", None),
+        "the delivery invalidated the cached billing"
+    );
+}

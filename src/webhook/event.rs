@@ -184,6 +184,21 @@ impl WebhookEvent {
         self.customer.as_ref()?.external_id.as_deref()
     }
 
+    /// Forgets the affected customer's billing in `cache` (the event's
+    /// `customer.externalId`), so the next read on this replica sees the change. Returns
+    /// `false` when the event names no customer. Other replicas keep their entry until its
+    /// TTL ends (see [`crate::cache`]).
+    ///
+    /// ```no_run
+    /// # fn run(event: flowglad::webhook::WebhookEvent, cache: flowglad::cache::BillingCache) {
+    /// event.invalidate_billing(&cache);
+    /// # }
+    /// ```
+    #[cfg(feature = "cache")]
+    pub fn invalidate_billing(&self, cache: &crate::cache::BillingCache) -> bool {
+        cache.invalidate_from_webhook(self.customer_external_id())
+    }
+
     /// `pricingModelId`; `None` when absent or `null`.
     pub fn pricing_model_id(&self) -> Option<&str> {
         self.pricing_model_id.as_deref()
