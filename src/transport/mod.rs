@@ -124,7 +124,13 @@ impl Transport {
         let deadline = options.deadline.or(self.deadline);
         let span = trace::call_span(operation_id, &request);
         let started = Instant::now();
-        let attempts = self.attempts(client, request, safety, policy, started, deadline, &span);
+        let plan = Plan {
+            safety,
+            policy,
+            started,
+            deadline,
+        };
+        let attempts = self.attempts(client, request, &plan, &span);
         let result = trace::instrument(span.clone(), async {
             match deadline {
                 Some(limit) => match tokio::time::timeout(limit, attempts).await {
@@ -143,12 +149,15 @@ impl Transport {
         &self,
         client: &reqwest::Client,
         request: Request,
-        safety: Safety,
-        policy: RetryPolicy,
-        started: Instant,
-        deadline: Option<Duration>,
+        plan: &Plan,
         span: &trace::Span,
     ) -> reqwest::Result<Response> {
+        let Plan {
+            safety,
+            policy,
+            started,
+            deadline,
+        } = *plan;
         let mut request = request;
         let mut retries_done = 0;
         loop {
@@ -228,6 +237,15 @@ impl Transport {
             })),
         }
     }
+}
+
+/// How one call is sent: its safety, retry budget, start and deadline.
+#[derive(Clone, Copy)]
+struct Plan {
+    safety: Safety,
+    policy: RetryPolicy,
+    started: Instant,
+    deadline: Option<Duration>,
 }
 
 /// The request to send next and when, or `None` to return the last answer: no retry
