@@ -518,7 +518,7 @@ async fn every_fetchable_noun_is_read_from_the_fake() {
     }
     let customer: Option<models::Customer> =
         match thin(&cust, "customer", true).fetch(&client).await.unwrap() {
-            CurrentRecord::Customer(c) => Some(*c),
+            CurrentRecord::Customer(c) => Some(c.into_inner()),
             _ => None,
         };
     assert_eq!(customer.unwrap().external_id, "user_42");

@@ -5,28 +5,30 @@ use crate::error::Result;
 use crate::models;
 use crate::raw::types;
 use crate::server::billing::Billing;
+use crate::verbatim::Verbatim;
 
 use super::event::WebhookEvent;
 use super::object::EventObject;
 
 /// The current state of the record a [`WebhookEvent`] is about, as the API returns it now
 /// (not as it was when the event happened: deliveries arrive late, repeated and out of
-/// order, so the current state is what a handler should act on).
+/// order, so the current state is what a handler should act on). Each record keeps the JSON
+/// the API sent ([`Verbatim`]), so fields this SDK does not know yet are not lost.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CurrentRecord {
     /// `GET /api/v1/subscriptions/{id}`.
-    Subscription(Box<models::SubscriptionRecord>),
+    Subscription(Box<Verbatim<models::SubscriptionRecord>>),
     /// `GET /api/v1/payments/{id}`.
-    Payment(Box<models::Payment>),
+    Payment(Box<Verbatim<models::Payment>>),
     /// `GET /api/v1/invoices/{id}`: the invoice and its line items.
-    Invoice(Box<types::InvoicesGetResponse>),
+    Invoice(Box<Verbatim<types::InvoicesGetResponse>>),
     /// `GET /api/v1/purchases/{id}`.
-    Purchase(Box<models::Purchase>),
+    Purchase(Box<Verbatim<models::Purchase>>),
     /// `GET /api/v1/products/{id}`.
-    Product(Box<models::Product>),
+    Product(Box<Verbatim<models::Product>>),
     /// `GET /api/v1/customers/{externalId}`.
-    Customer(Box<models::Customer>),
+    Customer(Box<Verbatim<models::Customer>>),
     /// The event names a record the API cannot read (see [`NotFetchable`]).
     NotFetchable(NotFetchable),
 }
@@ -73,29 +75,31 @@ impl WebhookEvent {
         let id = self.id();
         Ok(match self.object() {
             EventObject::Subscription => {
-                let r = client.send(raw.subscriptions_get(id)).await?;
-                CurrentRecord::Subscription(Box::new(r.subscription))
+                let r = client.send_verbatim(raw.subscriptions_get(id)).await?;
+                CurrentRecord::Subscription(Box::new(
+                    r.project(&["subscription"], |r| r.subscription)?,
+                ))
             }
             EventObject::Payment => {
-                let r = client.send(raw.payments_get(id)).await?;
-                CurrentRecord::Payment(Box::new(r.payment))
+                let r = client.send_verbatim(raw.payments_get(id)).await?;
+                CurrentRecord::Payment(Box::new(r.project(&["payment"], |r| r.payment)?))
             }
             EventObject::Invoice => {
-                let r = client.send(raw.invoices_get(id)).await?;
+                let r = client.send_verbatim(raw.invoices_get(id)).await?;
                 CurrentRecord::Invoice(Box::new(r))
             }
             EventObject::Purchase => {
-                let r = client.send(raw.purchases_get(id)).await?;
-                CurrentRecord::Purchase(Box::new(r.purchase))
+                let r = client.send_verbatim(raw.purchases_get(id)).await?;
+                CurrentRecord::Purchase(Box::new(r.project(&["purchase"], |r| r.purchase)?))
             }
             EventObject::Product => {
-                let r = client.send(raw.products_get(id)).await?;
+                let r = client.send_verbatim(raw.products_get(id)).await?;
                 CurrentRecord::Product(Box::new(r))
             }
             EventObject::Customer => match self.customer_external_id() {
                 Some(external_id) => {
-                    let r = client.send(raw.customers_get(external_id)).await?;
-                    CurrentRecord::Customer(Box::new(r.customer))
+                    let r = client.send_verbatim(raw.customers_get(external_id)).await?;
+                    CurrentRecord::Customer(Box::new(r.project(&["customer"], |r| r.customer)?))
                 }
                 None => self.not_fetchable(
                     "the event does not name the customer's external id, and the API reads \
@@ -134,8 +138,11 @@ impl WebhookEvent {
             return Ok(None);
         };
         let raw = client.raw();
-        let billing = client.send(raw.customers_get_billing(external_id)).await?;
-        Ok(Some(Billing::new(billing)))
+        // Billing keeps the JSON the API sent (not a re-encoding of the typed value).
+        let billing = client
+            .send_verbatim(raw.customers_get_billing(external_id))
+            .await?;
+        Ok(Some(Billing::from(billing)))
     }
 
     fn not_fetchable(&self, reason: &'static str) -> CurrentRecord {
