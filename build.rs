@@ -1,16 +1,16 @@
 //! Generates the raw Flowglad client from the vendored OpenAPI description.
 //!
-//! The pipeline itself lives in `xtask/src/codegen.rs`, shared with `cargo xtask update-spec`
+//! The pipeline itself lives in `build/codegen.rs`, shared with `cargo xtask update-spec`
 //! (which refreshes the committed copy in `generated/`). Cargo reruns this script only when
 //! the vendored spec or the pipeline changes.
 
-#[path = "xtask/src/codegen.rs"]
+#[path = "build/codegen.rs"]
 mod codegen;
 
 fn main() {
     const SPEC: &str = "openapi/flowglad.json";
     println!("cargo::rerun-if-changed={SPEC}");
-    println!("cargo::rerun-if-changed=xtask/src/codegen.rs");
+    println!("cargo::rerun-if-changed=build/codegen.rs");
 
     let text = std::fs::read_to_string(SPEC).unwrap_or_else(|e| panic!("reading {SPEC}: {e}"));
     let generated = codegen::generate(&text).unwrap_or_else(|e| panic!("{e}"));

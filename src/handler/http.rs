@@ -17,7 +17,7 @@ use crate::error::BoxError;
 
 impl FlowgladHandler {
     /// Answers one request whose body is already in memory (any framework, AWS Lambda...).
-    /// The path must start with the [`base_path`](FlowgladHandlerBuilder::base_path)
+    /// The path must start with the [`base_path`](super::FlowgladHandlerBuilder::base_path)
     /// (default `/api/flowglad`), followed by the action key.
     pub async fn handle(&self, request: http::Request<Bytes>) -> http::Response<Bytes> {
         self.handle_body(request.map(http_body_util::Full::new))

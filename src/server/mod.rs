@@ -4,10 +4,10 @@
 //! external id (your app's user or organisation id) and a `get_customer_details` callback.
 //! Building one sends nothing and builds no HTTP client.
 //!
-//! Methods are grouped by file: [`customer`](self::customer) (find-or-create, get/update,
-//! archive), [`billing`](self::billing) (the [`Billing`] value and its helpers, reads derived
-//! from billing), [`checkout`](self::checkout), [`subscriptions`](self::subscriptions),
-//! [`usage`](self::usage) and [`resources`](self::resources).
+//! Methods are grouped by file: [`customer`] (find-or-create, get/update,
+//! archive), [`billing`] (the [`Billing`] value and its helpers, reads derived
+//! from billing), [`checkout`], [`subscriptions`],
+//! [`usage`] and [`resources`].
 //!
 //! Rules shared by several methods live here: the ownership check (GET the subscription,
 //! then GET the customer, compare `subscription.customerId` with the customer's Flowglad id)
