@@ -129,6 +129,14 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
             std::iter::empty(),
         );
     }
+    // Metadata values are strings, numbers or booleans; typify would decode numbers as `f64`
+    // (an integer `1` re-sent as `1.0`, integers above 2^53 rounded). A JSON map keeps every
+    // number exactly as the API sent it.
+    settings.with_replacement(
+        "Metadata",
+        "crate::raw::types::Metadata",
+        std::iter::empty(),
+    );
     let mut generator = progenitor::Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&spec)
@@ -139,14 +147,21 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
     let extra: syn::File = syn::parse2({
         let enums = open_enums.iter().map(open_enum_tokens);
         let unions = unions.iter().map(tagged_union_tokens);
-        quote! { #(#enums)* #(#unions)* }
+        quote! {
+            #(#enums)*
+            #(#unions)*
+            /// Free-form metadata: string, number or boolean values, kept as JSON so numbers
+            /// round-trip exactly (integers stay integers).
+            pub type Metadata = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        }
     })
     .map_err(|e| format!("extension types are invalid Rust: {e}"))?;
     derive_json_schema(&mut file)?;
     let helper: syn::File = syn::parse2(required_nullable_tokens())
         .map_err(|e| format!("RequiredNullable is invalid Rust: {e}"))?;
     file.items.extend(helper.items);
-    let types = inject_into_types_module(&mut file, extra.items)?;
+    let accessors = union_accessors(&file, &unions)?;
+    let types = inject_into_types_module(&mut file, extra.items.into_iter().chain(accessors))?;
     let code = format!("{HEADER}{}", prettyplease::unparse(&file));
     Ok(Generated {
         code,
@@ -177,6 +192,15 @@ fn apply_policy(doc: &mut Value) {
             for bound in ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] {
                 obj.remove(bound);
             }
+        }
+        // A default is the server's to apply. With one, typify makes the field a plain
+        // value that is always sent (`doNotCharge: false` on every create); without, it is an
+        // `Option` that is left out when unset, as the TypeScript SDK leaves unset fields out.
+        if matches!(
+            ty.as_deref(),
+            Some("boolean" | "integer" | "number" | "string")
+        ) {
+            obj.remove("default");
         }
         if ty.as_deref() == Some("string") {
             for constraint in ["minLength", "maxLength", "pattern"] {
@@ -833,7 +857,139 @@ fn doc_text(attr: &syn::Attribute) -> Option<String> {
     }
 }
 
-fn inject_into_types_module(file: &mut syn::File, extra: Vec<syn::Item>) -> Result<usize, String> {
+/// Accessors on every discriminated union for the fields all its records share (same name,
+/// same type): `subscription.customer_id()` instead of a `match` over the variants. Unions
+/// with an `Unknown` variant answer `Option<&T>` (`None` for a record this SDK does not know).
+fn union_accessors(file: &syn::File, unions: &[TaggedUnion]) -> Result<Vec<syn::Item>, String> {
+    let types = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|c| &c.1),
+            _ => None,
+        })
+        .ok_or("progenitor output has no `types` module")?;
+    let fields_of = |name: &str| -> Option<Vec<(syn::Ident, syn::Type, Vec<syn::Attribute>)>> {
+        types.iter().find_map(|item| match item {
+            syn::Item::Struct(st) if st.ident == name => Some(
+                st.fields
+                    .iter()
+                    .filter_map(|f| {
+                        let docs = f.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned();
+                        Some((f.ident.clone()?, f.ty.clone(), docs.collect()))
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+    };
+    let mut items = Vec::new();
+    for u in unions {
+        let Some(first) = fields_of(&u.variants[0].ty) else {
+            continue;
+        };
+        let others: Vec<_> = u.variants[1..]
+            .iter()
+            .filter_map(|v| fields_of(&v.ty))
+            .collect();
+        if others.len() + 1 != u.variants.len() {
+            continue;
+        }
+        let has_unknown = !matches!(u.variants[0].tag, Tag::Bool(_));
+        let name = Ident::new(&u.name, Span::call_site());
+        let variants: Vec<Ident> = u
+            .variants
+            .iter()
+            .map(|v| Ident::new(&v.name, Span::call_site()))
+            .collect();
+        let methods = first.iter().filter_map(|(field, ty, docs)| {
+            let shared = others.iter().all(|fields| {
+                fields.iter().any(|(f, t, _)| {
+                    f == field && quote!(#t).to_string() == quote!(#ty).to_string()
+                })
+            });
+            if !shared {
+                return None;
+            }
+            let method = field;
+            // `Option<T>` fields answer `Option<&T>`, not `Option<&Option<T>>`.
+            if let Some(inner) = option_inner(ty) {
+                let unknown = has_unknown.then(|| quote! { Self::Unknown(_) => None, });
+                return Some(quote! {
+                    #(#docs)*
+                    pub fn #method(&self) -> ::std::option::Option<&#inner> {
+                        match self {
+                            #( Self::#variants(record) => record.#field.as_ref(), )*
+                            #unknown
+                        }
+                    }
+                });
+            }
+            Some(if has_unknown {
+                quote! {
+                    #(#docs)*
+                    ///
+                    /// `None` for a record of a kind this SDK does not know (`Unknown`).
+                    pub fn #method(&self) -> ::std::option::Option<&#ty> {
+                        match self {
+                            #( Self::#variants(record) => Some(&record.#field), )*
+                            Self::Unknown(_) => None,
+                        }
+                    }
+                }
+            } else {
+                quote! {
+                    #(#docs)*
+                    pub fn #method(&self) -> &#ty {
+                        match self {
+                            #( Self::#variants(record) => &record.#field, )*
+                        }
+                    }
+                }
+            })
+        });
+        let methods: Vec<TokenStream> = methods.collect();
+        if methods.is_empty() {
+            continue;
+        }
+        let doc = format!(
+            " The fields every `{}` record has, whatever its kind.",
+            u.name
+        );
+        let item: syn::Item = syn::parse2(quote! {
+            #[doc = #doc]
+            impl #name {
+                #(#methods)*
+            }
+        })
+        .map_err(|e| format!("accessors of {}: {e}", u.name))?;
+        items.push(item);
+    }
+    Ok(items)
+}
+
+/// `T` of a field typed `::std::option::Option<T>`.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn inject_into_types_module(
+    file: &mut syn::File,
+    extra: impl IntoIterator<Item = syn::Item>,
+) -> Result<usize, String> {
     for item in &mut file.items {
         if let syn::Item::Mod(m) = item
             && m.ident == "types"

@@ -26,9 +26,9 @@ use axum::routing::post;
 use flowglad::handler::FlowgladHandler;
 use flowglad::testing::FakeFlowglad;
 use flowglad::testing::fake::WebhookEndpoint;
-use flowglad::webhook::axum::VerifiedWebhook;
+use flowglad::webhook::VerifiedWebhook;
 use flowglad::webhook::{CurrentRecord, Verifier};
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use serde_json::{Value, json};
 
 /// A demo secret for the fake; in production `Verifier::from_env()` reads
@@ -114,10 +114,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .server(move |user_id: String| {
             FlowgladServer::new(&server_client, user_id, |id: String| async move {
                 // Called once, when the customer must be created in Flowglad.
-                Ok::<_, Infallible>(CustomerDetails {
-                    name: format!("User {id}"),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, Infallible>(CustomerProfile::new(
+                    format!("User {id}"),
+                    format!("{id}@example.com"),
+                ))
             })
         })
         .client(client.clone())
@@ -135,7 +135,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         log: Arc::default(),
     };
     let app = Router::new()
-        .nest("/api/flowglad", flowglad::handler::axum::router(handler))
+        .nest("/api/flowglad", flowglad::handler::axum_router(handler))
         .merge(
             Router::new()
                 .route("/webhooks/flowglad", post(webhook))

@@ -12,7 +12,7 @@ use std::convert::Infallible;
 use flowglad::cache::BillingCache;
 use flowglad::gate::BillingGate;
 use flowglad::handler::FlowgladHandler;
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,10 +33,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .server(move |id: String| {
             FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerDetails {
-                    name: id.clone(),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, Infallible>(CustomerProfile::new(
+                    id.clone(),
+                    format!("{id}@example.com"),
+                ))
             })
         })
         .client(client)
@@ -53,17 +53,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         move |id: String| {
             FlowgladServer::new(&gate_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerDetails {
-                    name: id.clone(),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, Infallible>(CustomerProfile::new(
+                    id.clone(),
+                    format!("{id}@example.com"),
+                ))
             })
         },
     );
     let app = axum::Router::new()
         .route("/gated", axum::routing::get(|| async { "ok" }))
         .layer(gate.require_feature("premium_feature"))
-        .nest("/api/flowglad", flowglad::handler::axum::router(handler));
+        .nest("/api/flowglad", flowglad::handler::axum_router(handler));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("LISTENING {}", listener.local_addr()?.port());
     axum::serve(listener, app).await?;

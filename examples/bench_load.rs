@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use flowglad::usage_batcher::{UsageBatcher, UsageEvent};
 use flowglad::{
-    CreateUsageEventParams, CustomerDetails, FlowgladClient, FlowgladServer, UsageTarget,
+    CreateUsageEventParams, CustomerProfile, FlowgladClient, FlowgladServer, UsageTarget,
 };
 use serde_json::{Value, json};
 
@@ -103,10 +103,7 @@ impl Ctx {
             client,
             self.args.customer.as_str(),
             |id: String| async move {
-                Ok::<_, std::io::Error>(CustomerDetails {
-                    name: "Bench".into(),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, std::io::Error>(CustomerProfile::new("Bench", format!("{id}@example.com")))
             },
         )
         .expect("valid customer id")

@@ -19,7 +19,7 @@ use flowglad::testing::FakeFlowglad;
 use flowglad::testing::fake::WebhookEndpoint;
 use flowglad::webhook::{CurrentRecord, Verifier, WebhookEvent};
 use flowglad::{
-    CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerDetails, FlowgladClient,
+    CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerProfile, FlowgladClient,
     FlowgladServer, ListParams, PriceRef, UsageTarget,
 };
 
@@ -37,7 +37,7 @@ type Inbox = Arc<Mutex<Vec<(String, WebhookEvent)>>>;
 
 /// Your webhook endpoint: verify the raw body against the headers, skip repeats, keep the
 /// event. Framework-agnostic: `verify` takes the body bytes and an `http::HeaderMap` (with the
-/// `axum` feature, `flowglad::webhook::axum::VerifiedWebhook` does this as an extractor).
+/// `axum` feature, `flowglad::webhook::VerifiedWebhook` does this as an extractor).
 async fn start_webhook_endpoint(
     verifier: Verifier,
     inbox: Inbox,
@@ -72,10 +72,7 @@ fn flowglad(client: &FlowgladClient, user_id: &str) -> flowglad::Result<Flowglad
         // Called only when Flowglad does not know this customer yet: look the user up in
         // your database.
         println!("  get_customer_details({id}) called: the customer is new");
-        Ok::<_, std::io::Error>(CustomerDetails {
-            name: "Ada Lovelace".into(),
-            email: "ada@example.com".into(),
-        })
+        Ok::<_, std::io::Error>(CustomerProfile::new("Ada Lovelace", "ada@example.com"))
     })
 }
 
@@ -175,12 +172,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  {METER} balance after: {}", balance(&billing, METER));
 
     println!("\n5. Invoices (first 10)");
-    let invoices = server
-        .get_invoices(&ListParams {
-            limit: Some(10),
-            starting_after: None,
-        })
-        .await?;
+    let invoices = server.get_invoices(&ListParams::new().limit(10)).await?;
     if invoices.is_empty() {
         println!("  none yet");
     }

@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use flowglad::handler::FlowgladHandler;
 use flowglad::testing::FakeFlowglad;
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 
 /// The directory holding `index.html` and the bundle `dist/app.js`.
 pub fn page_dir() -> PathBuf {
@@ -58,10 +58,10 @@ pub fn app(fake: Arc<FakeFlowglad>, page_dir: PathBuf) -> Result<Router, flowgla
         })
         .server(move |user_id: String| {
             FlowgladServer::new(&server_client, user_id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerDetails {
-                    name: format!("User {id}"),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, Infallible>(CustomerProfile::new(
+                    format!("User {id}"),
+                    format!("{id}@example.com"),
+                ))
             })
         })
         .client(client)
@@ -84,7 +84,7 @@ pub fn app(fake: Arc<FakeFlowglad>, page_dir: PathBuf) -> Result<Router, flowgla
         .with_state(fake);
     Ok(pages
         .merge(control)
-        .nest("/api/flowglad", flowglad::handler::axum::router(handler)))
+        .nest("/api/flowglad", flowglad::handler::axum_router(handler)))
 }
 
 async fn index(State(dir): State<Arc<PathBuf>>) -> Response {

@@ -79,7 +79,7 @@ pub mod types {
             rename = "outputMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub output_metadata: ::std::option::Option<Metadata>,
+        pub output_metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
@@ -196,7 +196,7 @@ pub mod types {
             rename = "outputMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub output_metadata: ::std::option::Option<Metadata>,
+        pub output_metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(
             rename = "outputName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -371,7 +371,7 @@ pub mod types {
             rename = "outputMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub output_metadata: ::std::option::Option<Metadata>,
+        pub output_metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
@@ -500,7 +500,7 @@ pub mod types {
             rename = "outputMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub output_metadata: ::std::option::Option<Metadata>,
+        pub output_metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(
             rename = "outputName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -714,9 +714,9 @@ pub mod types {
         >,
         #[serde(
             rename = "prorateCurrentBillingPeriod",
-            default = "defaults::default_bool::<true>"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub prorate_current_billing_period: bool,
+        pub prorate_current_billing_period: ::std::option::Option<bool>,
         pub timing: AdjustSubscriptionAutoTimingInputTiming,
     }
     ///`AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem`
@@ -819,9 +819,9 @@ pub mod types {
         >,
         #[serde(
             rename = "prorateCurrentBillingPeriod",
-            default = "defaults::default_bool::<true>"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub prorate_current_billing_period: bool,
+        pub prorate_current_billing_period: ::std::option::Option<bool>,
         pub timing: AdjustSubscriptionImmediatelyInputTiming,
     }
     ///`AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem`
@@ -938,7 +938,7 @@ pub mod types {
             rename = "outputMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub output_metadata: ::std::option::Option<Metadata>,
+        pub output_metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(
             rename = "outputName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2781,7 +2781,7 @@ pub mod types {
             rename = "outputMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub output_metadata: ::std::option::Option<Metadata>,
+        pub output_metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(
             rename = "outputName",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2939,66 +2939,6 @@ pub mod types {
         pub next_cursor: ::std::option::Option<::std::string::String>,
         pub total: i64,
     }
-    ///`Metadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[cfg_attr(feature = "schemars", schemars(description = ""))]
-    #[serde(transparent)]
-    pub struct Metadata(
-        pub ::std::collections::HashMap<::std::string::String, MetadataValue>,
-    );
-    impl ::std::ops::Deref for Metadata {
-        type Target = ::std::collections::HashMap<::std::string::String, MetadataValue>;
-        fn deref(
-            &self,
-        ) -> &::std::collections::HashMap<::std::string::String, MetadataValue> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<Metadata>
-    for ::std::collections::HashMap<::std::string::String, MetadataValue> {
-        fn from(value: Metadata) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<
-        ::std::collections::HashMap<::std::string::String, MetadataValue>,
-    > for Metadata {
-        fn from(
-            value: ::std::collections::HashMap<::std::string::String, MetadataValue>,
-        ) -> Self {
-            Self(value)
-        }
-    }
-    ///`MetadataValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[cfg_attr(feature = "schemars", schemars(description = ""))]
-    #[serde(untagged)]
-    pub enum MetadataValue {
-        String(::std::string::String),
-        Number(f64),
-        Boolean(bool),
-    }
-    impl ::std::fmt::Display for MetadataValue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::String(x) => x.fmt(f),
-                Self::Number(x) => x.fmt(f),
-                Self::Boolean(x) => x.fmt(f),
-            }
-        }
-    }
-    impl ::std::convert::From<f64> for MetadataValue {
-        fn from(value: f64) -> Self {
-            Self::Number(value)
-        }
-    }
-    impl ::std::convert::From<bool> for MetadataValue {
-        fn from(value: bool) -> Self {
-            Self::Boolean(value)
-        }
-    }
     ///`NonRenewingSubscriptionDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -3069,7 +3009,7 @@ pub mod types {
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         #[cfg_attr(
             feature = "schemars",
@@ -3182,7 +3122,7 @@ pub mod types {
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         #[cfg_attr(
             feature = "schemars",
@@ -3633,7 +3573,7 @@ pub mod types {
         pub id: ::std::string::String,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(rename = "paymentMethodData")]
         pub payment_method_data: ::serde_json::Map<
             ::std::string::String,
@@ -4349,8 +4289,11 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupBody {
         pub features: ::std::vec::Vec<PricingModelsSetupBodyFeaturesItem>,
-        #[serde(rename = "isDefault", default)]
-        pub is_default: bool,
+        #[serde(
+            rename = "isDefault",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_default: ::std::option::Option<bool>,
         pub name: ::std::string::String,
         pub products: ::std::vec::Vec<PricingModelsSetupBodyProductsItem>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -4921,7 +4864,7 @@ pub mod types {
             rename = "outputMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub output_metadata: ::std::option::Option<Metadata>,
+        pub output_metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
@@ -5675,7 +5618,7 @@ pub mod types {
             rename = "outputMetadata",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub output_metadata: ::std::option::Option<Metadata>,
+        pub output_metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(
             rename = "outputName",
             deserialize_with = "::std::option::Option::deserialize"
@@ -6038,7 +5981,7 @@ pub mod types {
         pub id: ::std::string::String,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
         #[serde(rename = "pricingModelId")]
@@ -6081,7 +6024,7 @@ pub mod types {
         )]
         pub external_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quantity: ::std::option::Option<i64>,
         #[serde(rename = "resourceSlug")]
@@ -7194,7 +7137,7 @@ pub mod types {
         pub id: ::std::string::String,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         pub name: ::std::string::String,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -7573,7 +7516,7 @@ pub mod types {
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         #[cfg_attr(
             feature = "schemars",
@@ -7709,7 +7652,7 @@ pub mod types {
         pub is_free_plan: ::std::option::Option<bool>,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         #[cfg_attr(
             feature = "schemars",
@@ -7869,7 +7812,7 @@ pub mod types {
         )]
         pub manually_created: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -7967,7 +7910,7 @@ pub mod types {
         #[serde(rename = "manuallyCreated")]
         pub manually_created: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         #[cfg_attr(
             feature = "schemars",
@@ -8023,7 +7966,7 @@ pub mod types {
         #[serde(rename = "manuallyCreated")]
         pub manually_created: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         #[cfg_attr(
             feature = "schemars",
@@ -8527,7 +8470,7 @@ pub mod types {
         #[serde(rename = "manuallyCreated")]
         pub manually_created: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         #[cfg_attr(
             feature = "schemars",
@@ -8579,7 +8522,7 @@ pub mod types {
         )]
         pub manually_created: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -9009,7 +8952,7 @@ pub mod types {
         pub interval_unit: crate::raw::types::IntervalUnit,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         pub name: ::std::string::String,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -9110,8 +9053,11 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub feature_slug: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "grantCreditsImmediately", default)]
-        pub grant_credits_immediately: bool,
+        #[serde(
+            rename = "grantCreditsImmediately",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub grant_credits_immediately: ::std::option::Option<bool>,
     }
     ///`SubscriptionsAdjustBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -9210,8 +9156,11 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub default_payment_method_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "doNotCharge", default)]
-        pub do_not_charge: bool,
+        #[serde(
+            rename = "doNotCharge",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub do_not_charge: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub interval: ::std::option::Option<crate::raw::types::IntervalUnit>,
         #[serde(
@@ -9220,7 +9169,7 @@ pub mod types {
         )]
         pub interval_count: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -9325,7 +9274,7 @@ pub mod types {
         pub subscription: crate::raw::types::SubscriptionClientSelectSchema,
     }
     ///`TerseSubscriptionItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct TerseSubscriptionItem {
@@ -9339,17 +9288,8 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub price_slug: ::std::option::Option<::std::string::String>,
-        #[serde(default = "defaults::default_u64::<i64, 1>")]
-        pub quantity: i64,
-    }
-    impl ::std::default::Default for TerseSubscriptionItem {
-        fn default() -> Self {
-            Self {
-                price_id: Default::default(),
-                price_slug: Default::default(),
-                quantity: defaults::default_u64::<i64, 1>(),
-            }
-        }
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
     }
     ///`ToggleFeatureClientInsertSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -11160,7 +11100,7 @@ pub mod types {
         pub id: ::std::string::String,
         pub livemode: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub metadata: ::std::option::Option<Metadata>,
+        pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
         pub name: ::std::string::String,
         #[serde(rename = "organizationId")]
         pub organization_id: ::std::string::String,
@@ -11327,19 +11267,6 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct WebhooksUpdateResponse {
         pub webhook: WebhookRecord,
-    }
-    /// Generation of default values for serde.
-    pub mod defaults {
-        pub(super) fn default_bool<const V: bool>() -> bool {
-            V
-        }
-        pub(super) fn default_u64<T, const V: u64>() -> T
-        where
-            T: ::std::convert::TryFrom<u64>,
-            <T as ::std::convert::TryFrom<u64>>::Error: ::std::fmt::Debug,
-        {
-            T::try_from(V).unwrap()
-        }
     }
     /// Error types.
     pub mod error {
@@ -16347,6 +16274,1100 @@ pub mod types {
                 _ => ::serde_json::from_str(raw.get()).map(Self::Unknown),
             };
             result.map_err(<D::Error as ::serde::de::Error>::custom)
+        }
+    }
+    /// Free-form metadata: string, number or boolean values, kept as JSON so numbers
+    /// round-trip exactly (integers stay integers).
+    pub type Metadata = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    /// The fields every `CreateProductPriceInput` record has, whatever its kind.
+    impl CreateProductPriceInput {
+        pub fn active(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Subscription(record) => record.active.as_ref(),
+                Self::SinglePayment(record) => record.active.as_ref(),
+                Self::Usage(record) => record.active.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn is_default(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Subscription(record) => Some(&record.is_default),
+                Self::SinglePayment(record) => Some(&record.is_default),
+                Self::Usage(record) => Some(&record.is_default),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Subscription(record) => record.name.as_ref(),
+                Self::SinglePayment(record) => record.name.as_ref(),
+                Self::Usage(record) => record.name.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Subscription(record) => record.slug.as_ref(),
+                Self::SinglePayment(record) => record.slug.as_ref(),
+                Self::Usage(record) => record.slug.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn unit_price(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Subscription(record) => Some(&record.unit_price),
+                Self::SinglePayment(record) => Some(&record.unit_price),
+                Self::Usage(record) => Some(&record.unit_price),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `FeatureInsert` record has, whatever its kind.
+    impl FeatureInsert {
+        pub fn active(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Toggle(record) => record.active.as_ref(),
+                Self::UsageCreditGrant(record) => record.active.as_ref(),
+                Self::Resource(record) => record.active.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn description(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.description),
+                Self::UsageCreditGrant(record) => Some(&record.description),
+                Self::Resource(record) => Some(&record.description),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.name),
+                Self::UsageCreditGrant(record) => Some(&record.name),
+                Self::Resource(record) => Some(&record.name),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn pricing_model_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.pricing_model_id),
+                Self::UsageCreditGrant(record) => Some(&record.pricing_model_id),
+                Self::Resource(record) => Some(&record.pricing_model_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.slug),
+                Self::UsageCreditGrant(record) => Some(&record.slug),
+                Self::Resource(record) => Some(&record.slug),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `FeatureRecord` record has, whatever its kind.
+    impl FeatureRecord {
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn active(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Toggle(record) => Some(&record.active),
+                Self::UsageCreditGrant(record) => Some(&record.active),
+                Self::Resource(record) => Some(&record.active),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn created_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => Some(&record.created_at),
+                Self::UsageCreditGrant(record) => Some(&record.created_at),
+                Self::Resource(record) => Some(&record.created_at),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn description(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.description),
+                Self::UsageCreditGrant(record) => Some(&record.description),
+                Self::Resource(record) => Some(&record.description),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.id),
+                Self::UsageCreditGrant(record) => Some(&record.id),
+                Self::Resource(record) => Some(&record.id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn livemode(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Toggle(record) => Some(&record.livemode),
+                Self::UsageCreditGrant(record) => Some(&record.livemode),
+                Self::Resource(record) => Some(&record.livemode),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.name),
+                Self::UsageCreditGrant(record) => Some(&record.name),
+                Self::Resource(record) => Some(&record.name),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn organization_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.organization_id),
+                Self::UsageCreditGrant(record) => Some(&record.organization_id),
+                Self::Resource(record) => Some(&record.organization_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn pricing_model_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.pricing_model_id),
+                Self::UsageCreditGrant(record) => Some(&record.pricing_model_id),
+                Self::Resource(record) => Some(&record.pricing_model_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.slug),
+                Self::UsageCreditGrant(record) => Some(&record.slug),
+                Self::Resource(record) => Some(&record.slug),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn updated_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => Some(&record.updated_at),
+                Self::UsageCreditGrant(record) => Some(&record.updated_at),
+                Self::Resource(record) => Some(&record.updated_at),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `FeatureUpdate` record has, whatever its kind.
+    impl FeatureUpdate {
+        pub fn active(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Toggle(record) => record.active.as_ref(),
+                Self::UsageCreditGrant(record) => record.active.as_ref(),
+                Self::Resource(record) => record.active.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn description(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.description.as_ref(),
+                Self::UsageCreditGrant(record) => record.description.as_ref(),
+                Self::Resource(record) => record.description.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.id),
+                Self::UsageCreditGrant(record) => Some(&record.id),
+                Self::Resource(record) => Some(&record.id),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.name.as_ref(),
+                Self::UsageCreditGrant(record) => record.name.as_ref(),
+                Self::Resource(record) => record.name.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.slug.as_ref(),
+                Self::UsageCreditGrant(record) => record.slug.as_ref(),
+                Self::Resource(record) => record.slug.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `InvoiceLineItemRecord` record has, whatever its kind.
+    impl InvoiceLineItemRecord {
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn created_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Static(record) => Some(&record.created_at),
+                Self::Usage(record) => Some(&record.created_at),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn description(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Static(record) => record.description.as_ref(),
+                Self::Usage(record) => record.description.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Static(record) => Some(&record.id),
+                Self::Usage(record) => Some(&record.id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn invoice_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Static(record) => Some(&record.invoice_id),
+                Self::Usage(record) => Some(&record.invoice_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn livemode(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Static(record) => Some(&record.livemode),
+                Self::Usage(record) => Some(&record.livemode),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn price(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Static(record) => Some(&record.price),
+                Self::Usage(record) => Some(&record.price),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn price_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Static(record) => record.price_id.as_ref(),
+                Self::Usage(record) => record.price_id.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn pricing_model_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Static(record) => Some(&record.pricing_model_id),
+                Self::Usage(record) => Some(&record.pricing_model_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn quantity(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Static(record) => Some(&record.quantity),
+                Self::Usage(record) => Some(&record.quantity),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn updated_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Static(record) => Some(&record.updated_at),
+                Self::Usage(record) => Some(&record.updated_at),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `PricesInsert` record has, whatever its kind.
+    impl PricesInsert {
+        pub fn active(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Subscription(record) => record.active.as_ref(),
+                Self::SinglePayment(record) => record.active.as_ref(),
+                Self::Usage(record) => record.active.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn is_default(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Subscription(record) => Some(&record.is_default),
+                Self::SinglePayment(record) => Some(&record.is_default),
+                Self::Usage(record) => Some(&record.is_default),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Subscription(record) => record.name.as_ref(),
+                Self::SinglePayment(record) => record.name.as_ref(),
+                Self::Usage(record) => record.name.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Subscription(record) => record.slug.as_ref(),
+                Self::SinglePayment(record) => record.slug.as_ref(),
+                Self::Usage(record) => record.slug.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn unit_price(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Subscription(record) => Some(&record.unit_price),
+                Self::SinglePayment(record) => Some(&record.unit_price),
+                Self::Usage(record) => Some(&record.unit_price),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `PricesUpdate` record has, whatever its kind.
+    impl PricesUpdate {
+        pub fn active(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Subscription(record) => record.active.as_ref(),
+                Self::SinglePayment(record) => record.active.as_ref(),
+                Self::Usage(record) => record.active.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Subscription(record) => Some(&record.id),
+                Self::SinglePayment(record) => Some(&record.id),
+                Self::Usage(record) => Some(&record.id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn is_default(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Subscription(record) => Some(&record.is_default),
+                Self::SinglePayment(record) => Some(&record.is_default),
+                Self::Usage(record) => Some(&record.is_default),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Subscription(record) => record.name.as_ref(),
+                Self::SinglePayment(record) => record.name.as_ref(),
+                Self::Usage(record) => record.name.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Subscription(record) => record.slug.as_ref(),
+                Self::SinglePayment(record) => record.slug.as_ref(),
+                Self::Usage(record) => record.slug.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `ProductCheckoutSessionInput` record has, whatever its kind.
+    impl ProductCheckoutSessionInput {
+        pub fn cancel_url(&self) -> &::std::string::String {
+            match self {
+                Self::Identified(record) => &record.cancel_url,
+                Self::Anonymous(record) => &record.cancel_url,
+            }
+        }
+        pub fn output_metadata(
+            &self,
+        ) -> ::std::option::Option<&crate::raw::types::Metadata> {
+            match self {
+                Self::Identified(record) => record.output_metadata.as_ref(),
+                Self::Anonymous(record) => record.output_metadata.as_ref(),
+            }
+        }
+        pub fn output_name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Identified(record) => record.output_name.as_ref(),
+                Self::Anonymous(record) => record.output_name.as_ref(),
+            }
+        }
+        pub fn preserve_billing_cycle_anchor(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Identified(record) => record.preserve_billing_cycle_anchor.as_ref(),
+                Self::Anonymous(record) => record.preserve_billing_cycle_anchor.as_ref(),
+            }
+        }
+        pub fn price_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Identified(record) => record.price_id.as_ref(),
+                Self::Anonymous(record) => record.price_id.as_ref(),
+            }
+        }
+        pub fn price_slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Identified(record) => record.price_slug.as_ref(),
+                Self::Anonymous(record) => record.price_slug.as_ref(),
+            }
+        }
+        pub fn quantity(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Identified(record) => record.quantity.as_ref(),
+                Self::Anonymous(record) => record.quantity.as_ref(),
+            }
+        }
+        pub fn success_url(&self) -> &::std::string::String {
+            match self {
+                Self::Identified(record) => &record.success_url,
+                Self::Anonymous(record) => &record.success_url,
+            }
+        }
+    }
+    /// The fields every `SubscriptionClientSelectSchema` record has, whatever its kind.
+    impl SubscriptionClientSelectSchema {
+        pub fn backup_payment_method_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Standard(record) => record.backup_payment_method_id.as_ref(),
+                Self::NonRenewing(record) => record.backup_payment_method_id.as_ref(),
+            }
+        }
+        pub fn cancel_scheduled_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Standard(record) => record.cancel_scheduled_at.as_ref(),
+                Self::NonRenewing(record) => record.cancel_scheduled_at.as_ref(),
+            }
+        }
+        pub fn canceled_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Standard(record) => record.canceled_at.as_ref(),
+                Self::NonRenewing(record) => record.canceled_at.as_ref(),
+            }
+        }
+        pub fn cancellation_reason(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Standard(record) => record.cancellation_reason.as_ref(),
+                Self::NonRenewing(record) => record.cancellation_reason.as_ref(),
+            }
+        }
+        pub fn created_at(&self) -> &i64 {
+            match self {
+                Self::Standard(record) => &record.created_at,
+                Self::NonRenewing(record) => &record.created_at,
+            }
+        }
+        pub fn current(&self) -> &bool {
+            match self {
+                Self::Standard(record) => &record.current,
+                Self::NonRenewing(record) => &record.current,
+            }
+        }
+        pub fn customer_id(&self) -> &::std::string::String {
+            match self {
+                Self::Standard(record) => &record.customer_id,
+                Self::NonRenewing(record) => &record.customer_id,
+            }
+        }
+        pub fn default_payment_method_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Standard(record) => record.default_payment_method_id.as_ref(),
+                Self::NonRenewing(record) => record.default_payment_method_id.as_ref(),
+            }
+        }
+        pub fn do_not_charge(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Standard(record) => record.do_not_charge.as_ref(),
+                Self::NonRenewing(record) => record.do_not_charge.as_ref(),
+            }
+        }
+        pub fn id(&self) -> &::std::string::String {
+            match self {
+                Self::Standard(record) => &record.id,
+                Self::NonRenewing(record) => &record.id,
+            }
+        }
+        pub fn is_free_plan(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Standard(record) => record.is_free_plan.as_ref(),
+                Self::NonRenewing(record) => record.is_free_plan.as_ref(),
+            }
+        }
+        pub fn livemode(&self) -> &bool {
+            match self {
+                Self::Standard(record) => &record.livemode,
+                Self::NonRenewing(record) => &record.livemode,
+            }
+        }
+        pub fn metadata(&self) -> ::std::option::Option<&crate::raw::types::Metadata> {
+            match self {
+                Self::Standard(record) => record.metadata.as_ref(),
+                Self::NonRenewing(record) => record.metadata.as_ref(),
+            }
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Standard(record) => record.name.as_ref(),
+                Self::NonRenewing(record) => record.name.as_ref(),
+            }
+        }
+        pub fn organization_id(&self) -> &::std::string::String {
+            match self {
+                Self::Standard(record) => &record.organization_id,
+                Self::NonRenewing(record) => &record.organization_id,
+            }
+        }
+        pub fn price_id(&self) -> &::std::string::String {
+            match self {
+                Self::Standard(record) => &record.price_id,
+                Self::NonRenewing(record) => &record.price_id,
+            }
+        }
+        pub fn pricing_model_id(&self) -> &::std::string::String {
+            match self {
+                Self::Standard(record) => &record.pricing_model_id,
+                Self::NonRenewing(record) => &record.pricing_model_id,
+            }
+        }
+        pub fn renews(&self) -> &bool {
+            match self {
+                Self::Standard(record) => &record.renews,
+                Self::NonRenewing(record) => &record.renews,
+            }
+        }
+        pub fn replaced_by_subscription_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Standard(record) => record.replaced_by_subscription_id.as_ref(),
+                Self::NonRenewing(record) => record.replaced_by_subscription_id.as_ref(),
+            }
+        }
+        pub fn run_billing_at_period_start(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Standard(record) => record.run_billing_at_period_start.as_ref(),
+                Self::NonRenewing(record) => record.run_billing_at_period_start.as_ref(),
+            }
+        }
+        pub fn scheduled_adjustment_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Standard(record) => record.scheduled_adjustment_at.as_ref(),
+                Self::NonRenewing(record) => record.scheduled_adjustment_at.as_ref(),
+            }
+        }
+        pub fn start_date(&self) -> &i64 {
+            match self {
+                Self::Standard(record) => &record.start_date,
+                Self::NonRenewing(record) => &record.start_date,
+            }
+        }
+        pub fn updated_at(&self) -> &i64 {
+            match self {
+                Self::Standard(record) => &record.updated_at,
+                Self::NonRenewing(record) => &record.updated_at,
+            }
+        }
+    }
+    /// The fields every `SubscriptionDetails` record has, whatever its kind.
+    impl SubscriptionDetails {
+        pub fn backup_payment_method_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::NonRenewing(record) => record.backup_payment_method_id.as_ref(),
+                Self::Standard(record) => record.backup_payment_method_id.as_ref(),
+            }
+        }
+        pub fn cancel_scheduled_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::NonRenewing(record) => record.cancel_scheduled_at.as_ref(),
+                Self::Standard(record) => record.cancel_scheduled_at.as_ref(),
+            }
+        }
+        pub fn canceled_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::NonRenewing(record) => record.canceled_at.as_ref(),
+                Self::Standard(record) => record.canceled_at.as_ref(),
+            }
+        }
+        pub fn cancellation_reason(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::NonRenewing(record) => record.cancellation_reason.as_ref(),
+                Self::Standard(record) => record.cancellation_reason.as_ref(),
+            }
+        }
+        pub fn created_at(&self) -> &i64 {
+            match self {
+                Self::NonRenewing(record) => &record.created_at,
+                Self::Standard(record) => &record.created_at,
+            }
+        }
+        pub fn current(&self) -> &bool {
+            match self {
+                Self::NonRenewing(record) => &record.current,
+                Self::Standard(record) => &record.current,
+            }
+        }
+        pub fn customer_id(&self) -> &::std::string::String {
+            match self {
+                Self::NonRenewing(record) => &record.customer_id,
+                Self::Standard(record) => &record.customer_id,
+            }
+        }
+        pub fn default_payment_method_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::NonRenewing(record) => record.default_payment_method_id.as_ref(),
+                Self::Standard(record) => record.default_payment_method_id.as_ref(),
+            }
+        }
+        pub fn do_not_charge(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::NonRenewing(record) => record.do_not_charge.as_ref(),
+                Self::Standard(record) => record.do_not_charge.as_ref(),
+            }
+        }
+        pub fn experimental(&self) -> ::std::option::Option<&SubscriptionExperimental> {
+            match self {
+                Self::NonRenewing(record) => record.experimental.as_ref(),
+                Self::Standard(record) => record.experimental.as_ref(),
+            }
+        }
+        pub fn id(&self) -> &::std::string::String {
+            match self {
+                Self::NonRenewing(record) => &record.id,
+                Self::Standard(record) => &record.id,
+            }
+        }
+        pub fn is_free_plan(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::NonRenewing(record) => record.is_free_plan.as_ref(),
+                Self::Standard(record) => record.is_free_plan.as_ref(),
+            }
+        }
+        pub fn livemode(&self) -> &bool {
+            match self {
+                Self::NonRenewing(record) => &record.livemode,
+                Self::Standard(record) => &record.livemode,
+            }
+        }
+        pub fn metadata(&self) -> ::std::option::Option<&crate::raw::types::Metadata> {
+            match self {
+                Self::NonRenewing(record) => record.metadata.as_ref(),
+                Self::Standard(record) => record.metadata.as_ref(),
+            }
+        }
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::NonRenewing(record) => record.name.as_ref(),
+                Self::Standard(record) => record.name.as_ref(),
+            }
+        }
+        pub fn organization_id(&self) -> &::std::string::String {
+            match self {
+                Self::NonRenewing(record) => &record.organization_id,
+                Self::Standard(record) => &record.organization_id,
+            }
+        }
+        pub fn price_id(&self) -> &::std::string::String {
+            match self {
+                Self::NonRenewing(record) => &record.price_id,
+                Self::Standard(record) => &record.price_id,
+            }
+        }
+        pub fn pricing_model_id(&self) -> &::std::string::String {
+            match self {
+                Self::NonRenewing(record) => &record.pricing_model_id,
+                Self::Standard(record) => &record.pricing_model_id,
+            }
+        }
+        pub fn renews(&self) -> &bool {
+            match self {
+                Self::NonRenewing(record) => &record.renews,
+                Self::Standard(record) => &record.renews,
+            }
+        }
+        pub fn replaced_by_subscription_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::NonRenewing(record) => record.replaced_by_subscription_id.as_ref(),
+                Self::Standard(record) => record.replaced_by_subscription_id.as_ref(),
+            }
+        }
+        pub fn run_billing_at_period_start(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::NonRenewing(record) => record.run_billing_at_period_start.as_ref(),
+                Self::Standard(record) => record.run_billing_at_period_start.as_ref(),
+            }
+        }
+        pub fn scheduled_adjustment_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::NonRenewing(record) => record.scheduled_adjustment_at.as_ref(),
+                Self::Standard(record) => record.scheduled_adjustment_at.as_ref(),
+            }
+        }
+        pub fn start_date(&self) -> &i64 {
+            match self {
+                Self::NonRenewing(record) => &record.start_date,
+                Self::Standard(record) => &record.start_date,
+            }
+        }
+        pub fn subscription_items(&self) -> &::std::vec::Vec<SubscriptionItemWithPrice> {
+            match self {
+                Self::NonRenewing(record) => &record.subscription_items,
+                Self::Standard(record) => &record.subscription_items,
+            }
+        }
+        pub fn updated_at(&self) -> &i64 {
+            match self {
+                Self::NonRenewing(record) => &record.updated_at,
+                Self::Standard(record) => &record.updated_at,
+            }
+        }
+    }
+    /// The fields every `SubscriptionItemFeaturesClientInsertSchema` record has, whatever its kind.
+    impl SubscriptionItemFeaturesClientInsertSchema {
+        pub fn detached_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => record.detached_at.as_ref(),
+                Self::UsageCreditGrant(record) => record.detached_at.as_ref(),
+                Self::Resource(record) => record.detached_at.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn detached_reason(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.detached_reason.as_ref(),
+                Self::UsageCreditGrant(record) => record.detached_reason.as_ref(),
+                Self::Resource(record) => record.detached_reason.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn expired_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => record.expired_at.as_ref(),
+                Self::UsageCreditGrant(record) => record.expired_at.as_ref(),
+                Self::Resource(record) => record.expired_at.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn feature_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.feature_id),
+                Self::UsageCreditGrant(record) => Some(&record.feature_id),
+                Self::Resource(record) => Some(&record.feature_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn manually_created(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Toggle(record) => record.manually_created.as_ref(),
+                Self::UsageCreditGrant(record) => record.manually_created.as_ref(),
+                Self::Resource(record) => record.manually_created.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.name),
+                Self::UsageCreditGrant(record) => Some(&record.name),
+                Self::Resource(record) => Some(&record.name),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn product_feature_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.product_feature_id.as_ref(),
+                Self::UsageCreditGrant(record) => record.product_feature_id.as_ref(),
+                Self::Resource(record) => record.product_feature_id.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.slug),
+                Self::UsageCreditGrant(record) => Some(&record.slug),
+                Self::Resource(record) => Some(&record.slug),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn subscription_item_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.subscription_item_id),
+                Self::UsageCreditGrant(record) => Some(&record.subscription_item_id),
+                Self::Resource(record) => Some(&record.subscription_item_id),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `SubscriptionItemFeaturesClientSelectSchema` record has, whatever its kind.
+    impl SubscriptionItemFeaturesClientSelectSchema {
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn created_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => Some(&record.created_at),
+                Self::UsageCreditGrant(record) => Some(&record.created_at),
+                Self::Resource(record) => Some(&record.created_at),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn detached_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => record.detached_at.as_ref(),
+                Self::UsageCreditGrant(record) => record.detached_at.as_ref(),
+                Self::Resource(record) => record.detached_at.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn detached_reason(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.detached_reason.as_ref(),
+                Self::UsageCreditGrant(record) => record.detached_reason.as_ref(),
+                Self::Resource(record) => record.detached_reason.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn expired_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => record.expired_at.as_ref(),
+                Self::UsageCreditGrant(record) => record.expired_at.as_ref(),
+                Self::Resource(record) => record.expired_at.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn feature_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.feature_id),
+                Self::UsageCreditGrant(record) => Some(&record.feature_id),
+                Self::Resource(record) => Some(&record.feature_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.id),
+                Self::UsageCreditGrant(record) => Some(&record.id),
+                Self::Resource(record) => Some(&record.id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn livemode(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Toggle(record) => Some(&record.livemode),
+                Self::UsageCreditGrant(record) => Some(&record.livemode),
+                Self::Resource(record) => Some(&record.livemode),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn manually_created(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Toggle(record) => Some(&record.manually_created),
+                Self::UsageCreditGrant(record) => Some(&record.manually_created),
+                Self::Resource(record) => Some(&record.manually_created),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn name(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.name),
+                Self::UsageCreditGrant(record) => Some(&record.name),
+                Self::Resource(record) => Some(&record.name),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn pricing_model_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.pricing_model_id),
+                Self::UsageCreditGrant(record) => Some(&record.pricing_model_id),
+                Self::Resource(record) => Some(&record.pricing_model_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn product_feature_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.product_feature_id.as_ref(),
+                Self::UsageCreditGrant(record) => record.product_feature_id.as_ref(),
+                Self::Resource(record) => record.product_feature_id.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn slug(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.slug),
+                Self::UsageCreditGrant(record) => Some(&record.slug),
+                Self::Resource(record) => Some(&record.slug),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn subscription_item_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.subscription_item_id),
+                Self::UsageCreditGrant(record) => Some(&record.subscription_item_id),
+                Self::Resource(record) => Some(&record.subscription_item_id),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn updated_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => Some(&record.updated_at),
+                Self::UsageCreditGrant(record) => Some(&record.updated_at),
+                Self::Resource(record) => Some(&record.updated_at),
+                Self::Unknown(_) => None,
+            }
+        }
+    }
+    /// The fields every `SubscriptionItemFeaturesClientUpdateSchema` record has, whatever its kind.
+    impl SubscriptionItemFeaturesClientUpdateSchema {
+        pub fn detached_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => record.detached_at.as_ref(),
+                Self::UsageCreditGrant(record) => record.detached_at.as_ref(),
+                Self::Resource(record) => record.detached_at.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn detached_reason(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.detached_reason.as_ref(),
+                Self::UsageCreditGrant(record) => record.detached_reason.as_ref(),
+                Self::Resource(record) => record.detached_reason.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn expired_at(&self) -> ::std::option::Option<&i64> {
+            match self {
+                Self::Toggle(record) => record.expired_at.as_ref(),
+                Self::UsageCreditGrant(record) => record.expired_at.as_ref(),
+                Self::Resource(record) => record.expired_at.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn feature_id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.feature_id.as_ref(),
+                Self::UsageCreditGrant(record) => record.feature_id.as_ref(),
+                Self::Resource(record) => record.feature_id.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        ///
+        /// `None` for a record of a kind this SDK does not know (`Unknown`).
+        pub fn id(&self) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => Some(&record.id),
+                Self::UsageCreditGrant(record) => Some(&record.id),
+                Self::Resource(record) => Some(&record.id),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn manually_created(&self) -> ::std::option::Option<&bool> {
+            match self {
+                Self::Toggle(record) => record.manually_created.as_ref(),
+                Self::UsageCreditGrant(record) => record.manually_created.as_ref(),
+                Self::Resource(record) => record.manually_created.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn product_feature_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.product_feature_id.as_ref(),
+                Self::UsageCreditGrant(record) => record.product_feature_id.as_ref(),
+                Self::Resource(record) => record.product_feature_id.as_ref(),
+                Self::Unknown(_) => None,
+            }
+        }
+        pub fn subscription_item_id(
+            &self,
+        ) -> ::std::option::Option<&::std::string::String> {
+            match self {
+                Self::Toggle(record) => record.subscription_item_id.as_ref(),
+                Self::UsageCreditGrant(record) => record.subscription_item_id.as_ref(),
+                Self::Resource(record) => record.subscription_item_id.as_ref(),
+                Self::Unknown(_) => None,
+            }
         }
     }
 }

@@ -31,7 +31,7 @@ pub struct FlowgladAdmin {
 
 /// Turns a page fetcher into a stream of items: pages are requested one at a time, following
 /// `nextCursor` while `hasMore` is true. An error ends the stream after being yielded.
-pub fn paginate<T, F, Fut>(fetch: F) -> impl Stream<Item = Result<T>>
+pub(crate) fn paginate<T, F, Fut>(fetch: F) -> impl Stream<Item = Result<T>>
 where
     F: Fn(Option<String>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Option<String>, bool)>>,

@@ -156,7 +156,7 @@ impl ClientBuilder {
 
     /// Also retry non-idempotent POSTs (checkout sessions, subscription changes, resource
     /// claims...) on 408/409/5xx and timeouts. Off by default: a retried POST whose first
-    /// attempt was processed could act twice. See [`crate::retry`].
+    /// attempt was processed could act twice. See [`crate::transport`].
     pub fn retry_non_idempotent(mut self, enabled: bool) -> Self {
         self.transport.retry.retry_non_idempotent = enabled;
         self
@@ -385,20 +385,52 @@ impl FlowgladClient {
         }
     }
 
+    /// `GET {base}{path}?{query}` through the raw client's hooks, for a query the spec does
+    /// not describe but the API reads (the TypeScript SDK sends it).
+    pub(crate) async fn get_with_query<T: serde::de::DeserializeOwned>(
+        &self,
+        operation_id: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>> {
+        let request = progenitor_client::ClientInfo::client(self.raw())
+            .get(format!("{}{}", self.base_url(), path))
+            .query(query)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .build()?;
+        let response = self.exec_hooked(operation_id, request).await?;
+        match response.status().as_u16() {
+            200 => raw::ResponseValue::from_response(response).await,
+            400..=599 => Err(raw::Error::ErrorResponse(
+                raw::ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(raw::Error::UnexpectedResponse(response)),
+        }
+    }
+
     async fn post_json(
         &self,
         operation_id: &'static str,
         path: &str,
         body: impl Into<reqwest::Body>,
     ) -> std::result::Result<reqwest::Response, raw::Error<raw::types::ApiError>> {
-        use progenitor_client::{ClientHooks, OperationInfo};
-        let raw_client = self.raw();
-        let request = progenitor_client::ClientInfo::client(raw_client)
+        let request = progenitor_client::ClientInfo::client(self.raw())
             .post(format!("{}{}", self.base_url(), path))
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
             .build()?;
+        self.exec_hooked(operation_id, request).await
+    }
+
+    /// Sends a hand-built request through the transport, as the generated methods do.
+    async fn exec_hooked(
+        &self,
+        operation_id: &'static str,
+        request: reqwest::Request,
+    ) -> std::result::Result<reqwest::Response, raw::Error<raw::types::ApiError>> {
+        use progenitor_client::{ClientHooks, OperationInfo};
+        let raw_client = self.raw();
         let info = OperationInfo { operation_id };
         let response = raw_client.exec(request, &info).await?;
         // Calls outside the generated methods skip the post hook: check here.

@@ -190,7 +190,7 @@ impl Error {
     }
 
     /// Converts an error of the raw client.
-    pub fn from_raw(error: raw::Error<raw::types::ApiError>) -> Self {
+    pub(crate) fn from_raw(error: raw::Error<raw::types::ApiError>) -> Self {
         match error {
             raw::Error::ErrorResponse(response) => {
                 let status = response.status().as_u16();
@@ -302,7 +302,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// Builds the error from a decoded body (see the module docs for the shapes).
-    pub fn from_body(
+    pub(crate) fn from_body(
         status: u16,
         header_request_id: Option<String>,
         body: raw::types::ApiError,

@@ -46,20 +46,23 @@ pub fn check_path_id(field: &'static str, id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A flat field: its JSON name, its value, and the variant it makes.
-type Field<T> = (&'static str, Option<String>, fn(String) -> T);
+/// A named optional input: its JSON name and its value, already turned into the result type.
+pub(crate) type Field<T> = (&'static str, Option<T>);
 
-fn exactly_one<T>(fields: Vec<Field<T>>) -> Result<T, Error> {
-    let names: Vec<&str> = fields.iter().map(|(name, _, _)| *name).collect();
-    let given: Vec<_> = fields
+/// `(name, value.map(make))`: one candidate of [`exactly_one`].
+pub(crate) fn field<V, T>(name: &'static str, value: Option<V>, make: fn(V) -> T) -> Field<T> {
+    (name, value.map(make))
+}
+
+/// The one given value among `fields`; the error names the missing or conflicting fields.
+pub(crate) fn exactly_one<T>(fields: Vec<Field<T>>) -> Result<T, Error> {
+    let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    let mut given: Vec<(&'static str, T)> = fields
         .into_iter()
-        .filter_map(|(name, value, make)| value.map(|v| (name, v, make)))
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
         .collect();
     match given.len() {
-        1 => {
-            let (_, value, make) = given.into_iter().next().expect("one element");
-            Ok(make(value))
-        }
+        1 => Ok(given.pop().expect("one element").1),
         0 => Err(Error::validation(
             names.join("/"),
             format!(
@@ -68,7 +71,7 @@ fn exactly_one<T>(fields: Vec<Field<T>>) -> Result<T, Error> {
             ),
         )),
         _ => {
-            let conflicting: Vec<&str> = given.iter().map(|(name, _, _)| *name).collect();
+            let conflicting: Vec<&str> = given.iter().map(|(name, _)| *name).collect();
             Err(Error::validation(
                 conflicting.join("/"),
                 format!(
@@ -107,8 +110,8 @@ impl PriceRef {
         price_slug: Option<String>,
     ) -> Result<Self, Error> {
         exactly_one(vec![
-            ("priceId", price_id, PriceRef::Id as fn(String) -> Self),
-            ("priceSlug", price_slug, PriceRef::Slug),
+            field("priceId", price_id, PriceRef::Id),
+            field("priceSlug", price_slug, PriceRef::Slug),
         ])
     }
 
@@ -220,12 +223,8 @@ impl UsageMeterRef {
         usage_meter_slug: Option<String>,
     ) -> Result<Self, Error> {
         exactly_one(vec![
-            (
-                "usageMeterId",
-                usage_meter_id,
-                UsageMeterRef::Id as fn(String) -> Self,
-            ),
-            ("usageMeterSlug", usage_meter_slug, UsageMeterRef::Slug),
+            field("usageMeterId", usage_meter_id, UsageMeterRef::Id),
+            field("usageMeterSlug", usage_meter_slug, UsageMeterRef::Slug),
         ])
     }
 }
@@ -273,14 +272,10 @@ impl UsageTarget {
         usage_meter_slug: Option<String>,
     ) -> Result<Self, Error> {
         exactly_one(vec![
-            (
-                "priceId",
-                price_id,
-                UsageTarget::PriceId as fn(String) -> Self,
-            ),
-            ("priceSlug", price_slug, UsageTarget::PriceSlug),
-            ("usageMeterId", usage_meter_id, UsageTarget::UsageMeterId),
-            (
+            field("priceId", price_id, UsageTarget::PriceId),
+            field("priceSlug", price_slug, UsageTarget::PriceSlug),
+            field("usageMeterId", usage_meter_id, UsageTarget::UsageMeterId),
+            field(
                 "usageMeterSlug",
                 usage_meter_slug,
                 UsageTarget::UsageMeterSlug,
@@ -380,6 +375,87 @@ impl<'de> Deserialize<'de> for UsageTarget {
             f.usage_meter_slug,
         )
         .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A resource, by slug (`resourceSlug`) or by id (`resourceId`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ResourceRef {
+    /// `resourceSlug`.
+    Slug(String),
+    /// `resourceId`.
+    Id(String),
+}
+
+impl ResourceRef {
+    /// By slug.
+    pub fn slug(slug: impl Into<String>) -> Self {
+        ResourceRef::Slug(slug.into())
+    }
+
+    /// By id.
+    pub fn id(id: impl Into<String>) -> Self {
+        ResourceRef::Id(id.into())
+    }
+
+    /// From the API's flat fields; exactly one must be `Some`.
+    pub fn from_fields(
+        resource_slug: Option<String>,
+        resource_id: Option<String>,
+    ) -> Result<Self, Error> {
+        exactly_one(vec![
+            field("resourceSlug", resource_slug, ResourceRef::Slug),
+            field("resourceId", resource_id, ResourceRef::Id),
+        ])
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ResourceFields {
+    #[serde(
+        rename = "resourceSlug",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    resource_slug: Option<String>,
+    #[serde(
+        rename = "resourceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    resource_id: Option<String>,
+}
+
+impl Serialize for ResourceRef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (resource_slug, resource_id) = match self.clone() {
+            ResourceRef::Slug(slug) => (Some(slug), None),
+            ResourceRef::Id(id) => (None, Some(id)),
+        };
+        ResourceFields {
+            resource_slug,
+            resource_id,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let f = ResourceFields::deserialize(deserializer)?;
+        ResourceRef::from_fields(f.resource_slug, f.resource_id).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `{"resourceSlug": ...}` or `{"resourceId": ...}`, exactly one.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for ResourceRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ResourceRef".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        exactly_one_schema(&["resourceSlug", "resourceId"])
     }
 }
 

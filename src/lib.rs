@@ -7,7 +7,7 @@
 //! ```no_run
 //! use std::sync::LazyLock;
 //!
-//! use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer, Result};
+//! use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer, Result};
 //!
 //! static FLOWGLAD: LazyLock<FlowgladClient> =
 //!     LazyLock::new(|| FlowgladClient::from_env().expect("FLOWGLAD_SECRET_KEY is set"));
@@ -16,7 +16,7 @@
 //! fn flowglad(user_id: &str) -> Result<FlowgladServer> {
 //!     FlowgladServer::new(&FLOWGLAD, user_id, |id: String| async move {
 //!         // Called only when the customer must be created in Flowglad.
-//!         Ok::<_, std::io::Error>(CustomerDetails { name: "Ada".into(), email: format!("{id}@example.com") })
+//!         Ok::<_, std::io::Error>(CustomerProfile::new("Ada", format!("{id}@example.com")))
 //!     })
 //! }
 //!
@@ -54,7 +54,7 @@ pub mod handler;
 pub mod ids;
 pub mod models;
 pub mod raw;
-pub mod retry;
+mod retry;
 pub mod server;
 pub mod transport;
 pub mod usage_batcher;
@@ -67,9 +67,10 @@ pub mod testing;
 pub use admin::FlowgladAdmin;
 pub use client::{ApiKey, ClientBuilder, FlowgladClient};
 pub use error::{ApiError, BoxError, Error, Issue, Result};
-pub use ids::{PriceRef, UsageMeterRef, UsageTarget};
+pub use ids::{PriceRef, ResourceRef, UsageMeterRef, UsageTarget};
+pub use retry::RetryPolicy;
 pub use server::billing::{
-    Billing, CustomerSummary, FeatureAccessItem, ListParams, PaymentMethods, Subscriptions,
+    Billing, CustomerDetails, FeatureAccessItem, ListParams, PaymentMethods, Subscriptions,
     UsageMeterBalance,
 };
 pub use server::checkout::{
@@ -77,13 +78,14 @@ pub use server::checkout::{
     CreateProductCheckoutSessionParams,
 };
 pub use server::resources::{
-    ClaimAmount, ClaimResourceParams, ReleaseAmount, ReleaseResourceParams, ResourceRef,
+    ClaimAmount, ClaimResourceParams, ListResourceClaimsParams, ReleaseAmount,
+    ReleaseResourceParams,
 };
 pub use server::subscriptions::{
     AdjustSubscriptionParams, Adjustment, AdjustmentItem, AdjustmentTiming, CancellationTiming,
     CreateSubscriptionParams,
 };
 pub use server::usage::CreateUsageEventParams;
-pub use server::{CustomerDetails, FlowgladServer};
+pub use server::{CustomerProfile, FlowgladServer};
 pub use usage_batcher::UsageBatcher;
 pub use verbatim::Verbatim;

@@ -91,7 +91,7 @@ pub enum BuildError {
 
 /// A `reqwest::ClientBuilder` with the headers every Flowglad request carries. The
 /// `Authorization` value is marked sensitive, so reqwest and `http` never print it.
-pub fn http_client_builder(api_key: &str) -> Result<reqwest::ClientBuilder, BuildError> {
+pub(crate) fn http_client_builder(api_key: &str) -> Result<reqwest::ClientBuilder, BuildError> {
     let key = api_key.trim();
     if key.is_empty() {
         return Err(BuildError::InvalidApiKey);

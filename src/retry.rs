@@ -2,24 +2,7 @@
 //! safety), plus the backoff computation. The loop that applies it is the raw client's
 //! transport hook ([`crate::transport`]), so facade and raw calls share it.
 //!
-//! Rules (the Flowglad/Stainless clients' rules, see `docs/facade.md`):
-//! - at most `max_retries` retries (default 2);
-//! - a response header `x-should-retry: true` retries, `false` never retries;
-//! - otherwise retry on 408, 409, 429, any 5xx, connection errors and timeouts — except a
-//!   409 whose JSON body says `code: "CONFLICT"`: the request collides with the API's state
-//!   (a customer that exists, a usage event's `transactionId` used for another
-//!   subscription), and sending it again cannot change that. Other 4xx are never retried;
-//! - the delay honours `retry-after-ms`, else `retry-after` (seconds or an HTTP date);
-//!   otherwise `min(base * 2^retry, max)` (0.5 s .. 8 s) times a jitter factor in
-//!   `(0.75, 1]`. The transport waits for a server delay only when it ends before the call's
-//!   deadline (see [`crate::transport`]).
-//!
-//! Request safety: GET/PUT and requests the API makes idempotent (usage events, keyed on
-//! `transactionId`; customer archive) are [`Safety::Idempotent`]. Other POSTs are
-//! [`Safety::NonIdempotent`] and are only retried when the request cannot have been
-//! processed: the connection was never established, the server answered 429, or the server
-//! said `x-should-retry: true`. [`crate::ClientBuilder::retry_non_idempotent`] opts in to the
-//! full rules for every request.
+//! The rules are documented on [`crate::transport`].
 
 use std::time::{Duration, SystemTime};
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use flowglad::cache::{BillingCache, invalidate_on_webhook};
 use flowglad::testing::FakeFlowglad;
 use flowglad::testing::fake::{Fault, Latency};
-use flowglad::{CancellationTiming, CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CancellationTiming, CustomerProfile, FlowgladClient, FlowgladServer};
 
 fn client(fake: &FakeFlowglad, cache: Option<&BillingCache>) -> FlowgladClient {
     let mut builder = FlowgladClient::builder()
@@ -23,10 +23,10 @@ fn client(fake: &FakeFlowglad, cache: Option<&BillingCache>) -> FlowgladClient {
 
 fn server(client: &FlowgladClient, user: &str) -> FlowgladServer {
     FlowgladServer::new(client, user, |id: String| async move {
-        Ok::<_, std::io::Error>(CustomerDetails {
-            name: format!("User {id}"),
-            email: format!("{id}@example.com"),
-        })
+        Ok::<_, std::io::Error>(CustomerProfile::new(
+            format!("User {id}"),
+            format!("{id}@example.com"),
+        ))
     })
     .unwrap()
 }
@@ -322,8 +322,8 @@ async fn a_signed_delivery_from_the_fake_invalidates_through_the_extractor() {
     use axum::extract::State;
     use axum::http::StatusCode;
     use flowglad::testing::fake::WebhookEndpoint;
+    use flowglad::webhook::VerifiedWebhook;
     use flowglad::webhook::Verifier;
-    use flowglad::webhook::axum::VerifiedWebhook;
 
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

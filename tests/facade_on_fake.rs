@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use flowglad::raw::types::SubscriptionDetails;
-use flowglad::server::resources::{ClaimAmount, ClaimResourceParams};
 use flowglad::testing::FakeFlowglad;
 use flowglad::{
     AdjustSubscriptionParams, AdjustmentTiming, CancellationTiming,
-    CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerDetails, Error,
+    CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerProfile, Error,
     FlowgladClient, FlowgladServer, ListParams, PriceRef, UsageTarget,
 };
+use flowglad::{ClaimAmount, ClaimResourceParams, ListResourceClaimsParams};
 
 struct App {
     fake: FakeFlowglad,
@@ -42,10 +42,10 @@ impl App {
         FlowgladServer::new(&self.client, user_id, move |id: String| {
             calls.fetch_add(1, Ordering::SeqCst);
             async move {
-                Ok::<_, std::io::Error>(CustomerDetails {
-                    name: format!("User {id}"),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, std::io::Error>(CustomerProfile::new(
+                    format!("User {id}"),
+                    format!("{id}@example.com"),
+                ))
             }
         })
         .unwrap()
@@ -189,17 +189,15 @@ async fn resources_are_claimed_and_released_on_the_current_subscription() {
         .unwrap();
 
     let claimed = server
-        .claim_resource(ClaimResourceParams {
-            resource_slug: "seats".into(),
-            amount: ClaimAmount::ExternalIds(vec!["alice".into(), "bob".into()]),
-            subscription_id: None,
-            metadata: None,
-        })
+        .claim_resource(ClaimResourceParams::new(
+            "seats",
+            ClaimAmount::ExternalIds(vec!["alice".into(), "bob".into()]),
+        ))
         .await
         .unwrap();
     assert_eq!(claimed.claims.len(), 2);
     let claims = server
-        .list_resource_claims(None, Some("seats"))
+        .list_resource_claims(&ListResourceClaimsParams::new().resource_slug("seats"))
         .await
         .unwrap();
     assert_eq!(claims.claims.len(), 2);
@@ -215,10 +213,10 @@ async fn concurrent_first_calls_for_a_new_customer_all_succeed() {
     // seen "no customer" before the first create lands, as on a real network.
     let server = FlowgladServer::new(&app.client, "user_race", |id: String| async move {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        Ok::<_, std::io::Error>(CustomerDetails {
-            name: id.clone(),
-            email: format!("{id}@example.com"),
-        })
+        Ok::<_, std::io::Error>(CustomerProfile::new(
+            id.clone(),
+            format!("{id}@example.com"),
+        ))
     })
     .unwrap();
     let calls: Vec<_> = (0..50)

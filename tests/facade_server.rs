@@ -7,8 +7,8 @@ use flowglad::{
     AddPaymentMethodCheckoutSessionParams, AdjustSubscriptionParams, AdjustmentItem,
     AdjustmentTiming, CancellationTiming, ClaimAmount, ClaimResourceParams,
     CreateProductCheckoutSessionParams, CreateSubscriptionParams, CreateUsageEventParams,
-    CustomerDetails, Error, FlowgladServer, ListParams, PriceRef, ReleaseAmount,
-    ReleaseResourceParams, ResourceRef, UsageTarget,
+    CustomerProfile, Error, FlowgladServer, ListParams, ListResourceClaimsParams, PriceRef,
+    ReleaseAmount, ReleaseResourceParams, ResourceRef, UsageTarget,
 };
 use serde_json::{Value, json};
 use support::fixtures as fx;
@@ -69,10 +69,7 @@ async fn construction_is_validated_and_cheap() {
     let client = server.client();
     for bad in ["", "   ", "\t\n"] {
         let err = FlowgladServer::new(&client, bad, |_| async {
-            Ok::<_, std::io::Error>(CustomerDetails {
-                name: String::new(),
-                email: String::new(),
-            })
+            Ok::<_, std::io::Error>(CustomerProfile::new(String::new(), String::new()))
         })
         .unwrap_err();
         assert!(matches!(&err, Error::Validation { field, .. } if field == "customerExternalId"));
@@ -135,7 +132,7 @@ async fn find_or_create_propagates_other_errors_and_callback_errors() {
     // Callback failure: Error::Callback, no create.
     server.on("GET", CUSTOMER, not_found("Customer"));
     let failing = FlowgladServer::new(&server.client(), "user_1", |_| async {
-        Err::<CustomerDetails, _>(std::io::Error::other("db down"))
+        Err::<CustomerProfile, _>(std::io::Error::other("db down"))
     })
     .unwrap();
     let err = failing.find_or_create_customer().await.unwrap_err();
@@ -206,10 +203,7 @@ async fn billing_reads() {
     );
 
     let invoices = fg
-        .get_invoices(&ListParams {
-            limit: Some(1),
-            starting_after: Some("inv_1".into()),
-        })
+        .get_invoices(&ListParams::new().limit(1).starting_after("inv_1"))
         .await
         .unwrap();
     assert_eq!(invoices.len(), 1);
@@ -218,10 +212,7 @@ async fn billing_reads() {
         "inv_2"
     );
     let purchases = fg
-        .get_purchases(&ListParams {
-            limit: None,
-            starting_after: Some("pur_1".into()),
-        })
+        .get_purchases(&ListParams::new().starting_after("pur_1"))
         .await
         .unwrap();
     assert_eq!(purchases.len(), 1);
@@ -330,11 +321,11 @@ async fn checkout_sessions() {
         }})
     );
 
-    let mut add = AddPaymentMethodCheckoutSessionParams::new(
+    let add = AddPaymentMethodCheckoutSessionParams::new(
         "https://app.example.com/ok",
         "https://app.example.com/cancel",
-    );
-    add.target_subscription_id = Some("sub_1".into());
+    )
+    .target_subscription_id("sub_1");
     fg.create_add_payment_method_checkout_session(add)
         .await
         .unwrap();
@@ -498,14 +489,8 @@ async fn adjust_auto_resolves_and_shapes_the_body() {
 
     // End of period: no proration key even when given; explicit id skips billing.
     let params = AdjustSubscriptionParams::items(vec![
-        AdjustmentItem {
-            price: PriceRef::id("price_a"),
-            quantity: 1,
-        },
-        AdjustmentItem {
-            price: PriceRef::slug("seat"),
-            quantity: 3,
-        },
+        AdjustmentItem::new(PriceRef::id("price_a"), 1),
+        AdjustmentItem::new(PriceRef::slug("seat"), 3),
     ])
     .subscription_id("sub_1")
     .timing(AdjustmentTiming::AtEndOfCurrentBillingPeriod)
@@ -576,7 +561,11 @@ async fn adjust_errors() {
     // JSON forms.
     let p: AdjustSubscriptionParams =
         serde_json::from_value(json!({"priceSlug": "pro", "timing": "immediately"})).unwrap();
-    assert_eq!(p.timing, AdjustmentTiming::Immediately);
+    assert_eq!(
+        p,
+        AdjustSubscriptionParams::price(PriceRef::slug("pro"), 1)
+            .timing(AdjustmentTiming::Immediately)
+    );
     let err = serde_json::from_value::<AdjustSubscriptionParams>(
         json!({"priceSlug": "pro", "subscriptionItems": [{"priceId": "a"}]}),
     )
@@ -600,17 +589,44 @@ async fn create_subscription_uses_the_flowglad_customer_id() {
         Canned::ok(json!({"subscription": fx::subscription_record("sub_new", "cust_1", "active")})),
     );
     let (fg, _) = server.server("user_1");
-    let mut params = CreateSubscriptionParams::new(PriceRef::slug("pro_monthly"));
-    params.trial_end = Some(fx::T0);
+    let params = CreateSubscriptionParams::new(PriceRef::slug("pro_monthly")).trial_end(fx::T0);
     fg.create_subscription(params).await.unwrap();
     let body = server.requests_to("POST", "/api/v1/subscriptions")[0]
         .body
         .clone()
         .unwrap();
+    // Unset optional fields (`doNotCharge`, ...) are not sent: the API applies its defaults.
     assert_eq!(
         body,
-        json!({"customerId": "cust_1", "priceSlug": "pro_monthly", "quantity": 1, "trialEnd": fx::T0, "doNotCharge": false})
+        json!({"customerId": "cust_1", "priceSlug": "pro_monthly", "quantity": 1, "trialEnd": fx::T0})
     );
+
+    // Metadata numbers are sent as given: an integer stays an integer (not `1.0`), and an
+    // integer above 2^53 keeps every digit.
+    let metadata = json!({"seats": 1, "big": 9_007_199_254_740_993_u64, "ratio": 0.5, "tier": "pro", "trial": true});
+    let params = CreateSubscriptionParams::new(PriceRef::slug("pro_monthly"))
+        .metadata(metadata.as_object().unwrap().clone());
+    fg.create_subscription(params).await.unwrap();
+    let body = server.requests_to("POST", "/api/v1/subscriptions")[1]
+        .body
+        .clone()
+        .unwrap();
+    assert_eq!(body["metadata"], metadata);
+    let raw = server.requests_to("POST", "/api/v1/subscriptions")[1]
+        .raw_body
+        .clone();
+    assert!(
+        raw.contains(r#""seats":1"#) && raw.contains("9007199254740993"),
+        "{raw}"
+    );
+    // Anything but a string, number or boolean is refused before a request is made.
+    let nested = CreateSubscriptionParams::new(PriceRef::slug("pro_monthly"))
+        .metadata(json!({"nested": {"a": 1}}).as_object().unwrap().clone());
+    assert!(matches!(
+        fg.create_subscription(nested).await.unwrap_err(),
+        Error::Validation { .. }
+    ));
+    assert_eq!(server.requests_to("POST", "/api/v1/subscriptions").len(), 2);
 }
 
 #[tokio::test]
@@ -633,9 +649,9 @@ async fn usage_events() {
     );
     let (fg, _) = server.server("user_1");
 
-    let mut event =
-        CreateUsageEventParams::new(3, UsageTarget::price_slug("calls_usage"), "sub_1", "t1");
-    event.usage_date = Some(fx::T0);
+    let event =
+        CreateUsageEventParams::new(3, UsageTarget::price_slug("calls_usage"), "sub_1", "t1")
+            .usage_date(fx::T0);
     fg.create_usage_event(event.clone()).await.unwrap();
     assert_eq!(
         server.requests_to("POST", "/api/v1/usage-events")[0].body,
@@ -658,8 +674,9 @@ async fn usage_events() {
         "calls_usage"
     );
 
-    let mut foreign = event.clone();
-    foreign.subscription_id = "sub_other".into();
+    let foreign =
+        CreateUsageEventParams::new(3, UsageTarget::price_slug("calls_usage"), "sub_other", "t1")
+            .usage_date(fx::T0);
     let err = fg
         .bulk_create_usage_events(vec![event, foreign])
         .await
@@ -730,19 +747,24 @@ async fn resources() {
     fg.get_resource_usage(&ResourceRef::Slug("seats".into()), None)
         .await
         .unwrap();
+    fg.get_resource_usage(&ResourceRef::id("res_1"), Some("sub_1"))
+        .await
+        .unwrap();
+    let usage = server.requests_to("GET", &format!("{base}/usage"));
+    assert_eq!(usage[0].query.as_deref(), Some("resourceSlug=seats"));
+    // A given subscription id is sent in the query too, as the TypeScript SDK sends it.
     assert_eq!(
-        server.requests_to("GET", &format!("{base}/usage"))[0]
-            .query
-            .as_deref(),
-        Some("resourceSlug=seats")
+        usage[1].query.as_deref(),
+        Some("resourceId=res_1&subscriptionId=sub_1")
     );
 
-    fg.claim_resource(ClaimResourceParams {
-        resource_slug: "seats".into(),
-        amount: ClaimAmount::ExternalIds(vec!["u1".into(), "u2".into()]),
-        subscription_id: Some("sub_1".into()),
-        metadata: None,
-    })
+    fg.claim_resource(
+        ClaimResourceParams::new(
+            "seats",
+            ClaimAmount::ExternalIds(vec!["u1".into(), "u2".into()]),
+        )
+        .subscription_id("sub_1"),
+    )
     .await
     .unwrap();
     assert_eq!(
@@ -750,11 +772,10 @@ async fn resources() {
         Some(json!({"resourceSlug": "seats", "externalIds": ["u1", "u2"]}))
     );
 
-    fg.release_resource(ReleaseResourceParams {
-        resource_slug: "seats".into(),
-        amount: ReleaseAmount::Quantity(1),
-        subscription_id: None,
-    })
+    fg.release_resource(ReleaseResourceParams::new(
+        "seats",
+        ReleaseAmount::Quantity(1),
+    ))
     .await
     .unwrap();
     assert_eq!(
@@ -762,8 +783,12 @@ async fn resources() {
         Some(json!({"resourceSlug": "seats", "quantity": 1}))
     );
 
-    fg.list_resource_claims(None, Some("seats")).await.unwrap();
-    fg.list_resource_claims(None, None).await.unwrap();
+    fg.list_resource_claims(&ListResourceClaimsParams::new().resource_slug("seats"))
+        .await
+        .unwrap();
+    fg.list_resource_claims(&ListResourceClaimsParams::new())
+        .await
+        .unwrap();
     let claims = server.requests_to("GET", &format!("{base}/claims"));
     assert_eq!(claims[0].query.as_deref(), Some("resourceSlug=seats"));
     assert_eq!(claims[1].query, None);
@@ -771,7 +796,7 @@ async fn resources() {
     // Ownership is enforced for resource methods too.
     own_subscription(&server, "sub_x", "cust_other", "active");
     let err = fg
-        .list_resource_claims(Some("sub_x"), None)
+        .list_resource_claims(&ListResourceClaimsParams::new().subscription_id("sub_x"))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::SubscriptionNotOwned { .. }));

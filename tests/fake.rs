@@ -349,14 +349,14 @@ async fn subscriptions_cancel_uncancel_adjust() {
             types::TerseSubscriptionItem {
                 price_id: None,
                 price_slug: Some("free".into()),
-                quantity: 1,
+                quantity: Some(1),
             },
         );
     let adjustment = types::SubscriptionsAdjustBody {
         adjustment: types::SubscriptionsAdjustBodyAdjustment::ImmediatelyInput(
             types::AdjustSubscriptionImmediatelyInput {
                 new_subscription_items: vec![item],
-                prorate_current_billing_period: true,
+                prorate_current_billing_period: Some(true),
                 timing: types::AdjustSubscriptionImmediatelyInputTiming::Immediately,
             },
         ),

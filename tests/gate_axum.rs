@@ -13,7 +13,7 @@ use flowglad::cache::BillingCache;
 use flowglad::gate::{BillingGate, CachedBilling, Denial};
 use flowglad::testing::FakeFlowglad;
 use flowglad::testing::fake::{Fault, Latency};
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use serde_json::{Value, json};
 
 struct App {
@@ -35,10 +35,10 @@ fn gate(client: FlowgladClient) -> BillingGate {
         },
         move |id: String| {
             FlowgladServer::new(&client, id, |id: String| async move {
-                Ok::<_, std::io::Error>(CustomerDetails {
-                    name: String::new(),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, std::io::Error>(CustomerProfile::new(
+                    String::new(),
+                    format!("{id}@example.com"),
+                ))
             })
         },
     )

@@ -10,7 +10,7 @@ async fn actix_scope_serves_every_action() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new().service(flowglad::handler::actix::scope(
+        actix_web::App::new().service(flowglad::handler::actix_scope(
             "/api/flowglad",
             handler.clone(),
         ))

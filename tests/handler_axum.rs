@@ -8,7 +8,7 @@ async fn axum_router_serves_every_action() {
     let env = handler_support::env().await;
     let app = axum::Router::new().nest(
         "/api/flowglad",
-        flowglad::handler::axum::router(env.handler.clone()),
+        flowglad::handler::axum_router(env.handler.clone()),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

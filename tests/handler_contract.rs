@@ -9,7 +9,7 @@ use std::convert::Infallible;
 
 use flowglad::handler::{Action, FlowgladHandler};
 use flowglad::testing::FakeFlowglad;
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -49,16 +49,16 @@ async fn env(get_for_reads: bool) -> Env {
         })
         .server(move |id: String| {
             FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerDetails {
-                    name: id.clone(),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, Infallible>(CustomerProfile::new(
+                    id.clone(),
+                    format!("{id}@example.com"),
+                ))
             })
         })
         .client(client)
         .allow_get_for_reads(get_for_reads)
         .build();
-    let app = axum::Router::new().nest("/api/flowglad", flowglad::handler::axum::router(handler));
+    let app = axum::Router::new().nest("/api/flowglad", flowglad::handler::axum_router(handler));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/flowglad", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -67,10 +67,10 @@ async fn hooks_see_every_request() {
         })
         .server(move |id: String| {
             flowglad::FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, std::convert::Infallible>(flowglad::CustomerDetails {
-                    name: id.clone(),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, std::convert::Infallible>(flowglad::CustomerProfile::new(
+                    id.clone(),
+                    format!("{id}@example.com"),
+                ))
             })
         })
         .before_request(move |info| {

@@ -125,7 +125,7 @@ async fn every_answer_of_every_action_matches_the_document() {
     let app = axum::Router::new()
         .nest(
             "/api/flowglad",
-            flowglad::handler::axum::router(env.handler.clone()),
+            flowglad::handler::axum_router(env.handler.clone()),
         )
         .layer(middleware::from_fn_with_state(seen.clone(), record));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

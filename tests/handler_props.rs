@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use bytes::Bytes;
 use flowglad::handler::{Action, FlowgladHandler};
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -29,10 +29,10 @@ fn handler() -> FlowgladHandler {
         })
         .server(move |id: String| {
             FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerDetails {
-                    name: id.clone(),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, Infallible>(CustomerProfile::new(
+                    id.clone(),
+                    format!("{id}@example.com"),
+                ))
             })
         })
         .client(client)

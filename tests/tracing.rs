@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use flowglad::testing::FakeFlowglad;
 use flowglad::testing::fake::Fault;
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -85,10 +85,10 @@ fn spans_for_facade_raw_and_handler_calls_without_the_key() {
             .build()
             .unwrap();
         let server = FlowgladServer::new(&client, "user_traced", |id: String| async move {
-            Ok::<_, std::convert::Infallible>(CustomerDetails {
-                name: id.clone(),
-                email: format!("{id}@example.com"),
-            })
+            Ok::<_, std::convert::Infallible>(CustomerProfile::new(
+                id.clone(),
+                format!("{id}@example.com"),
+            ))
         })
         .unwrap();
         // A facade call.
@@ -104,10 +104,10 @@ fn spans_for_facade_raw_and_handler_calls_without_the_key() {
             })
             .server(move |id: String| {
                 FlowgladServer::new(&handler_client, id, |id: String| async move {
-                    Ok::<_, std::convert::Infallible>(CustomerDetails {
-                        name: id.clone(),
-                        email: format!("{id}@example.com"),
-                    })
+                    Ok::<_, std::convert::Infallible>(CustomerProfile::new(
+                        id.clone(),
+                        format!("{id}@example.com"),
+                    ))
                 })
             })
             .build();

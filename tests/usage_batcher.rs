@@ -13,7 +13,7 @@ use flowglad::testing::fake::Fault;
 use flowglad::usage_batcher::{
     FailedEvent, FailureKind, RecordError, UsageBatcher, UsageEvent, WhenFull,
 };
-use flowglad::{CustomerDetails, Error, FlowgladClient, FlowgladServer, UsageTarget};
+use flowglad::{CustomerProfile, Error, FlowgladClient, FlowgladServer, UsageTarget};
 use futures_util::FutureExt;
 
 const BULK: &str = "usageEvents-bulkInsert";
@@ -30,10 +30,7 @@ async fn setup() -> (FakeFlowglad, FlowgladClient, String) {
         .build()
         .unwrap();
     FlowgladServer::new(&client, "user_1", |id: String| async move {
-        Ok::<_, std::io::Error>(CustomerDetails {
-            name: "User".into(),
-            email: format!("{id}@example.com"),
-        })
+        Ok::<_, std::io::Error>(CustomerProfile::new("User", format!("{id}@example.com")))
     })
     .unwrap()
     .get_billing()
@@ -324,7 +321,7 @@ async fn a_rejected_event_is_reported_while_its_99_neighbours_land() {
     let reports = std::mem::take(&mut *reports.lock().unwrap());
     assert_eq!(reports.len(), 1);
     let report = &reports[0];
-    assert_eq!(Some(&report.event.transaction_id), bad.as_ref());
+    assert_eq!(Some(report.event.transaction_id()), bad.as_deref());
     assert_eq!(report.kind, FailureKind::Rejected);
     assert!(report.error.is_not_found(), "{}", report.error);
     let m = batcher.metrics();
@@ -377,7 +374,7 @@ async fn transient_failures_past_give_up_after_are_reported_undelivered() {
     assert!(metrics.requests > 4, "more than one round: {metrics:?}");
     let failures = batcher.take_failures();
     assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0].event.transaction_id, txn);
+    assert_eq!(failures[0].event.transaction_id(), txn);
     assert_eq!(failures[0].kind, FailureKind::Undelivered);
     assert_eq!(failures[0].error.status(), Some(500));
     assert_eq!(fake.usage_event_count(), 0);

@@ -1155,7 +1155,7 @@ mod axum_extractor {
     use axum::http::header::CONTENT_TYPE;
     use axum::response::IntoResponse;
     use axum::routing::post;
-    use flowglad::webhook::axum::VerifiedWebhook;
+    use flowglad::webhook::VerifiedWebhook;
 
     #[derive(Clone)]
     struct AppState {
@@ -1351,7 +1351,7 @@ mod axum_extractor {
 
     #[test]
     fn rejection_reports_status_code_and_message() {
-        use flowglad::webhook::axum::WebhookRejection;
+        use flowglad::webhook::WebhookRejection;
         let r = WebhookRejection::from(WebhookError::NoMatchingSignature { provided: 1 });
         assert_eq!(r.status(), 400);
         assert_eq!(r.code(), "no_matching_signature");

@@ -14,7 +14,7 @@ use axum::routing::post;
 use flowglad::raw::types;
 use flowglad::testing::FakeFlowglad;
 use flowglad::testing::fake::{WebhookAttempt, WebhookEndpoint};
-use flowglad::webhook::axum::VerifiedWebhook;
+use flowglad::webhook::VerifiedWebhook;
 use flowglad::webhook::{CurrentRecord, EventObject, EventType, Verifier, WebhookEvent};
 use flowglad::{FlowgladClient, models};
 use serde::de::DeserializeOwned;

@@ -11,7 +11,7 @@
 //! # fn app(client: flowglad::FlowgladClient) -> axum::Router {
 //! use axum::{Router, routing::get};
 //! use flowglad::gate::{BillingGate, CachedBilling};
-//! use flowglad::{CustomerDetails, FlowgladServer};
+//! use flowglad::{CustomerProfile, FlowgladServer};
 //!
 //! let gate = BillingGate::new(
 //!     // Who is asking: your session lookup (an error or no user -> 401).
@@ -21,7 +21,7 @@
 //!     },
 //!     // The facade for that customer (the client carries the BillingCache).
 //!     move |id: String| FlowgladServer::new(&client, id, |id: String| async move {
-//!         Ok::<_, std::io::Error>(CustomerDetails { name: String::new(), email: format!("{id}@example.com") })
+//!         Ok::<_, std::io::Error>(CustomerProfile::new(String::new(), format!("{id}@example.com")))
 //!     }),
 //! );
 //! Router::new()
@@ -53,7 +53,7 @@
 mod service;
 
 #[cfg(feature = "axum")]
-mod axum;
+mod extract;
 
 use std::fmt;
 use std::future::Future;
@@ -69,7 +69,7 @@ use crate::error::{BoxError, Error};
 use crate::server::{Billing, FlowgladServer};
 
 #[cfg(feature = "axum")]
-pub use self::axum::MissingBilling;
+pub use self::extract::MissingBilling;
 pub use service::{RequireLayer, RequireService};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -237,7 +237,7 @@ impl BillingGate {
     ///         parts.extensions.get::<String>().cloned().ok_or("not signed in")
     ///     },
     ///     move |id: String| flowglad::FlowgladServer::new(&client, id, |_id: String| async {
-    ///         Err::<flowglad::CustomerDetails, _>("only existing customers")
+    ///         Err::<flowglad::CustomerProfile, _>("only existing customers")
     ///     }),
     /// );
     /// # }

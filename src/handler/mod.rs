@@ -5,8 +5,8 @@
 //! Build one [`FlowgladHandler`] at start-up with your authentication (`customer_id`) and a
 //! factory of customer-scoped [`FlowgladServer`](crate::FlowgladServer)s, then mount it:
 //!
-//! - axum (feature `axum`): `Router::nest("/api/flowglad", handler::axum::router(handler))`;
-//! - actix-web (feature `actix`): `App::new().service(handler::actix::scope("/api/flowglad", handler))`;
+//! - axum (feature `axum`): `Router::nest("/api/flowglad", handler::axum_router(handler))`;
+//! - actix-web (feature `actix`): `App::new().service(handler::actix_scope("/api/flowglad", handler))`;
 //! - anything else: [`FlowgladHandler::handle`] (`http::Request<Bytes>` →
 //!   `http::Response<Bytes>`), [`FlowgladHandler::handle_body`] (any `http_body::Body`), or
 //!   the handler as a `tower::Service`.
@@ -21,7 +21,7 @@
 //! use std::convert::Infallible;
 //!
 //! use flowglad::handler::FlowgladHandler;
-//! use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+//! use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = FlowgladClient::from_env()?;
@@ -38,7 +38,7 @@
 //!     })
 //!     .server(move |id: String| {
 //!         FlowgladServer::new(&server_client, id, |id: String| async move {
-//!             Ok::<_, Infallible>(CustomerDetails { name: id.clone(), email: format!("{id}@example.com") })
+//!             Ok::<_, Infallible>(CustomerProfile::new(id.clone(), format!("{id}@example.com")))
 //!         })
 //!     })
 //!     .client(client) // for the default pricing model shown to anonymous visitors
@@ -52,22 +52,31 @@
 //! # Ok(()) }
 //! ```
 
-mod actions;
-mod core;
+mod action;
+#[cfg(feature = "actix")]
+mod actix_scope;
+mod answer;
+#[cfg(feature = "axum")]
+mod axum_router;
+mod builder;
+mod dispatch;
 mod error;
-mod http;
+mod input;
 #[cfg(feature = "schemars")]
 mod openapi;
+mod serve;
+mod service;
 
+pub use self::action::{Action, UnknownAction};
 #[cfg(feature = "actix")]
-pub mod actix;
+pub use self::actix_scope::actix_scope;
 #[cfg(feature = "axum")]
-pub mod axum;
-
-pub use self::core::{
-    Action, DEFAULT_BASE_PATH, DEFAULT_BODY_LIMIT, FlowgladHandler, FlowgladHandlerBuilder,
-    NoCustomerId, NoServer, RequestInfo, UnknownAction, WithCustomerId, WithServer,
+pub use self::axum_router::axum_router;
+pub use self::builder::{
+    DEFAULT_BASE_PATH, DEFAULT_BODY_LIMIT, FlowgladHandlerBuilder, NoCustomerId, NoServer,
+    WithCustomerId, WithServer,
 };
 pub use self::error::{ErrorCode, ErrorIssue, HandlerError};
 #[cfg(feature = "schemars")]
 pub use self::openapi::{openapi, openapi_at};
+pub use self::service::{FlowgladHandler, RequestInfo};

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use bytes::Bytes;
 
-use super::{FlowgladServer, details_id};
+use super::FlowgladServer;
 use crate::error::Result;
 use crate::raw::types;
 use crate::verbatim::Verbatim;
@@ -159,7 +159,7 @@ fn price_slug(price: &types::PriceRecord) -> Option<&str> {
 }
 
 /// The `id` of a price record.
-pub fn price_id(price: &types::PriceRecord) -> &str {
+pub(crate) fn price_id(price: &types::PriceRecord) -> &str {
     match price {
         types::PriceRecord::SubscriptionPriceClientSelectSchema(p) => &p.id,
         types::PriceRecord::SinglePaymentPriceClientSelectSchema(p) => &p.id,
@@ -192,10 +192,7 @@ fn purchase_id(purchase: &types::PurchaseRecord) -> &str {
 }
 
 fn index_subscription(subscription: &types::SubscriptionDetails) -> SubscriptionIndex {
-    let experimental = match subscription {
-        types::SubscriptionDetails::Standard(d) => d.experimental.as_ref(),
-        types::SubscriptionDetails::NonRenewing(d) => d.experimental.as_ref(),
-    };
+    let experimental = subscription.experimental();
     let (features, balances): (&[types::SubscriptionItemFeaturesClientSelectSchema], _) =
         match experimental {
             Some(e) => (
@@ -282,7 +279,7 @@ impl Billing {
             for (i, subscription) in self.raw.current_subscriptions.iter().enumerate() {
                 index
                     .subscription_by_id
-                    .entry(details_id(subscription).to_owned())
+                    .entry(subscription.id().as_str().to_owned())
                     .or_insert(i);
                 index.subscriptions.push(index_subscription(subscription));
             }
@@ -355,7 +352,7 @@ impl Billing {
         let mut seen = HashSet::new();
         let mut items = Vec::new();
         for (i, subscription) in self.raw.current_subscriptions.iter().enumerate() {
-            if wanted.is_some_and(|id| details_id(subscription) != id) {
+            if wanted.is_some_and(|id| subscription.id().as_str() != id) {
                 continue;
             }
             for item in &index.subscriptions[i].toggle_items {
@@ -403,22 +400,42 @@ pub struct PaymentMethods {
 /// Parameters of `get_invoices` / `get_purchases`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ListParams {
     /// Keep at most this many items (JavaScript `slice(0, limit)`: a negative limit drops
     /// that many items from the end).
     #[serde(default)]
-    pub limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
     /// Keep only the items after the one with this id (ignored if no item has it).
     #[serde(default)]
-    pub starting_after: Option<String>,
+    pub(crate) starting_after: Option<String>,
+}
+
+impl ListParams {
+    /// Every item.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps at most this many items (JavaScript `slice(0, limit)`: a negative limit drops
+    /// that many items from the end).
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Keeps only the items after the one with this id (ignored if no item has it).
+    pub fn starting_after(mut self, id: impl Into<String>) -> Self {
+        self.starting_after = Some(id.into());
+        self
+    }
 }
 
 /// `getCustomerDetails` result: seven customer fields, timestamps as ISO-8601 strings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct CustomerSummary {
+pub struct CustomerDetails {
     /// Flowglad's customer id.
     pub id: String,
     /// Live or test mode.
@@ -457,7 +474,7 @@ fn paginate<T>(items: Vec<T>, params: &ListParams, id: impl Fn(&T) -> &str) -> V
 }
 
 /// Epoch milliseconds as `YYYY-MM-DDTHH:mm:ss.sssZ` (UTC).
-pub fn iso_8601_millis(epoch_ms: i64) -> String {
+pub(crate) fn iso_8601_millis(epoch_ms: i64) -> String {
     let days = epoch_ms.div_euclid(86_400_000);
     let ms_of_day = epoch_ms.rem_euclid(86_400_000);
     // Howard Hinnant's civil_from_days.
@@ -612,9 +629,9 @@ impl FlowgladServer {
     /// println!("{} since {}", details.email, details.created_at);
     /// # Ok(()) }
     /// ```
-    pub async fn get_customer_details(&self) -> Result<CustomerSummary> {
+    pub async fn get_customer_details(&self) -> Result<CustomerDetails> {
         let customer = self.get_billing().await?.into_raw().customer;
-        Ok(CustomerSummary {
+        Ok(CustomerDetails {
             id: customer.id,
             livemode: customer.livemode,
             email: customer.email,

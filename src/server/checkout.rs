@@ -14,8 +14,67 @@ use crate::ids::PriceRef;
 use crate::raw::types;
 use crate::verbatim::Verbatim;
 
-/// Free-form metadata copied to what the checkout produces (`outputMetadata`).
-pub type OutputMetadata = serde_json::Map<String, serde_json::Value>;
+/// Free-form metadata copied to what the checkout produces (`outputMetadata`): string,
+/// number or boolean values, numbers kept exactly as given.
+pub type OutputMetadata = types::Metadata;
+
+/// What every checkout session takes: where to send the customer afterwards, and what to
+/// name and tag what the checkout produces.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+struct SessionCommon {
+    /// Where to send the customer after paying (absolute URL).
+    success_url: String,
+    /// Where to send the customer when they cancel (absolute URL).
+    cancel_url: String,
+    /// `outputMetadata`: metadata of the resulting purchase/subscription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    output_metadata: Option<OutputMetadata>,
+    /// `outputName`: name of the resulting purchase/subscription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    output_name: Option<String>,
+}
+
+impl SessionCommon {
+    fn new(success_url: impl Into<String>, cancel_url: impl Into<String>) -> Self {
+        SessionCommon {
+            success_url: success_url.into(),
+            cancel_url: cancel_url.into(),
+            output_metadata: None,
+            output_name: None,
+        }
+    }
+
+    /// The checked fields: absolute URLs, scalar metadata values.
+    fn check(self) -> Result<Self> {
+        check_url("successUrl", &self.success_url)?;
+        check_url("cancelUrl", &self.cancel_url)?;
+        if let Some(metadata) = &self.output_metadata {
+            check_metadata("outputMetadata", metadata)?;
+        }
+        Ok(self)
+    }
+}
+
+/// The optional fields every checkout session takes, as chained setters.
+macro_rules! session_setters {
+    ($params:ty) => {
+        impl $params {
+            /// Sets `outputMetadata` (string, number or boolean values).
+            pub fn output_metadata(mut self, metadata: OutputMetadata) -> Self {
+                self.common.output_metadata = Some(metadata);
+                self
+            }
+
+            /// Sets `outputName`.
+            pub fn output_name(mut self, name: impl Into<String>) -> Self {
+                self.common.output_name = Some(name.into());
+                self
+            }
+        }
+    };
+}
 
 /// Parameters of [`FlowgladServer::create_checkout_session`].
 ///
@@ -43,20 +102,12 @@ pub type OutputMetadata = serde_json::Map<String, serde_json::Value>;
 pub struct CreateProductCheckoutSessionParams {
     /// The price (`priceId` or `priceSlug`).
     #[serde(flatten)]
-    pub price: PriceRef,
-    /// Where to send the customer after paying (absolute URL).
-    pub success_url: String,
-    /// Where to send the customer when they cancel (absolute URL).
-    pub cancel_url: String,
+    price: PriceRef,
+    #[serde(flatten)]
+    common: SessionCommon,
     /// Quantity (default 1).
     #[serde(default = "one")]
-    pub quantity: i64,
-    /// Metadata for the resulting purchase/subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_metadata: Option<OutputMetadata>,
-    /// Name for the resulting purchase/subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_name: Option<String>,
+    quantity: i64,
 }
 
 fn one() -> i64 {
@@ -66,17 +117,14 @@ fn one() -> i64 {
 impl CreateProductCheckoutSessionParams {
     /// Required fields; quantity 1.
     pub fn new(
-        price: PriceRef,
+        price: impl Into<PriceRef>,
         success_url: impl Into<String>,
         cancel_url: impl Into<String>,
     ) -> Self {
         CreateProductCheckoutSessionParams {
-            price,
-            success_url: success_url.into(),
-            cancel_url: cancel_url.into(),
+            price: price.into(),
+            common: SessionCommon::new(success_url, cancel_url),
             quantity: 1,
-            output_metadata: None,
-            output_name: None,
         }
     }
 
@@ -85,70 +133,67 @@ impl CreateProductCheckoutSessionParams {
         self.quantity = quantity;
         self
     }
-
-    /// Sets `outputMetadata`.
-    pub fn output_metadata(mut self, metadata: OutputMetadata) -> Self {
-        self.output_metadata = Some(metadata);
-        self
-    }
-
-    /// Sets `outputName`.
-    pub fn output_name(mut self, name: impl Into<String>) -> Self {
-        self.output_name = Some(name.into());
-        self
-    }
 }
+session_setters!(CreateProductCheckoutSessionParams);
 
 /// Parameters of [`FlowgladServer::create_add_payment_method_checkout_session`].
+///
+/// ```
+/// use flowglad::AddPaymentMethodCheckoutSessionParams;
+///
+/// let params = AddPaymentMethodCheckoutSessionParams::new(
+///     "https://app.example.com/billing/card-saved",
+///     "https://app.example.com/billing",
+/// )
+/// .target_subscription_id("sub_123");
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AddPaymentMethodCheckoutSessionParams {
-    /// Absolute URL.
-    pub success_url: String,
-    /// Absolute URL.
-    pub cancel_url: String,
-    /// `outputMetadata`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_metadata: Option<OutputMetadata>,
-    /// `outputName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_name: Option<String>,
+    #[serde(flatten)]
+    common: SessionCommon,
     /// Subscription whose payment method to replace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_subscription_id: Option<String>,
+    target_subscription_id: Option<String>,
 }
 
 impl AddPaymentMethodCheckoutSessionParams {
     /// Required fields.
     pub fn new(success_url: impl Into<String>, cancel_url: impl Into<String>) -> Self {
         AddPaymentMethodCheckoutSessionParams {
-            success_url: success_url.into(),
-            cancel_url: cancel_url.into(),
-            output_metadata: None,
-            output_name: None,
+            common: SessionCommon::new(success_url, cancel_url),
             target_subscription_id: None,
         }
     }
+
+    /// The subscription whose payment method the new one replaces.
+    pub fn target_subscription_id(mut self, id: impl Into<String>) -> Self {
+        self.target_subscription_id = Some(id.into());
+        self
+    }
 }
+session_setters!(AddPaymentMethodCheckoutSessionParams);
 
 /// Parameters of [`FlowgladServer::create_activate_subscription_checkout_session`].
+///
+/// ```
+/// use flowglad::ActivateSubscriptionCheckoutSessionParams;
+///
+/// let params = ActivateSubscriptionCheckoutSessionParams::new(
+///     "https://app.example.com/billing/active",
+///     "https://app.example.com/billing",
+///     "sub_123",
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivateSubscriptionCheckoutSessionParams {
-    /// Absolute URL.
-    pub success_url: String,
-    /// Absolute URL.
-    pub cancel_url: String,
-    /// `outputMetadata`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_metadata: Option<OutputMetadata>,
-    /// `outputName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_name: Option<String>,
+    #[serde(flatten)]
+    common: SessionCommon,
     /// The subscription to activate (required).
-    pub target_subscription_id: String,
+    target_subscription_id: String,
 }
 
 impl ActivateSubscriptionCheckoutSessionParams {
@@ -159,14 +204,12 @@ impl ActivateSubscriptionCheckoutSessionParams {
         target_subscription_id: impl Into<String>,
     ) -> Self {
         ActivateSubscriptionCheckoutSessionParams {
-            success_url: success_url.into(),
-            cancel_url: cancel_url.into(),
-            output_metadata: None,
-            output_name: None,
+            common: SessionCommon::new(success_url, cancel_url),
             target_subscription_id: target_subscription_id.into(),
         }
     }
 }
+session_setters!(ActivateSubscriptionCheckoutSessionParams);
 
 /// Fails unless `value` is an absolute URL.
 pub(crate) fn check_url(field: &'static str, value: &str) -> Result<()> {
@@ -175,17 +218,19 @@ pub(crate) fn check_url(field: &'static str, value: &str) -> Result<()> {
         .map_err(|e| Error::validation(field, format!("must be an absolute URL ({e})")))
 }
 
-fn to_metadata(metadata: Option<OutputMetadata>) -> Result<Option<types::Metadata>> {
-    metadata
-        .map(|m| {
-            serde_json::from_value(serde_json::Value::Object(m)).map_err(|_| {
-                Error::validation(
-                    "outputMetadata",
-                    "values must be strings, numbers or booleans",
-                )
-            })
-        })
-        .transpose()
+/// Fails unless every value is a string, a number or a boolean (what the API accepts).
+pub(crate) fn check_metadata(field: &'static str, metadata: &types::Metadata) -> Result<()> {
+    use serde_json::Value;
+    match metadata
+        .iter()
+        .find(|(_, v)| !matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)))
+    {
+        Some((key, _)) => Err(Error::validation(
+            field,
+            format!("{key}: values must be strings, numbers or booleans"),
+        )),
+        None => Ok(()),
+    }
 }
 
 impl FlowgladServer {
@@ -202,24 +247,38 @@ impl FlowgladServer {
     }
 
     /// A product checkout session for this customer; returns `{checkoutSession, url}`.
+    ///
+    /// ```no_run
+    /// use flowglad::{CreateProductCheckoutSessionParams, PriceRef};
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let session = server
+    ///     .create_checkout_session(CreateProductCheckoutSessionParams::new(
+    ///         PriceRef::slug("pro_monthly"),
+    ///         "https://app.example.com/billing/success",
+    ///         "https://app.example.com/billing",
+    ///     ))
+    ///     .await?;
+    /// println!("redirect to {}", session.url);
+    /// # Ok(()) }
+    /// ```
     pub async fn create_checkout_session(
         &self,
         params: CreateProductCheckoutSessionParams,
     ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
-        check_url("successUrl", &params.success_url)?;
-        check_url("cancelUrl", &params.cancel_url)?;
+        let common = params.common.check()?;
         let (price_id, price_slug) = params.price.into_fields();
         let input = types::IdentifiedProductCheckoutSessionInput {
             anonymous: None,
-            cancel_url: params.cancel_url,
+            cancel_url: common.cancel_url,
             customer_external_id: self.external_id.to_string(),
-            output_metadata: to_metadata(params.output_metadata)?,
-            output_name: params.output_name,
+            output_metadata: common.output_metadata,
+            output_name: common.output_name,
             preserve_billing_cycle_anchor: None,
             price_id,
             price_slug,
             quantity: Some(params.quantity),
-            success_url: params.success_url,
+            success_url: common.success_url,
             type_: types::IdentifiedProductCheckoutSessionInputType::Product,
         };
         self.create_session(types::CreateCheckoutSessionInput::Product(
@@ -229,19 +288,31 @@ impl FlowgladServer {
     }
 
     /// An add-payment-method checkout session for this customer.
+    ///
+    /// ```no_run
+    /// use flowglad::AddPaymentMethodCheckoutSessionParams;
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let session = server
+    ///     .create_add_payment_method_checkout_session(AddPaymentMethodCheckoutSessionParams::new(
+    ///         "https://app.example.com/billing/card-saved",
+    ///         "https://app.example.com/billing",
+    ///     ))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_add_payment_method_checkout_session(
         &self,
         params: AddPaymentMethodCheckoutSessionParams,
     ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
-        check_url("successUrl", &params.success_url)?;
-        check_url("cancelUrl", &params.cancel_url)?;
+        let common = params.common.check()?;
         let input = types::AddPaymentMethodCheckoutSessionInput {
             automatically_update_subscriptions: None,
-            cancel_url: params.cancel_url,
+            cancel_url: common.cancel_url,
             customer_external_id: self.external_id.to_string(),
-            output_metadata: to_metadata(params.output_metadata)?,
-            output_name: params.output_name,
-            success_url: params.success_url,
+            output_metadata: common.output_metadata,
+            output_name: common.output_name,
+            success_url: common.success_url,
             target_subscription_id: params.target_subscription_id,
             type_: types::AddPaymentMethodCheckoutSessionInputType::AddPaymentMethod,
         };
@@ -249,19 +320,34 @@ impl FlowgladServer {
     }
 
     /// An activate-subscription checkout session for this customer.
+    ///
+    /// ```no_run
+    /// use flowglad::ActivateSubscriptionCheckoutSessionParams;
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let session = server
+    ///     .create_activate_subscription_checkout_session(
+    ///         ActivateSubscriptionCheckoutSessionParams::new(
+    ///             "https://app.example.com/billing/active",
+    ///             "https://app.example.com/billing",
+    ///             "sub_123",
+    ///         ),
+    ///     )
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_activate_subscription_checkout_session(
         &self,
         params: ActivateSubscriptionCheckoutSessionParams,
     ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
-        check_url("successUrl", &params.success_url)?;
-        check_url("cancelUrl", &params.cancel_url)?;
+        let common = params.common.check()?;
         let input = types::ActivateSubscriptionCheckoutSessionInput {
-            cancel_url: params.cancel_url,
+            cancel_url: common.cancel_url,
             customer_external_id: self.external_id.to_string(),
-            output_metadata: to_metadata(params.output_metadata)?,
-            output_name: params.output_name,
+            output_metadata: common.output_metadata,
+            output_name: common.output_name,
             preserve_billing_cycle_anchor: None,
-            success_url: params.success_url,
+            success_url: common.success_url,
             target_subscription_id: params.target_subscription_id,
             type_: types::ActivateSubscriptionCheckoutSessionInputType::ActivateSubscription,
         };

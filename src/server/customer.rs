@@ -104,7 +104,7 @@ impl FlowgladServer {
     }
 
     /// `POST /api/v1/customers` with `body` as given (the response is wrapped in `data`).
-    /// Not retried on 5xx/timeouts unless the client opted in (see [`crate::retry`]).
+    /// Not retried on 5xx/timeouts unless the client opted in (see [`crate::transport`]).
     ///
     /// ```no_run
     /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {

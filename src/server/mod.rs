@@ -37,30 +37,46 @@ use crate::verbatim::Verbatim;
 
 pub use billing::{Billing, FeatureAccessItem, UsageMeterBalance};
 
-/// Name and email of a customer, returned by the `get_customer_details` callback when the
-/// customer must be created in Flowglad.
+/// What your app knows of a customer Flowglad must create: name and email, returned by the
+/// `get_customer_details` callback of [`FlowgladServer::new`] (called only then).
+///
+/// ```
+/// let profile = flowglad::CustomerProfile::new("Ada Lovelace", "ada@example.com");
+/// assert_eq!(profile.email, "ada@example.com");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct CustomerDetails {
+#[non_exhaustive]
+pub struct CustomerProfile {
     /// Display name (may be empty).
     pub name: String,
     /// Email address.
     pub email: String,
 }
 
-type DetailsFuture = Pin<Box<dyn Future<Output = Result<CustomerDetails, BoxError>> + Send>>;
+impl CustomerProfile {
+    /// A profile with this display name (may be empty) and email address.
+    pub fn new(name: impl Into<String>, email: impl Into<String>) -> Self {
+        CustomerProfile {
+            name: name.into(),
+            email: email.into(),
+        }
+    }
+}
+
+type DetailsFuture = Pin<Box<dyn Future<Output = Result<CustomerProfile, BoxError>> + Send>>;
 type DetailsFn = dyn Fn(String) -> DetailsFuture + Send + Sync;
 
 /// The customer-scoped Flowglad facade. Cheap to build and to clone.
 ///
 /// ```no_run
-/// use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+/// use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 ///
 /// # async fn run() -> flowglad::Result<()> {
 /// let client = FlowgladClient::from_env()?;
 /// let server = FlowgladServer::new(&client, "user_123", |id: String| async move {
 ///     // Look the user up in your database.
-///     Ok::<_, std::io::Error>(CustomerDetails { name: "Ada".into(), email: format!("{id}@example.com") })
+///     Ok::<_, std::io::Error>(CustomerProfile::new("Ada", format!("{id}@example.com")))
 /// })?;
 /// let billing = server.get_billing().await?;
 /// if billing.check_feature_access("advanced_export", None) {
@@ -98,7 +114,7 @@ impl FlowgladServer {
     ) -> Result<Self>
     where
         F: Fn(String) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<CustomerDetails, E>> + Send + 'static,
+        Fut: Future<Output = std::result::Result<CustomerProfile, E>> + Send + 'static,
         E: Into<BoxError>,
     {
         let details: Arc<DetailsFn> = Arc::new(move |id: String| -> DetailsFuture {
@@ -203,7 +219,7 @@ impl FlowgladServer {
         let raw = self.raw();
         let subscription = self.send(raw.subscriptions_get(subscription_id)).await?;
         let customer = self.get_customer().await?;
-        if record_customer_id(&subscription.subscription) != customer.customer.id {
+        if subscription.subscription.customer_id() != &customer.customer.id {
             return Err(Error::SubscriptionNotOwned {
                 subscription_id: subscription_id.to_owned(),
             });
@@ -224,7 +240,7 @@ impl FlowgladServer {
         let billing = self.get_billing().await?;
         match billing.current_subscriptions.as_slice() {
             [] => Err(Error::NoActiveSubscription),
-            [only] => Ok(details_id(only).to_owned()),
+            [only] => Ok(only.id().clone()),
             _ => Err(Error::MultipleActiveSubscriptions {
                 message: multiple_message,
             }),
@@ -238,27 +254,3 @@ pub(crate) const MULTIPLE_ADJUST: &str =
 /// Message of the resource methods' auto-resolution.
 pub(crate) const MULTIPLE_RESOURCES: &str =
     "Customer has multiple active subscriptions. Please specify subscriptionId.";
-
-/// `customerId` of a subscription record.
-pub(crate) fn record_customer_id(s: &types::SubscriptionClientSelectSchema) -> &str {
-    match s {
-        types::SubscriptionClientSelectSchema::Standard(r) => &r.customer_id,
-        types::SubscriptionClientSelectSchema::NonRenewing(r) => &r.customer_id,
-    }
-}
-
-/// `status` of a subscription record, as its wire string.
-pub(crate) fn record_status(s: &types::SubscriptionClientSelectSchema) -> &str {
-    match s {
-        types::SubscriptionClientSelectSchema::Standard(r) => r.status.as_str(),
-        types::SubscriptionClientSelectSchema::NonRenewing(r) => r.status.as_str(),
-    }
-}
-
-/// `id` of a billing subscription.
-pub(crate) fn details_id(s: &types::SubscriptionDetails) -> &str {
-    match s {
-        types::SubscriptionDetails::Standard(d) => &d.id,
-        types::SubscriptionDetails::NonRenewing(d) => &d.id,
-    }
-}

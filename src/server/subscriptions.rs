@@ -5,51 +5,61 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FlowgladServer, MULTIPLE_ADJUST, record_status};
+use super::{FlowgladServer, MULTIPLE_ADJUST};
 use crate::error::{Error, Result};
 use crate::ids::PriceRef;
 use crate::raw::types;
-use crate::server::checkout::OutputMetadata;
+use crate::server::checkout::check_metadata;
 use crate::verbatim::Verbatim;
 
-/// Parameters of [`FlowgladServer::create_subscription`] (the customer is implied).
+/// Parameters of [`FlowgladServer::create_subscription`] (the customer is implied). Unset
+/// optional fields are not sent: the API applies its defaults.
+///
+/// ```
+/// use flowglad::{CreateSubscriptionParams, PriceRef};
+///
+/// let params = CreateSubscriptionParams::new(PriceRef::slug("pro_monthly"))
+///     .quantity(2)
+///     .trial_end(1_767_225_600_000)
+///     .name("Pro (team)");
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateSubscriptionParams {
     /// The price (`priceId` or `priceSlug`).
     #[serde(flatten)]
-    pub price: PriceRef,
+    pub(crate) price: PriceRef,
     /// Quantity (default 1).
     #[serde(default = "one")]
-    pub quantity: i64,
+    pub(crate) quantity: i64,
     /// ISO-8601 start date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<String>,
+    pub(crate) start_date: Option<String>,
     /// Trial end, epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trial_end: Option<i64>,
+    pub(crate) trial_end: Option<i64>,
     /// Metadata (string, number or boolean values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<OutputMetadata>,
+    pub(crate) metadata: Option<types::Metadata>,
     /// Subscription name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Backup payment method id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backup_payment_method_id: Option<String>,
+    pub(crate) backup_payment_method_id: Option<String>,
     /// Default payment method id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_payment_method_id: Option<String>,
+    pub(crate) default_payment_method_id: Option<String>,
     /// Billing interval unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<types::IntervalUnit>,
+    pub(crate) interval: Option<types::IntervalUnit>,
     /// Billing interval count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval_count: Option<i64>,
-    /// Create without charging (default false).
-    #[serde(default)]
-    pub do_not_charge: bool,
+    pub(crate) interval_count: Option<i64>,
+    /// Create without charging (the API's default: charge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) do_not_charge: Option<bool>,
 }
 
 fn one() -> i64 {
@@ -58,9 +68,9 @@ fn one() -> i64 {
 
 impl CreateSubscriptionParams {
     /// A subscription to `price`, quantity 1.
-    pub fn new(price: PriceRef) -> Self {
+    pub fn new(price: impl Into<PriceRef>) -> Self {
         CreateSubscriptionParams {
-            price,
+            price: price.into(),
             quantity: 1,
             start_date: None,
             trial_end: None,
@@ -70,8 +80,63 @@ impl CreateSubscriptionParams {
             default_payment_method_id: None,
             interval: None,
             interval_count: None,
-            do_not_charge: false,
+            do_not_charge: None,
         }
+    }
+
+    /// Sets the quantity (> 0).
+    pub fn quantity(mut self, quantity: i64) -> Self {
+        self.quantity = quantity;
+        self
+    }
+
+    /// Starts the subscription at this ISO-8601 date.
+    pub fn start_date(mut self, date: impl Into<String>) -> Self {
+        self.start_date = Some(date.into());
+        self
+    }
+
+    /// Ends the trial at this time (epoch milliseconds).
+    pub fn trial_end(mut self, epoch_millis: i64) -> Self {
+        self.trial_end = Some(epoch_millis);
+        self
+    }
+
+    /// Sets the subscription's metadata (string, number or boolean values).
+    pub fn metadata(mut self, metadata: types::Metadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Names the subscription.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the backup payment method.
+    pub fn backup_payment_method_id(mut self, id: impl Into<String>) -> Self {
+        self.backup_payment_method_id = Some(id.into());
+        self
+    }
+
+    /// Sets the default payment method.
+    pub fn default_payment_method_id(mut self, id: impl Into<String>) -> Self {
+        self.default_payment_method_id = Some(id.into());
+        self
+    }
+
+    /// Bills every `count` `unit`s instead of the price's interval.
+    pub fn interval(mut self, unit: types::IntervalUnit, count: i64) -> Self {
+        self.interval = Some(unit);
+        self.interval_count = Some(count);
+        self
+    }
+
+    /// Creates the subscription without charging (`doNotCharge`).
+    pub fn do_not_charge(mut self, do_not_charge: bool) -> Self {
+        self.do_not_charge = Some(do_not_charge);
+        self
     }
 }
 
@@ -79,6 +144,7 @@ impl CreateSubscriptionParams {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CancellationTiming {
     /// `at_end_of_current_billing_period`.
     AtEndOfCurrentBillingPeriod,
@@ -90,6 +156,7 @@ pub enum CancellationTiming {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AdjustmentTiming {
     /// `immediately`.
     Immediately,
@@ -106,14 +173,25 @@ pub enum AdjustmentTiming {
 pub struct AdjustmentItem {
     /// The price.
     #[serde(flatten)]
-    pub price: PriceRef,
+    pub(crate) price: PriceRef,
     /// Quantity (> 0, default 1).
     #[serde(default = "one")]
-    pub quantity: i64,
+    pub(crate) quantity: i64,
+}
+
+impl AdjustmentItem {
+    /// `quantity` × `price`.
+    pub fn new(price: impl Into<PriceRef>, quantity: i64) -> Self {
+        AdjustmentItem {
+            price: price.into(),
+            quantity,
+        }
+    }
 }
 
 /// What the subscription becomes: one price, or a list of items.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Adjustment {
     /// `priceSlug`/`priceId` + `quantity`.
     Price(AdjustmentItem),
@@ -126,20 +204,16 @@ pub enum Adjustment {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "AdjustFields")]
 pub struct AdjustSubscriptionParams {
-    /// The new items.
-    pub adjustment: Adjustment,
-    /// The subscription; `None` = the customer's only current subscription.
-    pub subscription_id: Option<String>,
-    /// Timing (default `auto`).
-    pub timing: AdjustmentTiming,
-    /// Prorate the current period (default true; ignored at period end).
-    pub prorate: Option<bool>,
+    pub(crate) adjustment: Adjustment,
+    pub(crate) subscription_id: Option<String>,
+    pub(crate) timing: AdjustmentTiming,
+    pub(crate) prorate: Option<bool>,
 }
 
 impl AdjustSubscriptionParams {
     /// Switch to `price` × `quantity`.
-    pub fn price(price: PriceRef, quantity: i64) -> Self {
-        Self::new(Adjustment::Price(AdjustmentItem { price, quantity }))
+    pub fn price(price: impl Into<PriceRef>, quantity: i64) -> Self {
+        Self::new(Adjustment::Price(AdjustmentItem::new(price, quantity)))
     }
 
     /// Switch to these items.
@@ -283,7 +357,7 @@ fn terse(item: &AdjustmentItem) -> types::TerseSubscriptionItem {
     types::TerseSubscriptionItem {
         price_id,
         price_slug,
-        quantity: item.quantity,
+        quantity: Some(item.quantity),
     }
 }
 
@@ -295,14 +369,9 @@ impl FlowgladServer {
         params: CreateSubscriptionParams,
     ) -> Result<Verbatim<types::SubscriptionsCreateResponse>> {
         let customer = self.find_or_create_customer().await?.into_inner();
-        let metadata = params
-            .metadata
-            .map(|m| {
-                serde_json::from_value(serde_json::Value::Object(m)).map_err(|_| {
-                    Error::validation("metadata", "values must be strings, numbers or booleans")
-                })
-            })
-            .transpose()?;
+        if let Some(metadata) = &params.metadata {
+            check_metadata("metadata", metadata)?;
+        }
         let (price_id, price_slug) = params.price.into_fields();
         let body = types::SubscriptionsCreateBody {
             backup_payment_method_id: params.backup_payment_method_id,
@@ -312,7 +381,7 @@ impl FlowgladServer {
             do_not_charge: params.do_not_charge,
             interval: params.interval,
             interval_count: params.interval_count,
-            metadata,
+            metadata: params.metadata,
             name: params.name,
             price_id,
             price_slug,
@@ -332,7 +401,7 @@ impl FlowgladServer {
         timing: CancellationTiming,
     ) -> Result<Verbatim<types::SubscriptionsCancelResponse>> {
         let subscription = self.owned_subscription(subscription_id).await?;
-        if record_status(&subscription.subscription) == "canceled" {
+        if status(&subscription.subscription) == "canceled" {
             return Err(Error::SubscriptionAlreadyCanceled {
                 subscription_id: subscription_id.to_owned(),
             });
@@ -366,7 +435,7 @@ impl FlowgladServer {
         subscription_id: &str,
     ) -> Result<Verbatim<types::SubscriptionsUncancelResponse>> {
         let subscription = self.owned_subscription(subscription_id).await?;
-        if record_status(&subscription.subscription) != "cancellation_scheduled" {
+        if status(&subscription.subscription) != "cancellation_scheduled" {
             // Same shape as the uncancel answer: `{subscription}`, as the API sent it.
             return subscription.project(&[], |r| types::SubscriptionsUncancelResponse {
                 subscription: r.subscription,
@@ -409,7 +478,7 @@ impl FlowgladServer {
                             .into_iter()
                             .map(types::AdjustSubscriptionImmediatelyInputNewSubscriptionItemsItem::TerseSubscriptionItem)
                             .collect(),
-                        prorate_current_billing_period: prorate,
+                        prorate_current_billing_period: Some(prorate),
                         timing: types::AdjustSubscriptionImmediatelyInputTiming::Immediately,
                     },
                 )
@@ -431,7 +500,7 @@ impl FlowgladServer {
                         .into_iter()
                         .map(types::AdjustSubscriptionAutoTimingInputNewSubscriptionItemsItem::TerseSubscriptionItem)
                         .collect(),
-                    prorate_current_billing_period: prorate,
+                    prorate_current_billing_period: Some(prorate),
                     timing: types::AdjustSubscriptionAutoTimingInputTiming::Auto,
                 },
             ),
@@ -440,5 +509,14 @@ impl FlowgladServer {
         let raw = self.raw();
         self.send_mutation(raw.subscriptions_adjust(&id, &body))
             .await
+    }
+}
+
+/// `status` of a subscription record, as its wire string (the two kinds of subscription have
+/// different status enums, so the generated record has no shared accessor for it).
+fn status(s: &types::SubscriptionClientSelectSchema) -> &str {
+    match s {
+        types::SubscriptionClientSelectSchema::Standard(r) => r.status.as_str(),
+        types::SubscriptionClientSelectSchema::NonRenewing(r) => r.status.as_str(),
     }
 }

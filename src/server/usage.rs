@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{FlowgladServer, details_id};
+use super::FlowgladServer;
 use crate::error::{Error, Result};
 use crate::ids::UsageTarget;
 use crate::raw::types;
@@ -32,38 +32,70 @@ use crate::verbatim::Verbatim;
 #[serde(rename_all = "camelCase")]
 pub struct CreateUsageEventParams {
     /// Amount of usage.
-    pub amount: i64,
+    pub(crate) amount: i64,
     /// What the usage is recorded against (exactly one of the four identifiers).
     #[serde(flatten)]
-    pub target: UsageTarget,
+    pub(crate) target: UsageTarget,
     /// The subscription the usage belongs to.
-    pub subscription_id: String,
+    pub(crate) subscription_id: String,
     /// Idempotency key: sending the same transaction id again creates no duplicate.
-    pub transaction_id: String,
+    pub(crate) transaction_id: String,
     /// When the usage happened, epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage_date: Option<i64>,
+    pub(crate) usage_date: Option<i64>,
     /// Free-form properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    pub(crate) properties: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl CreateUsageEventParams {
     /// Required fields.
     pub fn new(
         amount: i64,
-        target: UsageTarget,
+        target: impl Into<UsageTarget>,
         subscription_id: impl Into<String>,
         transaction_id: impl Into<String>,
     ) -> Self {
         CreateUsageEventParams {
             amount,
-            target,
+            target: target.into(),
             subscription_id: subscription_id.into(),
             transaction_id: transaction_id.into(),
             usage_date: None,
             properties: None,
         }
+    }
+
+    /// When the usage happened (epoch milliseconds; default: when the API receives it).
+    pub fn usage_date(mut self, epoch_millis: i64) -> Self {
+        self.usage_date = Some(epoch_millis);
+        self
+    }
+
+    /// Free-form properties of the event.
+    pub fn properties(mut self, properties: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.properties = Some(properties);
+        self
+    }
+
+    /// The amount of usage.
+    pub fn amount(&self) -> i64 {
+        self.amount
+    }
+
+    /// What the usage is recorded against.
+    pub fn target(&self) -> &UsageTarget {
+        &self.target
+    }
+
+    /// The subscription the usage belongs to.
+    pub fn subscription_id(&self) -> &str {
+        &self.subscription_id
+    }
+
+    /// The idempotency key.
+    pub fn transaction_id(&self) -> &str {
+        &self.transaction_id
     }
 
     fn into_raw(self) -> types::UsageEventsCreateBodyUsageEvent {
@@ -129,7 +161,7 @@ impl FlowgladServer {
         let current: HashSet<&str> = billing
             .current_subscriptions
             .iter()
-            .map(details_id)
+            .map(|s| s.id().as_str())
             .collect();
         if let Some(foreign) = events
             .iter()

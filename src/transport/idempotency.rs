@@ -13,23 +13,14 @@ use crate::retry::Safety;
 
 /// `POST` operations (by the raw client's method name, i.e. the operation id in snake case)
 /// that the API makes idempotent.
-pub const IDEMPOTENT_POSTS: &[&str] = &[
+pub(crate) const IDEMPOTENT_POSTS: &[&str] = &[
     "usage_events_create",
     "usage_events_bulk_insert",
     "customers_archive",
 ];
 
 /// The safety of operation `operation_id` sent with `method`.
-///
-/// ```
-/// use flowglad::retry::Safety;
-/// use flowglad::transport::safety_of;
-///
-/// assert_eq!(safety_of("customers_get", &http::Method::GET), Safety::Idempotent);
-/// assert_eq!(safety_of("usage_events_create", &http::Method::POST), Safety::Idempotent);
-/// assert_eq!(safety_of("checkout_sessions_create", &http::Method::POST), Safety::NonIdempotent);
-/// ```
-pub fn safety_of(operation_id: &str, method: &http::Method) -> Safety {
+pub(crate) fn safety_of(operation_id: &str, method: &http::Method) -> Safety {
     let idempotent_method = matches!(
         *method,
         http::Method::GET

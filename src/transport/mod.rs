@@ -2,7 +2,7 @@
 //! through [`Transport`], so a call through the facade and a call through
 //! [`FlowgladClient::raw`](crate::FlowgladClient::raw) get the same policy:
 //!
-//! - **retries** by the rules of [`crate::retry`], with the request's safety taken from one
+//! - **retries** by the rules below, with the request's safety taken from one
 //!   table keyed by operation ([`safety_of`]) unless the call overrides it
 //!   ([`CallOptions::idempotent`]);
 //! - a **409 `CONFLICT`** (e.g. a usage event's `transactionId` used for another subscription,
@@ -24,6 +24,27 @@
 //! [`ClientBuilder::deadline`]: crate::ClientBuilder::deadline
 //! [`Error::ResponseTooLarge`]: crate::Error::ResponseTooLarge
 //! [`Error::DeadlineExceeded`]: crate::Error::DeadlineExceeded
+//!
+//! # Retry rules
+//!
+//! Rules (the Flowglad/Stainless clients' rules, see `docs/facade.md`):
+//! - at most `max_retries` retries (default 2);
+//! - a response header `x-should-retry: true` retries, `false` never retries;
+//! - otherwise retry on 408, 409, 429, any 5xx, connection errors and timeouts — except a
+//!   409 whose JSON body says `code: "CONFLICT"`: the request collides with the API's state
+//!   (a customer that exists, a usage event's `transactionId` used for another
+//!   subscription), and sending it again cannot change that. Other 4xx are never retried;
+//! - the delay honours `retry-after-ms`, else `retry-after` (seconds or an HTTP date);
+//!   otherwise `min(base * 2^retry, max)` (0.5 s .. 8 s) times a jitter factor in
+//!   `(0.75, 1]`. The transport waits for a server delay only when it ends before the call's
+//!   deadline .
+//!
+//! Request safety: GET/PUT and requests the API makes idempotent (usage events, keyed on
+//! `transactionId`; customer archive) are *idempotent*. Other POSTs are
+//! *non-idempotent* and are only retried when the request cannot have been
+//! processed: the connection was never established, the server answered 429, or the server
+//! said `x-should-retry: true`. [`crate::ClientBuilder::retry_non_idempotent`] opts in to the
+//! full rules for every request.
 
 mod body;
 mod context;
@@ -34,12 +55,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::{Request, Response, StatusCode};
 
-use crate::retry::{self, Decision, Outcome, RetryPolicy, Safety};
+use crate::retry::{self, Decision, Outcome, Safety};
 
+pub use crate::retry::RetryPolicy;
 pub use body::ERROR_BODY_CAP;
 pub use context::{CallOptions, with_options};
 pub(crate) use context::{Failure, observe};
-pub use idempotency::{IDEMPOTENT_POSTS, safety_of};
+pub(crate) use idempotency::safety_of;
 
 /// Default largest success body: 32 MiB (a large billing answer is well under 1 MiB).
 pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 32 * 1024 * 1024;

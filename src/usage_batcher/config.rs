@@ -103,7 +103,7 @@ impl UsageBatcherBuilder {
     /// How long a batch keeps being retried through transient failures before its events
     /// are reported as [`FailureKind::Undelivered`](super::FailureKind::Undelivered)
     /// (default 10 minutes). Each round of attempts follows the client's
-    /// [`RetryPolicy`](crate::retry::RetryPolicy); rounds are separated by its longest
+    /// [`RetryPolicy`](crate::RetryPolicy); rounds are separated by its longest
     /// backoff. [`UsageBatcher::shutdown`] may take this long when Flowglad is unreachable.
     pub fn give_up_after(mut self, duration: Duration) -> Self {
         self.give_up_after = duration;

@@ -13,7 +13,7 @@
 //!   with at most [`max_in_flight`](UsageBatcherBuilder::max_in_flight) requests at once.
 //! - Transient failures (5xx, 429, 408, 401 — the real API's answer to a rate-limited key —
 //!   dropped connections, timeouts) are retried with the client's
-//!   [`RetryPolicy`](crate::retry::RetryPolicy) (honouring `Retry-After`), in further rounds
+//!   [`RetryPolicy`](crate::RetryPolicy) (honouring `Retry-After`), in further rounds
 //!   until [`give_up_after`](UsageBatcherBuilder::give_up_after). Every resend carries the
 //!   same transaction ids: the API is idempotent on transaction id + usage meter, so a
 //!   request that was processed but whose answer was lost creates no duplicate.

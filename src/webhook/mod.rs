@@ -60,10 +60,12 @@ mod signing;
 mod verify;
 
 #[cfg(feature = "axum")]
-pub mod axum;
+mod extract;
 
 pub use error::WebhookError;
 pub use event::{CustomerRef, EventType, WebhookEvent};
+#[cfg(feature = "axum")]
+pub use extract::{VerifiedWebhook, WebhookRejection};
 pub use fetch::{CurrentRecord, NotFetchable};
 pub use headers::{
     HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, HeaderFamily, HeaderLookup, STANDARD_HEADER_ID,

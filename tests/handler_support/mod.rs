@@ -8,7 +8,7 @@ use std::convert::Infallible;
 
 use flowglad::handler::{Action, FlowgladHandler};
 use flowglad::testing::FakeFlowglad;
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -41,10 +41,10 @@ pub async fn env() -> Env {
         })
         .server(move |id: String| {
             FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerDetails {
-                    name: id.clone(),
-                    email: format!("{id}@example.com"),
-                })
+                Ok::<_, Infallible>(CustomerProfile::new(
+                    id.clone(),
+                    format!("{id}@example.com"),
+                ))
             })
         })
         .client(client)

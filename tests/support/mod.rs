@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
-use flowglad::{CustomerDetails, FlowgladClient, FlowgladServer};
+use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use serde_json::Value;
 
 pub const TEST_KEY: &str = "sk_test_facade_secret_42";
@@ -162,10 +162,7 @@ impl TestServer {
             let seen = seen.clone();
             async move {
                 seen.lock().unwrap().push(id.clone());
-                Ok::<_, std::io::Error>(CustomerDetails {
-                    name: "Ada Lovelace".into(),
-                    email: "ada@example.com".into(),
-                })
+                Ok::<_, std::io::Error>(CustomerProfile::new("Ada Lovelace", "ada@example.com"))
             }
         })
         .unwrap();

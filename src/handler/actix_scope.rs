@@ -5,7 +5,7 @@
 //! use flowglad::handler::FlowgladHandler;
 //!
 //! async fn run(handler: FlowgladHandler) -> std::io::Result<()> {
-//!     HttpServer::new(move || App::new().service(flowglad::handler::actix::scope("/api/flowglad", handler.clone())))
+//!     HttpServer::new(move || App::new().service(flowglad::handler::actix_scope("/api/flowglad", handler.clone())))
 //!         .bind(("127.0.0.1", 8080))?
 //!         .run()
 //!         .await
@@ -22,11 +22,13 @@ use actix_web::{HttpRequest, HttpResponse, Scope};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
-use super::core::{FlowgladHandler, Reply, too_large};
+use super::answer::Reply;
 use super::error::{ErrorCode, HandlerError};
+use super::input::too_large;
+use super::service::FlowgladHandler;
 
 /// A scope at `path` (e.g. `/api/flowglad`) answering every action key and every method.
-pub fn scope(path: &str, handler: FlowgladHandler) -> Scope {
+pub fn actix_scope(path: &str, handler: FlowgladHandler) -> Scope {
     web::scope(path)
         .app_data(web::Data::new(handler))
         .default_service(web::to(serve))

@@ -12,7 +12,8 @@ use bytes::Bytes;
 use http_body::Body;
 use http_body_util::Full;
 
-use super::core::{FlowgladHandler, read_limited};
+use super::input::read_limited;
+use super::service::FlowgladHandler;
 use crate::error::BoxError;
 
 impl FlowgladHandler {

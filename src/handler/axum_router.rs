@@ -5,7 +5,7 @@
 //! use flowglad::handler::FlowgladHandler;
 //!
 //! fn app(handler: FlowgladHandler) -> Router {
-//!     Router::new().nest("/api/flowglad", flowglad::handler::axum::router(handler))
+//!     Router::new().nest("/api/flowglad", flowglad::handler::axum_router(handler))
 //! }
 //! ```
 //!
@@ -17,13 +17,14 @@ use ::axum::extract::{Request, State};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::any;
 
-use super::core::{FlowgladHandler, read_limited};
+use super::input::read_limited;
+use super::service::FlowgladHandler;
 
 /// A router serving every action key; nest it at your mount point (`Router::nest`). Every
 /// method reaches the handler, which answers 405 itself. (`/api/flowglad/` itself, with a
 /// trailing slash and no action, is not routed into a nest by axum: your app's fallback
 /// answers it.)
-pub fn router<S>(handler: FlowgladHandler) -> Router<S>
+pub fn axum_router<S>(handler: FlowgladHandler) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {

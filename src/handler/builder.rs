@@ -1,0 +1,238 @@
+//! [`FlowgladHandlerBuilder`]: the handler's options. `customer_id` and `server` are
+//! required, which the builder's type checks at compile time.
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+use http::StatusCode;
+use http::request::Parts;
+
+use super::error::HandlerError;
+use super::service::{
+    AfterFn, BeforeFn, CustomerIdFn, FlowgladHandler, Inner, OnErrorFn, RequestInfo, ServerFn,
+};
+use crate::client::{ApiKey, FlowgladClient};
+use crate::error::BoxError;
+use crate::server::FlowgladServer;
+
+/// Default body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Default mount path stripped by [`FlowgladHandler::handle`].
+pub const DEFAULT_BASE_PATH: &str = "/api/flowglad";
+
+/// Builder state: the `customer_id` callback is not set yet.
+#[derive(Debug, Default)]
+pub struct NoCustomerId;
+/// Builder state: the `server` factory is not set yet.
+#[derive(Debug, Default)]
+pub struct NoServer;
+/// Builder state: the `customer_id` callback is set.
+pub struct WithCustomerId(Arc<CustomerIdFn>);
+/// Builder state: the `server` factory is set.
+pub struct WithServer(Arc<ServerFn>);
+
+/// Options of a [`FlowgladHandler`]. `customer_id` and `server` are required (checked at
+/// compile time); everything else is optional.
+pub struct FlowgladHandlerBuilder<I = NoCustomerId, S = NoServer> {
+    customer_id: I,
+    server: S,
+    options: Options,
+}
+
+#[derive(Default)]
+struct Options {
+    client: Option<FlowgladClient>,
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    before: Option<Arc<BeforeFn>>,
+    after: Option<Arc<AfterFn>>,
+    on_error: Option<Arc<OnErrorFn>>,
+    body_limit: Option<usize>,
+    base_path: Option<String>,
+    get_for_reads: bool,
+}
+
+impl<S> FlowgladHandlerBuilder<NoCustomerId, S> {
+    /// Your authentication: the signed-in user's (or organisation's) id, used as the
+    /// Flowglad customer's external id. Receives the request head (method, URI, headers,
+    /// extensions set by your middleware). An error answers 401 (the error itself is only
+    /// given to `on_error`); an empty id counts as a failure.
+    pub fn customer_id<F, Fut, E>(self, f: F) -> FlowgladHandlerBuilder<WithCustomerId, S>
+    where
+        F: Fn(Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<String, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        let f: Arc<CustomerIdFn> = Arc::new(move |parts| {
+            let fut = f(parts);
+            Box::pin(async move { fut.await.map_err(Into::into) })
+        });
+        FlowgladHandlerBuilder {
+            customer_id: WithCustomerId(f),
+            server: self.server,
+            options: self.options,
+        }
+    }
+}
+
+impl<I> FlowgladHandlerBuilder<I, NoServer> {
+    /// Builds the customer-scoped [`FlowgladServer`] for a customer external id (typically
+    /// `FlowgladServer::new(&client, id, details)`). An error answers 500 `INTERNAL_ERROR`.
+    pub fn server<F, E>(self, f: F) -> FlowgladHandlerBuilder<I, WithServer>
+    where
+        F: Fn(String) -> Result<FlowgladServer, E> + Send + Sync + 'static,
+        E: Into<BoxError>,
+    {
+        let f: Arc<ServerFn> = Arc::new(move |id| {
+            let result = f(id).map_err(Into::into);
+            Box::pin(std::future::ready(result))
+        });
+        FlowgladHandlerBuilder {
+            customer_id: self.customer_id,
+            server: WithServer(f),
+            options: self.options,
+        }
+    }
+
+    /// Like [`server`](Self::server), for an asynchronous factory.
+    pub fn server_async<F, Fut, E>(self, f: F) -> FlowgladHandlerBuilder<I, WithServer>
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<FlowgladServer, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        let f: Arc<ServerFn> = Arc::new(move |id| {
+            let fut = f(id);
+            Box::pin(async move { fut.await.map_err(Into::into) })
+        });
+        FlowgladHandlerBuilder {
+            customer_id: self.customer_id,
+            server: WithServer(f),
+            options: self.options,
+        }
+    }
+}
+
+impl<I, S> FlowgladHandlerBuilder<I, S> {
+    /// The client for `pricing-models/retrieve` without a signed-in customer (the default
+    /// pricing model). Without it, a client is built on first use from
+    /// [`api_key`](Self::api_key)/[`base_url`](Self::base_url), else from
+    /// `FLOWGLAD_SECRET_KEY`/`FLOWGLAD_BASE_URL`.
+    pub fn client(mut self, client: FlowgladClient) -> Self {
+        self.options.client = Some(client);
+        self
+    }
+
+    /// API key for the anonymous `pricing-models/retrieve` (see [`client`](Self::client)).
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+
+    /// Base URL for the anonymous `pricing-models/retrieve` (see [`client`](Self::client)).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.options.base_url = Some(url.into());
+        self
+    }
+
+    /// Runs first on every request, even for unknown actions.
+    pub fn before_request<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(RequestInfo) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.options.before = Some(Arc::new(move |info| Box::pin(f(info))));
+        self
+    }
+
+    /// Runs last on every request, with the response status (errors included).
+    pub fn after_request<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(RequestInfo, StatusCode) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.options.after = Some(Arc::new(move |info, status| Box::pin(f(info, status))));
+        self
+    }
+
+    /// Called with every error response before it is sent (for logging: the error's
+    /// [`source`](HandlerError::source) keeps your callback's or the facade's error).
+    pub fn on_error<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&RequestInfo, &HandlerError) + Send + Sync + 'static,
+    {
+        self.options.on_error = Some(Arc::new(f));
+        self
+    }
+
+    /// Largest accepted body in bytes (default [`DEFAULT_BODY_LIMIT`], 1 MiB); larger
+    /// bodies answer 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.options.body_limit = Some(bytes);
+        self
+    }
+
+    /// Also answer `GET` (input in the query string) on read-only actions (default: off,
+    /// `POST` only, which is all `@flowglad/react` sends).
+    ///
+    /// CSRF: a cross-site page can make a signed-in visitor's browser send a `GET` with
+    /// its cookies (`<img src=".../api/flowglad/customers/billing">`). Such a `GET` is
+    /// therefore answered without creating the customer
+    /// ([`FlowgladServer::without_customer_creation`]): a visitor Flowglad does not know yet
+    /// gets 404 `NOT_FOUND` instead of becoming a customer. Answers are JSON a cross-site page
+    /// cannot read; still, enable this only for your own tools (curl, server-side fetches).
+    pub fn allow_get_for_reads(mut self, enabled: bool) -> Self {
+        self.options.get_for_reads = enabled;
+        self
+    }
+
+    /// The mount path that [`FlowgladHandler::handle`] strips from the request path
+    /// (default [`DEFAULT_BASE_PATH`], `/api/flowglad`). The axum and actix adapters use
+    /// their router's own mount point instead.
+    pub fn base_path(mut self, path: impl Into<String>) -> Self {
+        self.options.base_path = Some(path.into());
+        self
+    }
+}
+
+impl FlowgladHandlerBuilder<WithCustomerId, WithServer> {
+    /// The handler.
+    pub fn build(self) -> FlowgladHandler {
+        let o = self.options;
+        let client = OnceLock::new();
+        if let Some(c) = o.client {
+            let _ = client.set(c);
+        }
+        let base_path = o
+            .base_path
+            .map(|p| format!("/{}", p.trim_matches('/')))
+            .unwrap_or_else(|| DEFAULT_BASE_PATH.to_owned());
+        FlowgladHandler {
+            inner: Arc::new(Inner {
+                customer_id: self.customer_id.0,
+                server: self.server.0,
+                client,
+                api_key: o.api_key,
+                base_url: o.base_url,
+                before: o.before,
+                after: o.after,
+                on_error: o.on_error,
+                body_limit: o.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+                base_path,
+                get_for_reads: o.get_for_reads,
+            }),
+        }
+    }
+}
+
+impl FlowgladHandler {
+    /// Starts the options.
+    pub fn builder() -> FlowgladHandlerBuilder {
+        FlowgladHandlerBuilder {
+            customer_id: NoCustomerId,
+            server: NoServer,
+            options: Options::default(),
+        }
+    }
+}
