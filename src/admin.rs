@@ -17,7 +17,7 @@ use std::future::Future;
 use futures_util::{Stream, stream};
 
 use crate::client::FlowgladClient;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::raw;
 use crate::raw::types;
 use crate::server::usage::CreateUsageEventParams;
@@ -234,18 +234,7 @@ impl FlowgladAdmin {
         &self,
         events: Vec<CreateUsageEventParams>,
     ) -> Result<types::UsageEventsBulkInsertResponse> {
-        if events.is_empty() {
-            return Err(Error::validation(
-                "usageEvents",
-                "at least one usage event is required",
-            ));
-        }
-        let body = types::UsageEventsBulkInsertBody {
-            usage_events: events
-                .into_iter()
-                .map(CreateUsageEventParams::into_bulk_item)
-                .collect(),
-        };
+        let body = CreateUsageEventParams::bulk_body(events)?;
         let raw = self.raw();
         self.client.send(raw.usage_events_bulk_insert(&body)).await
     }

@@ -29,7 +29,11 @@ fn walk(file: &Path, path: &str, reachable: bool, cfgs: &[String], out: &mut Str
     let dir = module_dir(file);
     let header = format!(
         "\nmod {path}{}{}",
-        if reachable { "" } else { " (private: reached through re-exports)" },
+        if reachable {
+            ""
+        } else {
+            " (private: reached through re-exports)"
+        },
         cfg_suffix(cfgs)
     );
     writeln!(out, "{header}").unwrap();
@@ -84,11 +88,9 @@ fn items(
                 tokens(&t.generics),
                 tokens(&t.ty)
             )),
-            syn::Item::Trait(t) if is_pub(&t.vis) => Some(format!(
-                "trait {}{}",
-                t.ident,
-                tokens(&t.generics)
-            )),
+            syn::Item::Trait(t) if is_pub(&t.vis) => {
+                Some(format!("trait {}{}", t.ident, tokens(&t.generics)))
+            }
             syn::Item::Macro(m) if m.attrs.iter().any(|a| a.path().is_ident("macro_export")) => {
                 Some(format!("macro {}", tokens(&m.ident)))
             }
@@ -101,7 +103,12 @@ fn items(
         };
         if let Some(line) = line {
             let flag = if reachable { "" } else { "  [via re-export]" };
-            writeln!(out, "  {line}{}{flag}", cfg_suffix(&item_cfgs[cfgs.len()..])).unwrap();
+            writeln!(
+                out,
+                "  {line}{}{flag}",
+                cfg_suffix(&item_cfgs[cfgs.len()..])
+            )
+            .unwrap();
         }
     }
     for (m, item_cfgs) in modules {
@@ -247,7 +254,10 @@ fn tokens(t: &impl ToTokens) -> String {
         let next = chars.get(i + 1).copied();
         if *c == ' '
             && (matches!(prev, Some(':' | '<' | '&' | '(' | '[' | '!' | '.' | '#'))
-                || matches!(next, Some(':' | '<' | '>' | ',' | '(' | ')' | '[' | ']' | '.' | '?' | ';')))
+                || matches!(
+                    next,
+                    Some(':' | '<' | '>' | ',' | '(' | ')' | '[' | ']' | '.' | '?' | ';')
+                ))
         {
             continue;
         }

@@ -34,7 +34,7 @@
 //! let cache = BillingCache::builder().ttl(Duration::from_secs(10)).max_customers(50_000).build();
 //! let client = flowglad::FlowgladClient::builder().billing_cache(cache.clone()).build()?;
 //! let server = flowglad::FlowgladServer::new(&client, "user_123", |id: String| async move {
-//!     Ok::<_, std::io::Error>(flowglad::CustomerProfile { name: String::new(), email: format!("{id}@example.com") })
+//!     Ok::<_, std::io::Error>(flowglad::CustomerProfile::new("", format!("{id}@example.com")))
 //! })?;
 //! let billing = server.billing_cached().await?; // one request, then served from memory
 //! # Ok(()) }

@@ -59,8 +59,10 @@ mod answer;
 #[cfg(feature = "axum")]
 mod axum_router;
 mod builder;
+mod classify;
 mod dispatch;
 mod error;
+mod error_code;
 mod input;
 #[cfg(feature = "schemars")]
 mod openapi;

@@ -250,6 +250,13 @@ impl Billing {
     }
 
     /// The JSON text the API sent.
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// // The billing exactly as the API sent it (unknown fields and nulls included).
+    /// let text: &str = billing.json();
+    /// # }
+    /// ```
     pub fn json(&self) -> &str {
         std::str::from_utf8(&self.json).unwrap_or_default()
     }
@@ -296,12 +303,28 @@ impl Billing {
 
     /// The helpers' default subscription: `currentSubscriptions[0]` (not the API's
     /// `currentSubscription` field).
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// if let Some(subscription) = billing.current_subscription() {
+    ///     println!("{}", subscription.id());
+    /// }
+    /// # }
+    /// ```
     pub fn current_subscription(&self) -> Option<&types::SubscriptionDetails> {
         self.raw.current_subscriptions.first()
     }
 
     /// `true` iff the chosen subscription (by id, else the first current one) has a `toggle`
     /// feature item with exactly this slug.
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// if billing.check_feature_access("advanced_export", None) {
+    ///     // serve the feature
+    /// }
+    /// # }
+    /// ```
     pub fn check_feature_access(&self, feature_slug: &str, subscription_id: Option<&str>) -> bool {
         self.pick(subscription_id)
             .is_some_and(|i| self.index().subscriptions[i].toggles.contains(feature_slug))
@@ -309,6 +332,14 @@ impl Billing {
 
     /// The chosen subscription's usage meter balance for this meter slug (last duplicate
     /// wins), or `None` (no subscription, no `experimental`, unknown slug).
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// let left = billing
+    ///     .check_usage_balance("api_calls", None)
+    ///     .map_or(0, |balance| balance.available_balance);
+    /// # }
+    /// ```
     pub fn check_usage_balance(
         &self,
         usage_meter_slug: &str,
@@ -322,18 +353,38 @@ impl Billing {
     }
 
     /// The pricing model's product with this slug (last duplicate wins).
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// if let Some(product) = billing.get_product("pro") {
+    ///     println!("{}", product.name);
+    /// }
+    /// # }
+    /// ```
     pub fn get_product(&self, product_slug: &str) -> Option<&types::ProductWithPricesRecord> {
         let p = *self.index().products.get(product_slug)?;
         self.raw.pricing_model.products.get(p)
     }
 
     /// The price with this slug among all products' prices (last duplicate wins).
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// let monthly = billing.get_price("pro_monthly");
+    /// # }
+    /// ```
     pub fn get_price(&self, price_slug: &str) -> Option<&types::PriceRecord> {
         let (p, i) = *self.index().prices.get(price_slug)?;
         self.raw.pricing_model.products.get(p)?.prices.get(i)
     }
 
     /// `true` iff the product exists and one of its prices was purchased (any status).
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// let bought = billing.has_purchased("lifetime_deal");
+    /// # }
+    /// ```
     pub fn has_purchased(&self, product_slug: &str) -> bool {
         let purchased = &self.index().purchased_price_ids;
         self.get_product(product_slug).is_some_and(|product| {
@@ -346,6 +397,14 @@ impl Billing {
 
     /// Toggle features granted by the current subscriptions (or by the one with this id;
     /// an unknown id gives an empty list), in order, deduplicated by slug (first wins).
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// for item in billing.feature_access_items(None) {
+    ///     println!("{}", item.slug);
+    /// }
+    /// # }
+    /// ```
     pub fn feature_access_items(&self, subscription_id: Option<&str>) -> Vec<FeatureAccessItem> {
         let index = self.index();
         let wanted = subscription_id.filter(|id| !id.is_empty());
@@ -366,6 +425,12 @@ impl Billing {
 
     /// All toggle features the current subscriptions grant (see
     /// [`Billing::feature_access_items`]).
+    ///
+    /// ```no_run
+    /// # fn run(billing: flowglad::Billing) {
+    /// let features = billing.features();
+    /// # }
+    /// ```
     pub fn features(&self) -> Vec<FeatureAccessItem> {
         self.feature_access_items(None)
     }
@@ -593,7 +658,7 @@ impl FlowgladServer {
     /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
     /// use flowglad::ListParams;
     ///
-    /// let first_ten = server.get_invoices(&ListParams { limit: Some(10), ..Default::default() }).await?;
+    /// let first_ten = server.get_invoices(&ListParams::new().limit(10)).await?;
     /// # Ok(()) }
     /// ```
     pub async fn get_invoices(

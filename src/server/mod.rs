@@ -107,6 +107,18 @@ impl FlowgladServer {
     /// (once) only when the customer does not exist yet in Flowglad and must be created.
     ///
     /// Fails with [`Error::Validation`] when the id is empty or whitespace.
+    ///
+    /// ```no_run
+    /// use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+    ///
+    /// # async fn run() -> flowglad::Result<()> {
+    /// let client = FlowgladClient::from_env()?;
+    /// let server = FlowgladServer::new(&client, "user_123", |id: String| async move {
+    ///     // Called only when Flowglad does not know the customer yet: look the user up.
+    ///     Ok::<_, std::io::Error>(CustomerProfile::new("Ada", format!("{id}@example.com")))
+    /// })?;
+    /// # Ok(()) }
+    /// ```
     pub fn new<F, Fut, E>(
         client: &FlowgladClient,
         customer_external_id: impl Into<String>,
@@ -156,16 +168,35 @@ impl FlowgladServer {
     }
 
     /// The customer's external id this facade is scoped to.
+    ///
+    /// ```no_run
+    /// # fn run(server: flowglad::FlowgladServer) {
+    /// assert_eq!(server.customer_external_id(), "user_123");
+    /// # }
+    /// ```
     pub fn customer_external_id(&self) -> &str {
         &self.external_id
     }
 
     /// The shared client.
+    ///
+    /// ```no_run
+    /// # fn run(server: flowglad::FlowgladServer) {
+    /// let admin = server.client().admin();
+    /// # }
+    /// ```
     pub fn client(&self) -> &FlowgladClient {
         &self.client
     }
 
     /// The generated raw client (shared pool, no retry loop, no scoping).
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// // Any of the API's 82 operations, with the client's transport (retries, limits).
+    /// let products = server.raw().products_list(None, None).await;
+    /// # Ok(()) }
+    /// ```
     pub fn raw(&self) -> &raw::Client {
         self.client.raw()
     }

@@ -291,6 +291,15 @@ impl FlowgladServer {
     }
 
     /// The usage of every resource of the subscription (the `usage` member of each item).
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let usages = server.get_resource_usages(None).await?;
+    /// for usage in usages.iter() {
+    ///     println!("{}: {} of {} claimed", usage.resource_slug, usage.claimed, usage.capacity);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_resource_usages(
         &self,
         subscription_id: Option<&str>,
@@ -308,6 +317,15 @@ impl FlowgladServer {
     }
 
     /// One resource's usage and claims.
+    ///
+    /// ```no_run
+    /// use flowglad::ResourceRef;
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let seats = server.get_resource_usage(&ResourceRef::slug("seats"), None).await?;
+    /// println!("{} claims", seats.claims.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn get_resource_usage(
         &self,
         resource: &ResourceRef,
@@ -335,6 +353,16 @@ impl FlowgladServer {
     }
 
     /// Claims a resource (`POST /api/v1/resource-claims/{id}/claim`).
+    ///
+    /// ```no_run
+    /// use flowglad::{ClaimAmount, ClaimResourceParams};
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let claimed = server
+    ///     .claim_resource(ClaimResourceParams::new("seats", ClaimAmount::ExternalId("user_7".into())))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn claim_resource(
         &self,
         params: ClaimResourceParams,
@@ -360,6 +388,16 @@ impl FlowgladServer {
     }
 
     /// Releases claims (`POST /api/v1/resource-claims/{id}/release`).
+    ///
+    /// ```no_run
+    /// use flowglad::{ReleaseAmount, ReleaseResourceParams};
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// server
+    ///     .release_resource(ReleaseResourceParams::new("seats", ReleaseAmount::ExternalId("user_7".into())))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn release_resource(
         &self,
         params: ReleaseResourceParams,
@@ -386,6 +424,17 @@ impl FlowgladServer {
     }
 
     /// Active claims of the subscription, optionally for one resource slug.
+    ///
+    /// ```no_run
+    /// use flowglad::ListResourceClaimsParams;
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let claims = server
+    ///     .list_resource_claims(&ListResourceClaimsParams::new().resource_slug("seats"))
+    ///     .await?;
+    /// println!("{} seats taken", claims.claims.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn list_resource_claims(
         &self,
         params: &ListResourceClaimsParams,

@@ -364,6 +364,16 @@ fn terse(item: &AdjustmentItem) -> types::TerseSubscriptionItem {
 impl FlowgladServer {
     /// Creates a subscription for this customer (find-or-create first; may create the
     /// customer): `POST /api/v1/subscriptions` with `customerId` = the Flowglad customer id.
+    ///
+    /// ```no_run
+    /// use flowglad::{CreateSubscriptionParams, PriceRef};
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let created = server
+    ///     .create_subscription(CreateSubscriptionParams::new(PriceRef::slug("pro_monthly")).quantity(2))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_subscription(
         &self,
         params: CreateSubscriptionParams,
@@ -395,6 +405,16 @@ impl FlowgladServer {
 
     /// Cancels a subscription of this customer. Ownership is checked first; an already
     /// `canceled` subscription is [`Error::SubscriptionAlreadyCanceled`].
+    ///
+    /// ```no_run
+    /// use flowglad::CancellationTiming;
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// server
+    ///     .cancel_subscription("sub_123", CancellationTiming::AtEndOfCurrentBillingPeriod)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn cancel_subscription(
         &self,
         subscription_id: &str,
@@ -430,6 +450,12 @@ impl FlowgladServer {
 
     /// Undoes a scheduled cancellation. Ownership is checked first; unless the status is
     /// `cancellation_scheduled`, the retrieved subscription is returned without a call.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// server.uncancel_subscription("sub_123").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn uncancel_subscription(
         &self,
         subscription_id: &str,
@@ -456,6 +482,20 @@ impl FlowgladServer {
     /// Adjusts a subscription: validates, resolves the subscription (given, else the only
     /// current one), checks ownership, then `POST /api/v1/subscriptions/{id}/adjust`.
     /// Proration defaults to `true` and is omitted at period end.
+    ///
+    /// ```no_run
+    /// use flowglad::{AdjustSubscriptionParams, AdjustmentTiming, PriceRef};
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let adjusted = server
+    ///     .adjust_subscription(
+    ///         AdjustSubscriptionParams::price(PriceRef::slug("team_monthly"), 5)
+    ///             .timing(AdjustmentTiming::Immediately),
+    ///     )
+    ///     .await?;
+    /// println!("upgrade: {}", adjusted.is_upgrade);
+    /// # Ok(()) }
+    /// ```
     pub async fn adjust_subscription(
         &self,
         params: AdjustSubscriptionParams,

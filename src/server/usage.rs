@@ -113,6 +113,20 @@ impl CreateUsageEventParams {
         }
     }
 
+    /// The body of `POST /api/v1/usage-events/bulk` (facade and admin client): at least one
+    /// event.
+    pub(crate) fn bulk_body(events: Vec<Self>) -> Result<types::UsageEventsBulkInsertBody> {
+        if events.is_empty() {
+            return Err(Error::validation(
+                "usageEvents",
+                "at least one usage event is required",
+            ));
+        }
+        Ok(types::UsageEventsBulkInsertBody {
+            usage_events: events.into_iter().map(Self::into_bulk_item).collect(),
+        })
+    }
+
     /// One item of a `POST /api/v1/usage-events/bulk` body (shared by the facade, the admin
     /// client and the usage batcher).
     pub(crate) fn into_bulk_item(self) -> types::UsageEventsBulkInsertBodyUsageEventsItem {
@@ -134,6 +148,21 @@ impl CreateUsageEventParams {
 impl FlowgladServer {
     /// `POST /api/v1/usage-events` `{usageEvent}`. No ownership check and no customer lookup
     /// (like the TypeScript SDK; the request handler adds them).
+    ///
+    /// ```no_run
+    /// use flowglad::{CreateUsageEventParams, UsageTarget};
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// server
+    ///     .create_usage_event(CreateUsageEventParams::new(
+    ///         1,
+    ///         UsageTarget::usage_meter_slug("api_calls"),
+    ///         "sub_123",
+    ///         "req_0001", // idempotency key: a retry with the same id records nothing twice
+    ///     ))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_usage_event(
         &self,
         params: CreateUsageEventParams,
@@ -147,23 +176,32 @@ impl FlowgladServer {
 
     /// `POST /api/v1/usage-events/bulk` after checking (via billing) that every event's
     /// subscription is one of the customer's current subscriptions.
+    ///
+    /// ```no_run
+    /// use flowglad::{CreateUsageEventParams, UsageTarget};
+    ///
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let events = (0..3)
+    ///     .map(|i| {
+    ///         CreateUsageEventParams::new(1, UsageTarget::usage_meter_slug("api_calls"), "sub_123", format!("req_{i}"))
+    ///     })
+    ///     .collect();
+    /// server.bulk_create_usage_events(events).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn bulk_create_usage_events(
         &self,
         events: Vec<CreateUsageEventParams>,
     ) -> Result<Verbatim<types::UsageEventsBulkInsertResponse>> {
-        if events.is_empty() {
-            return Err(Error::validation(
-                "usageEvents",
-                "at least one usage event is required",
-            ));
-        }
+        let body = CreateUsageEventParams::bulk_body(events)?;
         let billing = self.get_billing().await?;
         let current: HashSet<&str> = billing
             .current_subscriptions
             .iter()
             .map(|s| s.id().as_str())
             .collect();
-        if let Some(foreign) = events
+        if let Some(foreign) = body
+            .usage_events
             .iter()
             .find(|e| !current.contains(e.subscription_id.as_str()))
         {
@@ -171,12 +209,6 @@ impl FlowgladServer {
                 subscription_id: foreign.subscription_id.clone(),
             });
         }
-        let body = types::UsageEventsBulkInsertBody {
-            usage_events: events
-                .into_iter()
-                .map(CreateUsageEventParams::into_bulk_item)
-                .collect(),
-        };
         let raw = self.raw();
         self.send_mutation(raw.usage_events_bulk_insert(&body))
             .await
@@ -190,6 +222,15 @@ impl FlowgladServer {
     /// again. With a subscription id, a `NOT_FOUND` could be the subscription's, so the
     /// customer is found-or-created first (`GET` customer, then the balances), like the
     /// TypeScript SDK: `get_customer_details` is never called for an existing customer.
+    ///
+    /// ```no_run
+    /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let balances = server.get_usage_meter_balances(None).await?;
+    /// for balance in &balances.usage_meter_balances {
+    ///     println!("{}: {}", balance.slug, balance.available_balance);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_usage_meter_balances(
         &self,
         subscription_id: Option<&str>,

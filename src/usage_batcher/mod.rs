@@ -37,7 +37,7 @@
 //!     .when_full(WhenFull::Wait)
 //!     .on_failure(|failed| {
 //!         // Persist it, alert, ... (`failed.event` keeps its transaction id).
-//!         let _ = (failed.kind, failed.event.transaction_id, failed.error);
+//!         let _ = (failed.kind, failed.event.transaction_id(), failed.error);
 //!     })
 //!     .build()?;
 //!
@@ -362,7 +362,7 @@ impl UsageBatcher {
     /// ```no_run
     /// # fn run(usage: &flowglad::usage_batcher::UsageBatcher) {
     /// for failed in usage.take_failures() {
-    ///     eprintln!("usage event {} not recorded: {}", failed.event.transaction_id, failed.error);
+    ///     eprintln!("usage event {} not recorded: {}", failed.event.transaction_id(), failed.error);
     /// }
     /// # }
     /// ```

@@ -28,7 +28,7 @@ use super::verify::Verifier;
 ///
 /// ```
 /// use axum::{routing::post, Router};
-/// use flowglad::webhook::{axum::VerifiedWebhook, EventObject, Verifier};
+/// use flowglad::webhook::{EventObject, VerifiedWebhook, Verifier};
 ///
 /// async fn webhook(hook: VerifiedWebhook) -> &'static str {
 ///     // `hook.message_id()` is the same on redeliveries: use it to skip duplicates.

@@ -23,7 +23,7 @@
 //!
 //! For tests of your own handlers, [`sign`] and [`sign_headers`] produce
 //! valid signatures, and [`Verifier::with_clock`] fixes the clock. With the
-//! `axum` cargo feature, `axum::VerifiedWebhook` does all of it as a handler
+//! `axum` cargo feature, [`VerifiedWebhook`] does all of it as a handler
 //! argument.
 //!
 //! Deliveries are at least once and in no particular order: the same message

@@ -787,23 +787,8 @@ fn enum_name(parent: &str, prop: &str, values: &[Value]) -> String {
 }
 
 /// `customers-getBilling` → `CustomersGetBilling`, `intervalUnit` → `IntervalUnit`.
-pub fn pascal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut upper = true;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            if upper {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c);
-            }
-            upper = false;
-        } else {
-            upper = true;
-        }
-    }
-    out
-}
+/// The one PascalCase rule of the generation pipeline (names here become Rust type names).
+pub use crate::codegen::pascal;
 
 // ---------------------------------------------------------------------------------------------
 // Shared inline objects
