@@ -15,6 +15,14 @@
 //! so instead of comparing request logs the bench checks that the fake's ledger holds every
 //! event exactly once.
 //!
+//! Replay scenarios (`replay-*`) measure the clients alone: at the start of the scenario every
+//! implementation runs its warm-up once through `examples/replay_server.rs --record`, a proxy
+//! in front of a fresh fake that writes the fake's first answer to each `METHOD /path` to
+//! `target/bench/replay-<scenario>.json`; every sample then runs against
+//! `replay_server --replay`, which answers those bytes with no validation and no state. Its
+//! request counts (and no unmatched request) are checked like the fake's, and its CPU per call
+//! is reported in the server column.
+//!
 //! Handler scenarios start a request-handler server (Express + `expressRouter`, and the Rust
 //! axum adapter once `examples/bench_handler.rs` exists) between the load generator and the
 //! fake. A handler server is any command that reads `PORT`, `FLOWGLAD_BASE_URL`,
@@ -37,7 +45,9 @@ pub const USAGE: &str = "usage: cargo xtask bench [--smoke] [--runs N] [--only L
   --runs N     samples per scenario and implementation (default 5)
   --only LIST  comma-separated scenarios: billing-seq,billing-c32,usage,bulk,batcher,
                handler-billing,handler-usage,billing-seq-20ms (fake answers after 20 ms),gate
-               (feature gate middleware, warm cache, vs an Express getBilling + checkFeatureAccess)
+               (feature gate middleware, warm cache, vs an Express getBilling + checkFeatureAccess),
+               gate-20ms, replay-billing-seq,replay-billing-c32,replay-usage,replay-bulk (the
+               clients against pre-recorded answers: no fake in the loop)
   --debug      use the dev profile instead of --release
   --no-ts      skip the @flowglad/server (Node) implementation";
 
@@ -59,6 +69,8 @@ struct Scenario {
     batcher: bool,
     /// Delay the fake adds to every answer (a simulated network round trip).
     latency_ms: u64,
+    /// Against `replay_server --replay` (answers recorded once from the fake) instead of the fake.
+    replay: bool,
 }
 
 struct Options {
@@ -119,6 +131,7 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
         handler,
         batcher: false,
         latency_ms: 0,
+        replay: false,
     };
     let batcher = |n, warmup| Scenario {
         batcher: true,
@@ -128,6 +141,7 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
         latency_ms: 20,
         ..s
     };
+    let replay = |s: Scenario| Scenario { replay: true, ..s };
     if smoke {
         vec![
             s("billing-seq", "billing", 20, 1, 1, 2, false),
@@ -139,6 +153,11 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
             s("handler-usage", "handler-usage", 64, 32, 1, 2, true),
             at_20ms(s("billing-seq-20ms", "billing", 5, 1, 1, 1, false)),
             s("gate", "gate", 64, 32, 1, 2, true),
+            at_20ms(s("gate-20ms", "gate", 64, 32, 1, 2, true)),
+            replay(s("replay-billing-seq", "billing", 20, 1, 1, 2, false)),
+            replay(s("replay-billing-c32", "billing", 64, 32, 1, 2, false)),
+            replay(s("replay-usage", "usage", 200, 64, 1, 2, false)),
+            replay(s("replay-bulk", "bulk", 10, 4, 20, 1, false)),
         ]
     } else {
         vec![
@@ -151,6 +170,11 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
             s("handler-usage", "handler-usage", 5000, 32, 1, 50, true),
             at_20ms(s("billing-seq-20ms", "billing", 200, 1, 1, 5, false)),
             s("gate", "gate", 20_000, 32, 1, 50, true),
+            at_20ms(s("gate-20ms", "gate", 5000, 32, 1, 50, true)),
+            replay(s("replay-billing-seq", "billing", 3000, 1, 1, 50, false)),
+            replay(s("replay-billing-c32", "billing", 5000, 32, 1, 50, false)),
+            replay(s("replay-usage", "usage", 10_000, 64, 1, 50, false)),
+            replay(s("replay-bulk", "bulk", 200, 4, 100, 2, false)),
         ]
     }
 }
@@ -383,13 +407,30 @@ struct Sample {
     usage_events: Option<u64>,
 }
 
-fn client_args(s: &Scenario, fake: &Fake, run: usize, imp: &str) -> Vec<String> {
+/// Where a client sends its API requests: the fake, or the replay server.
+struct Api<'a> {
+    base_url: &'a str,
+    api_key: &'a str,
+    subscription: &'a str,
+}
+
+impl Fake {
+    fn api(&self) -> Api<'_> {
+        Api {
+            base_url: &self.base_url,
+            api_key: &self.api_key,
+            subscription: &self.subscription,
+        }
+    }
+}
+
+fn client_args(s: &Scenario, api: &Api<'_>, run: usize, imp: &str) -> Vec<String> {
     [
         ("--scenario", s.kind.to_owned()),
-        ("--base-url", fake.base_url.clone()),
-        ("--api-key", fake.api_key.clone()),
+        ("--base-url", api.base_url.to_owned()),
+        ("--api-key", api.api_key.to_owned()),
         ("--customer", CUSTOMER.to_owned()),
-        ("--subscription", fake.subscription.clone()),
+        ("--subscription", api.subscription.to_owned()),
         ("--n", s.n.to_string()),
         ("--concurrency", s.concurrency.to_string()),
         ("--batch", s.batch.to_string()),
@@ -442,7 +483,7 @@ fn sample(s: &Scenario, imp: &str, run: usize, examples: &Path) -> Result<Sample
     let fake = start_fake(examples, s.latency_ms)?;
     // The fake's CPU before the client runs (start-up: compiling the spec's schemas).
     let fake_cpu0 = fake.proc.usage().map(|u| u.0);
-    let mut args = client_args(s, &fake, run, imp);
+    let mut args = client_args(s, &fake.api(), run, imp);
     let mut handler = None;
     let cmd = if s.handler {
         let (proc, url) = start_handler(imp, examples, &fake)?;
@@ -451,16 +492,8 @@ fn sample(s: &Scenario, imp: &str, run: usize, examples: &Path) -> Result<Sample
         let mut c = Command::new(examples.join("bench_load"));
         c.args(&args);
         c
-    } else if imp == "ts" {
-        let mut c = Command::new(BIN_NODE);
-        c.arg(root().join("bench/node/bench.mjs"))
-            .args(&args)
-            .args(["--impl", "ts"]);
-        c
     } else {
-        let mut c = Command::new(examples.join("bench_load"));
-        c.args(&args).args(["--impl", imp]);
-        c
+        client_cmd(imp, &args, examples)
     };
     let mut result = run_client(cmd)?;
     result["impl"] = json!(imp);
@@ -491,6 +524,125 @@ fn sample(s: &Scenario, imp: &str, run: usize, examples: &Path) -> Result<Sample
         handler_cpu_s,
         handler_rss_kb,
         usage_events: stats["usage_events"].as_u64(),
+    })
+}
+
+/// The client process of implementation `imp` (`sdk`, `raw`, `batcher`: `bench_load`; `ts`:
+/// `bench.mjs` on Node).
+fn client_cmd(imp: &str, args: &[String], examples: &Path) -> Command {
+    if imp == "ts" {
+        let mut c = Command::new(BIN_NODE);
+        c.arg(root().join("bench/node/bench.mjs"))
+            .args(args)
+            .args(["--impl", "ts"]);
+        c
+    } else {
+        let mut c = Command::new(examples.join("bench_load"));
+        c.args(args).args(["--impl", imp]);
+        c
+    }
+}
+
+/// Starts `replay_server` with `args`; returns it and its base URL.
+fn start_replay(examples: &Path, args: &[&str]) -> Result<(Proc, String), String> {
+    let mut child = Command::new(examples.join("replay_server"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("replay_server: {e}"))?;
+    let line = wait_for_line(&mut child, "LISTENING ");
+    let proc = Proc(child);
+    let port = line?["LISTENING ".len()..].to_owned();
+    Ok((proc, format!("http://127.0.0.1:{port}")))
+}
+
+/// Answers recorded from the fake for one replay scenario.
+struct Recording {
+    file: PathBuf,
+    api_key: String,
+    subscription: String,
+}
+
+/// Runs every implementation's warm-up (no measured calls) through `replay_server --record`
+/// in front of a fresh fake, so the recording holds an answer to every request any of them
+/// makes in this scenario.
+fn record(s: &Scenario, imps: &[&str], examples: &Path) -> Result<Recording, String> {
+    let fake = start_fake(examples, 0)?;
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let file = dir.join(format!("replay-{}.json", s.name));
+    let _ = std::fs::remove_file(&file);
+    let path = file.to_string_lossy().into_owned();
+    let (recorder, url) =
+        start_replay(examples, &["--record", &path, "--upstream", &fake.base_url])?;
+    let probe = Scenario {
+        n: 0,
+        warmup: s.warmup.clamp(1, 2),
+        ..s.clone()
+    };
+    let api = Api {
+        base_url: &url,
+        ..fake.api()
+    };
+    for imp in imps {
+        let args = client_args(&probe, &api, 0, &format!("record-{imp}"));
+        run_client(client_cmd(imp, &args, examples))
+            .map_err(|e| format!("recording {imp}: {e}"))?;
+    }
+    let stats = http("GET", &format!("{url}/__replay/stats"), None, None)?;
+    if stats["unmatched"].as_u64() != Some(0) {
+        return Err(format!("recording: upstream failures {stats}"));
+    }
+    drop(recorder);
+    if !file.exists() {
+        return Err(format!("recording: {} not written", file.display()));
+    }
+    Ok(Recording {
+        file,
+        api_key: fake.api_key.clone(),
+        subscription: fake.subscription.clone(),
+    })
+}
+
+/// One sample of a replay scenario: the client against `replay_server --replay`.
+fn replay_sample(
+    s: &Scenario,
+    imp: &str,
+    run: usize,
+    examples: &Path,
+    rec: &Recording,
+) -> Result<Sample, String> {
+    let (server, url) = start_replay(examples, &["--replay", &rec.file.to_string_lossy()])?;
+    let cpu0 = server.usage().map(|u| u.0);
+    let api = Api {
+        base_url: &url,
+        api_key: &rec.api_key,
+        subscription: &rec.subscription,
+    };
+    let args = client_args(s, &api, run, imp);
+    let mut result = run_client(client_cmd(imp, &args, examples))?;
+    result["impl"] = json!(imp);
+    let server_cpu_s = server.usage().zip(cpu0).map(|(u, before)| u.0 - before);
+    let stats = http("GET", &format!("{url}/__replay/stats"), None, None)?;
+    if stats["unmatched"].as_u64() != Some(0) {
+        return Err(format!("requests with no recorded answer: {stats}"));
+    }
+    let calls = (result["ops"].as_u64().unwrap_or(0) as usize + s.warmup).max(1) as f64;
+    let per_call = stats["requests"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(0.0) / calls))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Sample {
+        result,
+        per_call,
+        server_cpu_s,
+        handler_cpu_s: None,
+        handler_rss_kb: None,
+        usage_events: None,
     })
 }
 
@@ -525,7 +677,8 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
     build
         .current_dir(root())
         .args(["build", "--quiet", "--features", "testing"])
-        .args(["--example", "fake_server", "--example", "bench_load"]);
+        .args(["--example", "fake_server", "--example", "bench_load"])
+        .args(["--example", "replay_server"]);
     let rust_handler = root().join("examples/bench_handler.rs").exists();
     if rust_handler {
         build.args(["--example", "bench_handler", "--features", "axum,tower"]);
@@ -577,6 +730,12 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
         if o.ts {
             imps.push("ts");
         }
+        let load_before = load_average();
+        let recording = if s.replay {
+            Some(record(&s, &imps, &examples).map_err(|e| format!("{}: {e}", s.name))?)
+        } else {
+            None
+        };
         let mut samples: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
         for run in 0..o.runs {
             // Alternate the order so no implementation always runs first.
@@ -584,8 +743,11 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
             let shift = run % order.len().max(1);
             order.rotate_left(shift);
             for imp in order {
-                let sample = sample(&s, imp, run, &examples)
-                    .map_err(|e| format!("{} / {imp} / run {run}: {e}", s.name))?;
+                let sample = match &recording {
+                    Some(rec) => replay_sample(&s, imp, run, &examples, rec),
+                    None => sample(&s, imp, run, &examples),
+                }
+                .map_err(|e| format!("{} / {imp} / run {run}: {e}", s.name))?;
                 eprintln!("{} {imp} run {run}: {}", s.name, sample.result);
                 samples.entry(imp).or_default().push(sample);
             }
@@ -604,7 +766,11 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
                     }
                 }
             }
-            all.push((s, samples));
+            all.push(Outcome {
+                load: [load_before, load_average()],
+                scenario: s,
+                samples,
+            });
             continue;
         }
         // Same requests per call for the Rust implementations (`raw` is the floor of what
@@ -633,7 +799,11 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
                 }
             }
         }
-        all.push((s, samples));
+        all.push(Outcome {
+            load: [load_before, load_average()],
+            scenario: s,
+            samples,
+        });
     }
 
     let report = report(&all);
@@ -642,11 +812,12 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     let raw: Vec<Value> = all
         .iter()
-        .flat_map(|(s, samples)| {
-            samples.values().flatten().map(move |smp| {
-                json!({"scenario": s.name, "result": smp.result, "requests_per_call": smp.per_call,
-                       "fake_cpu_s": smp.server_cpu_s, "handler_cpu_s": smp.handler_cpu_s,
-                       "handler_rss_kb": smp.handler_rss_kb})
+        .flat_map(|o| {
+            o.samples.values().flatten().map(move |smp| {
+                json!({"scenario": o.scenario.name, "result": smp.result,
+                       "requests_per_call": smp.per_call, "server_cpu_s": smp.server_cpu_s,
+                       "handler_cpu_s": smp.handler_cpu_s, "handler_rss_kb": smp.handler_rss_kb,
+                       "load_average": o.load})
             })
         })
         .collect();
@@ -665,11 +836,82 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
     Ok(ok)
 }
 
-fn report(all: &[(Scenario, BTreeMap<&str, Vec<Sample>>)]) -> String {
+/// The samples of one scenario, and the 1-minute load average before and after it.
+struct Outcome {
+    scenario: Scenario,
+    samples: BTreeMap<&'static str, Vec<Sample>>,
+    load: [f64; 2],
+}
+
+/// The 1-minute load average (Linux; NaN elsewhere).
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// CPU per call of a sample: the handler server's for handler scenarios, else the client's.
+fn cpu_per_call(s: &Scenario, smp: &Sample) -> Option<f64> {
+    let ops = smp.result["ops"].as_f64().filter(|n| *n > 0.0)?;
+    let cpu = if s.handler {
+        smp.handler_cpu_s?
+    } else {
+        smp.result["cpu_s"].as_f64()?
+    };
+    Some(cpu * 1e6 / ops)
+}
+
+/// Ratios of the Rust implementation (`sdk`, `rust` handler, `batcher`) to `ts`, computed
+/// within each run (samples of the same run index ran back to back) and then summarised.
+fn ratios(all: &[Outcome]) -> String {
     let mut out = String::from(
-        "| scenario | impl | calls/s | events/s | p50 ms | p99 ms | client CPU µs/call | client peak RSS MiB | fake CPU µs/call | requests/call |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| scenario | Rust impl | calls/s, Rust ÷ TS | CPU per call, TS ÷ Rust | p50, Rust ÷ TS | p99, Rust ÷ TS | load average (start → end) |\n|---|---|---|---|---|---|---|\n",
     );
-    for (s, samples) in all {
+    for o in all {
+        let s = &o.scenario;
+        let Some(ts) = o.samples.get("ts") else {
+            continue;
+        };
+        let Some((imp, rust)) = ["batcher", "rust", "sdk"]
+            .into_iter()
+            .find_map(|imp| Some((imp, o.samples.get(imp)?)))
+        else {
+            continue;
+        };
+        let per_run = |f: &dyn Fn(&Sample, &Sample) -> Option<f64>| {
+            median(rust.iter().zip(ts).filter_map(|(r, t)| f(r, t)).collect())
+        };
+        let field = |smp: &Sample, k: &str| smp.result[k].as_f64().filter(|x| *x > 0.0);
+        let calls = per_run(&|r, t| Some(field(r, "ops_per_s")? / field(t, "ops_per_s")?));
+        let cpu = per_run(&|r, t| Some(cpu_per_call(s, t)? / cpu_per_call(s, r)?));
+        let p50 = per_run(&|r, t| Some(field(r, "p50_us")? / field(t, "p50_us")?));
+        let p99 = per_run(&|r, t| Some(field(r, "p99_us")? / field(t, "p99_us")?));
+        out.push_str(&format!(
+            "| {} (c={}) | {imp} | {} | {} | {} | {} | {:.1} → {:.1} |\n",
+            s.name,
+            s.concurrency,
+            fmt_range(calls, 2),
+            fmt_range(cpu, 2),
+            fmt_range(p50, 3),
+            fmt_range(p99, 3),
+            o.load[0],
+            o.load[1],
+        ));
+    }
+    out
+}
+
+fn report(all: &[Outcome]) -> String {
+    let mut out = String::from(
+        "| scenario | impl | calls/s | events/s | p50 ms | p99 ms | client CPU µs/call | client peak RSS MiB | server CPU µs/call | requests/call |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for Outcome {
+        scenario: s,
+        samples,
+        ..
+    } in all
+    {
         for (imp, v) in samples {
             let col = |f: &dyn Fn(&Sample) -> Option<f64>| median(v.iter().filter_map(f).collect());
             let ops = |smp: &Sample| smp.result["ops"].as_f64().filter(|n| *n > 0.0);
@@ -677,26 +919,26 @@ fn report(all: &[(Scenario, BTreeMap<&str, Vec<Sample>>)]) -> String {
             let events = col(&|smp| smp.result["events_per_s"].as_f64());
             let p50 = col(&|smp| smp.result["p50_us"].as_f64().map(|u| u / 1000.0));
             let p99 = col(&|smp| smp.result["p99_us"].as_f64().map(|u| u / 1000.0));
-            let (cpu, rss) = if s.handler {
-                (
-                    col(&|smp| Some(smp.handler_cpu_s? * 1e6 / ops(smp)?)),
-                    col(&|smp| Some(smp.handler_rss_kb? as f64 / 1024.0)),
-                )
+            let cpu = col(&|smp| cpu_per_call(s, smp));
+            let rss = if s.handler {
+                col(&|smp| Some(smp.handler_rss_kb? as f64 / 1024.0))
             } else {
-                (
-                    col(&|smp| Some(smp.result["cpu_s"].as_f64()? * 1e6 / ops(smp)?)),
-                    col(&|smp| Some(smp.result["max_rss_kb"].as_f64()? / 1024.0)),
-                )
+                col(&|smp| Some(smp.result["max_rss_kb"].as_f64()? / 1024.0))
             };
             let fake = col(&|smp| Some(smp.server_cpu_s? * 1e6 / ops(smp)?));
             let reqs: f64 = v[0].per_call.values().sum();
+            let detail: Vec<String> = v[0]
+                .per_call
+                .iter()
+                .map(|(op, n)| format!("{op} {n:.2}"))
+                .collect();
             let label = if s.handler {
                 format!("{imp} (handler server)")
             } else {
                 imp.to_string()
             };
             out.push_str(&format!(
-                "| {} (c={}) | {label} | {} | {} | {} | {} | {} | {} | {} | {reqs:.2} |\n",
+                "| {} (c={}) | {label} | {} | {} | {} | {} | {} | {} | {} | {reqs:.2} ({}) |\n",
                 s.name,
                 s.concurrency,
                 fmt_range(calls, 0),
@@ -710,9 +952,12 @@ fn report(all: &[(Scenario, BTreeMap<&str, Vec<Sample>>)]) -> String {
                 fmt_range(cpu, 0),
                 fmt_range(rss, 1),
                 fmt_range(fake, 0),
+                detail.join(", "),
             ));
         }
     }
+    out.push('\n');
+    out.push_str(&ratios(all));
     out
 }
 
