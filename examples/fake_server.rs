@@ -39,7 +39,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--port" => builder = builder.port(value()?.parse()?),
-            "--seed" => builder = builder.seed(PricingModelSeed::from_file(value()?)?),
+            // JSON, or YAML when built with the `yaml` feature (the extension decides).
+            "--seed" => {
+                builder = builder.seed(PricingModelSeed::from_pricing_model_file(value()?)?);
+            }
             "--api-key" => builder = builder.api_key(value()?),
             "--admin-port" => admin_port = Some(value()?.parse::<u16>()?),
             "--latency-ms" => {

@@ -53,6 +53,7 @@ pub mod gate;
 pub mod handler;
 pub mod ids;
 pub mod models;
+pub mod pricing;
 pub mod raw;
 mod retry;
 pub mod server;

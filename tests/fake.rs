@@ -695,6 +695,22 @@ async fn responses_conform_to_the_spec() {
         None,
     )
     .await;
+    // The card the checkout was paid with.
+    let methods = call(
+        "paymentMethods-list",
+        "GET",
+        "/api/v1/payment-methods".into(),
+        None,
+    )
+    .await;
+    let method = methods["data"][0]["id"].as_str().unwrap().to_owned();
+    call(
+        "paymentMethods-get",
+        "GET",
+        format!("/api/v1/payment-methods/{method}"),
+        None,
+    )
+    .await;
     call(
         "customers-getUsageBalances",
         "GET",
@@ -717,6 +733,23 @@ async fn responses_conform_to_the_spec() {
             pm["pricingModel"]["id"].as_str().unwrap()
         ),
         None,
+    )
+    .await;
+    call(
+        "pricingModels-export",
+        "GET",
+        format!(
+            "/api/v1/pricing-models/{}/export",
+            pm["pricingModel"]["id"].as_str().unwrap()
+        ),
+        None,
+    )
+    .await;
+    call(
+        "pricingModels-setup",
+        "POST",
+        "/api/v1/pricing-models/setup".into(),
+        Some(PricingModelSeed::default().as_json().clone()),
     )
     .await;
     let e = call("usageEvents-create", "POST", "/api/v1/usage-events".into(),
@@ -807,6 +840,9 @@ async fn responses_conform_to_the_spec() {
         None,
     )
     .await;
+    // Renewals, a failed card-less one included, produce conforming records too.
+    fake.advance(std::time::Duration::from_secs(62 * 24 * 3600));
+    call("payments-list", "GET", "/api/v1/payments".into(), None).await;
     call(
         "customers-getBilling",
         "GET",

@@ -316,7 +316,8 @@ impl Billing {
     }
 
     /// `true` iff the chosen subscription (by id, else the first current one) has a `toggle`
-    /// feature item with exactly this slug.
+    /// feature item with exactly this slug. Takes a `&str` or a generated
+    /// [`FeatureSlug`](crate::pricing::FeatureSlug) constant.
     ///
     /// ```no_run
     /// # fn run(billing: flowglad::Billing) {
@@ -325,13 +326,19 @@ impl Billing {
     /// }
     /// # }
     /// ```
-    pub fn check_feature_access(&self, feature_slug: &str, subscription_id: Option<&str>) -> bool {
+    pub fn check_feature_access(
+        &self,
+        feature_slug: impl AsRef<str>,
+        subscription_id: Option<&str>,
+    ) -> bool {
+        let feature_slug = feature_slug.as_ref();
         self.pick(subscription_id)
             .is_some_and(|i| self.index().subscriptions[i].toggles.contains(feature_slug))
     }
 
     /// The chosen subscription's usage meter balance for this meter slug (last duplicate
-    /// wins), or `None` (no subscription, no `experimental`, unknown slug).
+    /// wins), or `None` (no subscription, no `experimental`, unknown slug). Takes a `&str`
+    /// or a generated [`UsageMeterSlug`](crate::pricing::UsageMeterSlug) constant.
     ///
     /// ```no_run
     /// # fn run(billing: flowglad::Billing) {
@@ -342,17 +349,18 @@ impl Billing {
     /// ```
     pub fn check_usage_balance(
         &self,
-        usage_meter_slug: &str,
+        usage_meter_slug: impl AsRef<str>,
         subscription_id: Option<&str>,
     ) -> Option<&UsageMeterBalance> {
         let i = self.pick(subscription_id)?;
         self.index().subscriptions[i]
             .balances
             .as_ref()?
-            .get(usage_meter_slug)
+            .get(usage_meter_slug.as_ref())
     }
 
-    /// The pricing model's product with this slug (last duplicate wins).
+    /// The pricing model's product with this slug (last duplicate wins). Takes a `&str` or a
+    /// generated [`ProductSlug`](crate::pricing::ProductSlug) constant.
     ///
     /// ```no_run
     /// # fn run(billing: flowglad::Billing) {
@@ -361,20 +369,24 @@ impl Billing {
     /// }
     /// # }
     /// ```
-    pub fn get_product(&self, product_slug: &str) -> Option<&types::ProductWithPricesRecord> {
-        let p = *self.index().products.get(product_slug)?;
+    pub fn get_product(
+        &self,
+        product_slug: impl AsRef<str>,
+    ) -> Option<&types::ProductWithPricesRecord> {
+        let p = *self.index().products.get(product_slug.as_ref())?;
         self.raw.pricing_model.products.get(p)
     }
 
-    /// The price with this slug among all products' prices (last duplicate wins).
+    /// The price with this slug among all products' prices (last duplicate wins). Takes a
+    /// `&str` or a generated [`PriceSlug`](crate::pricing::PriceSlug) constant.
     ///
     /// ```no_run
     /// # fn run(billing: flowglad::Billing) {
     /// let monthly = billing.get_price("pro_monthly");
     /// # }
     /// ```
-    pub fn get_price(&self, price_slug: &str) -> Option<&types::PriceRecord> {
-        let (p, i) = *self.index().prices.get(price_slug)?;
+    pub fn get_price(&self, price_slug: impl AsRef<str>) -> Option<&types::PriceRecord> {
+        let (p, i) = *self.index().prices.get(price_slug.as_ref())?;
         self.raw.pricing_model.products.get(p)?.prices.get(i)
     }
 
@@ -385,7 +397,7 @@ impl Billing {
     /// let bought = billing.has_purchased("lifetime_deal");
     /// # }
     /// ```
-    pub fn has_purchased(&self, product_slug: &str) -> bool {
+    pub fn has_purchased(&self, product_slug: impl AsRef<str>) -> bool {
         let purchased = &self.index().purchased_price_ids;
         self.get_product(product_slug).is_some_and(|product| {
             product

@@ -70,12 +70,25 @@ pub(crate) struct Catalog {
     pub resources: Vec<Resource>,
     /// `PricingModelDetailsRecord`.
     pub record: Value,
+    /// The `pricingModels-setup` body it was built from (what `pricingModels-export` answers).
+    pub setup: Value,
 }
 
 impl Catalog {
     pub(crate) fn build(seed: &PricingModelSeed, now: i64) -> Self {
+        Self::build_numbered(seed, now, 1)
+    }
+
+    /// The `n`th pricing model of the fake: the first has ids `price_1`, `feature_1`, ...;
+    /// later ones (created by `pricingModels-setup`) `price_{n}_1`, ...
+    pub(crate) fn build_numbered(seed: &PricingModelSeed, now: i64, n: usize) -> Self {
         let s = &seed.setup;
-        let pm_id = "pricing_model_1".to_owned();
+        let pm_id = format!("pricing_model_{n}");
+        let tag = if n == 1 {
+            String::new()
+        } else {
+            format!("{n}_")
+        };
         let base = |id: &str| {
             json!({"id": id, "createdAt": now, "updatedAt": now, "livemode": false,
                    "organizationId": ORG, "pricingModelId": pm_id, "active": true})
@@ -83,7 +96,7 @@ impl Catalog {
         let mut resources = Vec::new();
         for (i, r) in list(s, "resources").iter().enumerate() {
             resources.push(Resource {
-                id: format!("resource_{}", i + 1),
+                id: format!("resource_{tag}{}", i + 1),
                 slug: str_at(r, "slug").unwrap_or_default().to_owned(),
             });
         }
@@ -93,14 +106,20 @@ impl Catalog {
         for (i, m) in list(s, "usageMeters").iter().enumerate() {
             let um = &m["usageMeter"];
             let meter = Meter {
-                id: format!("usage_meter_{}", i + 1),
+                id: format!("usage_meter_{tag}{}", i + 1),
                 slug: str_at(um, "slug").unwrap_or_default().to_owned(),
                 name: str_at(um, "name").unwrap_or("Usage meter").to_owned(),
                 aggregation: str_at(um, "aggregationType").unwrap_or("sum").to_owned(),
             };
             let mut meter_prices = Vec::new();
             for p in list(m, "prices") {
-                let price = make_price(p, prices.len() + 1, None, Some(&meter.id), &base);
+                let price = make_price(
+                    p,
+                    &format!("{tag}{}", prices.len() + 1),
+                    None,
+                    Some(&meter.id),
+                    &base,
+                );
                 meter_prices.push(price.record.clone());
                 prices.push(price);
             }
@@ -127,7 +146,7 @@ impl Catalog {
                 .and_then(|slug| resources.iter().find(|r| r.slug == slug))
                 .map(|r| r.id.clone());
             let feature = Feature {
-                id: format!("feature_{}", i + 1),
+                id: format!("feature_{tag}{}", i + 1),
                 slug: str_at(f, "slug").unwrap_or_default().to_owned(),
                 name: str_at(f, "name").unwrap_or("Feature").to_owned(),
                 kind: kind.clone(),
@@ -155,9 +174,15 @@ impl Catalog {
         let mut product_records = Vec::new();
         let mut default_product = None;
         for (i, p) in list(s, "products").iter().enumerate() {
-            let id = format!("product_{}", i + 1);
+            let id = format!("product_{tag}{}", i + 1);
             let pr = &p["product"];
-            let price = make_price(&p["price"], prices.len() + 1, Some(&id), None, &base);
+            let price = make_price(
+                &p["price"],
+                &format!("{tag}{}", prices.len() + 1),
+                Some(&id),
+                None,
+                &base,
+            );
             let feature_idx: Vec<usize> = list(p, "features")
                 .iter()
                 .filter_map(|slug| {
@@ -209,7 +234,17 @@ impl Catalog {
             meters,
             resources,
             record,
+            setup: s.clone(),
         }
+    }
+
+    /// The `pricingModels-export` answer: the setup document (with `isDefault`).
+    pub(crate) fn export(&self) -> Value {
+        let mut doc = self.setup.clone();
+        if doc.get("isDefault").is_none() {
+            doc["isDefault"] = self.record["isDefault"].clone();
+        }
+        json!({"pricingModel": doc, "updatedAt": self.record["updatedAt"]})
     }
 
     pub(crate) fn price_by_slug(&self, slug: &str) -> Option<&Price> {
@@ -256,9 +291,25 @@ impl Catalog {
     }
 }
 
+impl Price {
+    /// `trialPeriodDays`, when positive.
+    pub(crate) fn trial_days(&self) -> Option<i64> {
+        self.record["trialPeriodDays"].as_i64().filter(|d| *d > 0)
+    }
+
+    /// The end of a billing period of this price starting at `start`.
+    pub(crate) fn period_end(&self, start: i64) -> i64 {
+        super::calendar::add_interval(
+            start,
+            self.record["intervalUnit"].as_str().unwrap_or("month"),
+            self.record["intervalCount"].as_i64().unwrap_or(1).max(1),
+        )
+    }
+}
+
 fn make_price(
     p: &Value,
-    n: usize,
+    n: &str,
     product_id: Option<&str>,
     meter_id: Option<&str>,
     base: &dyn Fn(&str) -> Value,

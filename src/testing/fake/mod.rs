@@ -17,11 +17,14 @@
 //! Operations the fake does not implement answer 501 with a JSON error naming the operation
 //! (see [`SUPPORTED_OPERATIONS`]).
 
+mod calendar;
 mod catalog;
 mod claims;
+mod clock;
 mod faults;
 mod latency;
 mod ledger;
+mod payment_methods;
 mod payments;
 mod records;
 mod routes;
@@ -98,6 +101,9 @@ pub enum FakeError {
     /// The state does not allow it (e.g. a checkout session that is not open).
     #[error("{0}")]
     Invalid(String),
+    /// The pricing model given to [`FakeFlowgladBuilder::pricing_model_file`] cannot be used.
+    #[error(transparent)]
+    Seed(#[from] SeedError),
     /// [`FakeFlowglad::wait_for_webhooks`] timed out with deliveries still pending.
     #[error("{pending} webhook deliveries still pending")]
     WebhooksPending {
@@ -124,6 +130,7 @@ impl From<Failure> for FakeError {
 #[derive(Clone)]
 pub struct FakeFlowgladBuilder {
     seed: PricingModelSeed,
+    seed_file: Option<std::path::PathBuf>,
     api_key: String,
     port: u16,
     fault_seed: u64,
@@ -146,6 +153,7 @@ impl Default for FakeFlowgladBuilder {
     fn default() -> Self {
         Self {
             seed: PricingModelSeed::default(),
+            seed_file: None,
             api_key: DEFAULT_API_KEY.to_owned(),
             port: 0,
             fault_seed: 0x5eed,
@@ -160,6 +168,23 @@ impl FakeFlowgladBuilder {
     /// The pricing model to start with (default: [`PricingModelSeed::default`]).
     pub fn seed(mut self, seed: PricingModelSeed) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Seeds the fake with your pricing model file (the one your `build.rs` generates slug
+    /// constants from, see [`crate::pricing`]): JSON, or YAML with the `yaml` feature. The
+    /// file is read by [`start`](Self::start), whose error names what is wrong with it.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), flowglad::testing::fake::FakeError> {
+    /// let fake = flowglad::testing::FakeFlowglad::builder()
+    ///     .pricing_model_file("pricing.yaml")
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn pricing_model_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.seed_file = Some(path.into());
         self
     }
 
@@ -207,8 +232,12 @@ impl FakeFlowgladBuilder {
     ///
     /// # Errors
     ///
-    /// The port cannot be bound, or the API key cannot be sent in a header.
-    pub async fn start(self) -> Result<FakeFlowglad, FakeError> {
+    /// The port cannot be bound, the API key cannot be sent in a header, or the pricing
+    /// model file cannot be used ([`FakeError::Seed`]).
+    pub async fn start(mut self) -> Result<FakeFlowglad, FakeError> {
+        if let Some(path) = self.seed_file.take() {
+            self.seed = PricingModelSeed::from_pricing_model_file(path)?;
+        }
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
         let base_url = format!("http://{}", listener.local_addr()?);
         // One attempt per call: tests of the fake observe its answers, not our retries.

@@ -53,26 +53,7 @@ impl State {
             .collect();
         let mut payments = Vec::new();
         for invoice in invoices {
-            let now = self.now();
-            let id = self.next_id("pymt");
-            let amount = invoice["subtotal"].as_i64().unwrap_or(0);
-            let fields = merge(
-                self.base(&id, now, now),
-                json!({"invoiceId": invoice["id"], "amount": amount, "subtotal": amount,
-                       "paymentMethod": "card", "currency": invoice["currency"],
-                       "status": "succeeded", "chargeDate": now, "settlementDate": now,
-                       "description": null, "customerId": customer_id,
-                       "purchaseId": invoice["purchaseId"].as_str().or(purchase_id.as_deref()),
-                       "subscriptionId": invoice["subscriptionId"],
-                       "billingPeriodId": invoice["billingPeriodId"],
-                       "paymentMethodId": null, "taxAmount": 0, "taxState": null,
-                       "taxRatePercentage": null, "applicationFee": null, "refunded": false,
-                       "refundedAmount": null, "refundedAt": null, "failureMessage": null,
-                       "failureCode": null, "receiptNumber": null, "receiptURL": null}),
-            );
-            self.payments
-                .push(shape("PaymentClientSelectSchema", &fields));
-            payments.push(id);
+            payments.push(self.payment(&invoice, customer_id, purchase_id.as_deref(), true));
         }
         let purchases: Vec<String> = self.purchases[purchases_before..]
             .iter()
@@ -84,6 +65,47 @@ impl State {
         for id in payments {
             self.emit(EventType::PaymentSucceeded, "payment", &id, customer_id);
         }
+    }
+}
+
+impl State {
+    /// A payment of `invoice` with the customer's card: `succeeded`, or `failed` (no payment
+    /// method to charge). Returns its id.
+    pub(crate) fn payment(
+        &mut self,
+        invoice: &Value,
+        customer_id: &str,
+        purchase_id: Option<&str>,
+        succeeded: bool,
+    ) -> String {
+        let now = self.now();
+        let id = self.next_id("pymt");
+        let amount = invoice["subtotal"].as_i64().unwrap_or(0);
+        let (status, failure) = if succeeded {
+            ("succeeded", json!(null))
+        } else {
+            ("failed", json!("The customer has no payment method"))
+        };
+        let fields = merge(
+            self.base(&id, now, now),
+            json!({"invoiceId": invoice["id"], "amount": amount, "subtotal": amount,
+                   "paymentMethod": "card", "currency": invoice["currency"],
+                   "status": status, "chargeDate": now,
+                   "settlementDate": if succeeded { json!(now) } else { json!(null) },
+                   "description": null, "customerId": customer_id,
+                   "purchaseId": invoice["purchaseId"].as_str().or(purchase_id),
+                   "subscriptionId": invoice["subscriptionId"],
+                   "billingPeriodId": invoice["billingPeriodId"],
+                   "paymentMethodId": self.default_payment_method(customer_id),
+                   "taxAmount": 0, "taxState": null,
+                   "taxRatePercentage": null, "applicationFee": null, "refunded": false,
+                   "refundedAmount": null, "refundedAt": null, "failureMessage": failure,
+                   "failureCode": if succeeded { json!(null) } else { json!("no_payment_method") },
+                   "receiptNumber": null, "receiptURL": null}),
+        );
+        self.payments
+            .push(shape("PaymentClientSelectSchema", &fields));
+        id
     }
 }
 

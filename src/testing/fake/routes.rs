@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::catalog::Catalog;
+use super::seed::PricingModelSeed;
 use super::state::{Failure, State};
 
 /// The operations the fake implements; others answer 501.
@@ -16,6 +18,8 @@ pub const SUPPORTED_OPERATIONS: &[&str] = &[
     "customers-getUsageBalances",
     "pricingModels-get",
     "pricingModels-getDefault",
+    "pricingModels-export",
+    "pricingModels-setup",
     "checkoutSessions-create",
     "checkoutSessions-get",
     "subscriptions-get",
@@ -29,6 +33,8 @@ pub const SUPPORTED_OPERATIONS: &[&str] = &[
     "usageEvents-get",
     "payments-list",
     "payments-get",
+    "paymentMethods-list",
+    "paymentMethods-get",
     "invoices-get",
     "purchases-get",
     "products-get",
@@ -60,12 +66,10 @@ pub(crate) fn dispatch(
             state.usage_balances(p("externalId"), query["subscriptionId"].as_str())
         }
         "pricingModels-get" => {
-            if p("id") == state.catalog.pm_id {
-                Ok(json!({"pricingModel": state.catalog.record}))
-            } else {
-                Err(Failure::not_found("Pricing model"))
-            }
+            pricing_model(state, p("id")).map(|c| json!({"pricingModel": c.record}))
         }
+        "pricingModels-export" => pricing_model(state, p("id")).map(Catalog::export),
+        "pricingModels-setup" => setup_pricing_model(state, body),
         "pricingModels-getDefault" => Ok(json!({"pricingModel": state.catalog.record})),
         "checkoutSessions-create" => state.create_checkout_session(&body["checkoutSession"]),
         "checkoutSessions-get" => state
@@ -114,8 +118,30 @@ pub(crate) fn dispatch(
         "resourceClaims-listClaims" => {
             state.list_claims(p("subscriptionId"), query["resourceSlug"].as_str())
         }
+        "paymentMethods-list" | "paymentMethods-get" => {
+            return super::payment_methods::read(state, op, p("id"));
+        }
         _ => return super::payments::read(state, op, p("id")),
     })
+}
+
+/// The pricing model with this id (the seeded one or one made by setup).
+fn pricing_model<'a>(state: &'a State, id: &str) -> Result<&'a Catalog, Failure> {
+    std::iter::once(&state.catalog)
+        .chain(&state.other_models)
+        .find(|c| c.pm_id == id)
+        .ok_or_else(|| Failure::not_found("Pricing model"))
+}
+
+/// Creates a pricing model from a setup body (kept for get and export; not billed against).
+fn setup_pricing_model(state: &mut State, body: &Value) -> Result<Value, Failure> {
+    let seed = PricingModelSeed::from_setup_json(body.clone())
+        .map_err(|e| Failure::bad_request(e.to_string()))?;
+    let now = state.now();
+    let catalog = Catalog::build_numbered(&seed, now, state.other_models.len() + 2);
+    let record = catalog.record.clone();
+    state.other_models.push(catalog);
+    Ok(json!({"pricingModel": record}))
 }
 
 fn create_subscription(state: &mut State, body: &Value) -> Result<Value, Failure> {

@@ -15,6 +15,9 @@ pub enum SeedError {
     /// The file is not JSON.
     #[error("the seed is not JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The pricing model file could not be read (see [`crate::pricing::PricingModel::load`]).
+    #[error("cannot load the pricing model: {0}")]
+    Pricing(#[from] crate::pricing::PricingError),
     /// The JSON is not shaped like a `pricingModels-setup` request body.
     #[error("invalid seed at {path}: {message}")]
     Invalid {
@@ -98,6 +101,25 @@ impl PricingModelSeed {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, SeedError> {
         let text = std::fs::read_to_string(path)?;
         Self::from_setup_json(serde_json::from_str(&text)?)
+    }
+
+    /// A seed from a pricing model document (see [`crate::pricing`]).
+    ///
+    /// # Errors
+    ///
+    /// [`SeedError::Invalid`] when a required member is missing or a slug names nothing.
+    pub fn from_pricing_model(model: &crate::pricing::PricingModel) -> Result<Self, SeedError> {
+        Self::from_setup_json(model.to_json_value())
+    }
+
+    /// A seed from a pricing model file, JSON or (with the `yaml` feature) YAML; the
+    /// extension picks the format.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read or parsed, or is not a valid setup body.
+    pub fn from_pricing_model_file(path: impl AsRef<Path>) -> Result<Self, SeedError> {
+        Self::from_pricing_model(&crate::pricing::PricingModel::load(path)?)
     }
 
     /// The setup body.

@@ -4,21 +4,20 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use super::calendar::add_days;
 use super::catalog::{Catalog, ORG, Price};
 use super::records::{merge, shape};
 use super::webhooks::Outbox;
 use crate::webhook::EventType;
 
 /// Statuses that make a subscription current.
-const CURRENT: &[&str] = &[
+pub(crate) const CURRENT: &[&str] = &[
     "active",
     "trialing",
     "past_due",
     "unpaid",
     "cancellation_scheduled",
 ];
-/// A month, in milliseconds (billing periods of the fake are all 30 days).
-const PERIOD_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// An error answered as `{error, code, request_id}` with an HTTP status.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,10 +77,17 @@ pub(crate) struct Subscription {
     pub created_at: i64,
     pub updated_at: i64,
     pub period_start: i64,
+    /// End of the current billing period (of the trial, while trialing).
+    pub period_end: i64,
+    /// 1 for the first billing period, then one more at each renewal.
+    pub period_number: u32,
+    pub trial_end: Option<i64>,
     pub canceled_at: Option<i64>,
     pub cancel_scheduled_at: Option<i64>,
     pub replaced_by: Option<String>,
     pub scheduled_adjustment_at: Option<i64>,
+    /// The price and quantity a scheduled adjustment switches to at `scheduled_adjustment_at`.
+    pub scheduled_price: Option<(String, i64)>,
     pub metadata: Value,
 }
 
@@ -101,6 +107,9 @@ pub(crate) struct Claim {
 #[derive(Debug)]
 pub(crate) struct State {
     pub catalog: Catalog,
+    /// Pricing models created by `pricingModels-setup` (readable and exportable; the fake
+    /// bills against `catalog`).
+    pub other_models: Vec<Catalog>,
     clock: i64,
     seq: u64,
     pub customers: Vec<Customer>,
@@ -112,6 +121,12 @@ pub(crate) struct State {
     usage_by_txn: HashMap<(String, String), usize>,
     /// `(subscriptionId, usageMeterId)` -> total amount used (balances).
     usage_used: HashMap<(String, String), i64>,
+    /// `(subscriptionId, usageMeterId)` -> usage recorded before the current billing period.
+    pub(crate) period_base: HashMap<(String, String), i64>,
+    /// `(subscriptionId, usageMeterId)` -> one-time credits used up in past billing periods.
+    pub(crate) once_used: HashMap<(String, String), i64>,
+    /// `PaymentMethodClientSelectSchema` records.
+    pub payment_methods: Vec<Value>,
     /// `CheckoutSessionRecord`s.
     pub checkout_sessions: Vec<Value>,
     /// `PurchaseRecord`s.
@@ -131,6 +146,7 @@ impl State {
     pub(crate) fn new(catalog: Catalog, now: i64, base_url: String) -> Self {
         Self {
             catalog,
+            other_models: Vec::new(),
             clock: now,
             seq: 0,
             customers: Vec::new(),
@@ -138,6 +154,9 @@ impl State {
             usage_events: Vec::new(),
             usage_by_txn: HashMap::new(),
             usage_used: HashMap::new(),
+            period_base: HashMap::new(),
+            once_used: HashMap::new(),
+            payment_methods: Vec::new(),
             checkout_sessions: Vec::new(),
             purchases: Vec::new(),
             invoices: Vec::new(),
@@ -152,6 +171,21 @@ impl State {
     pub(crate) fn now(&mut self) -> i64 {
         self.clock += 1;
         self.clock
+    }
+
+    /// The clock, without moving it.
+    pub(crate) fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    /// Moves the clock to `at` (never backwards).
+    pub(crate) fn set_clock(&mut self, at: i64) {
+        self.clock = self.clock.max(at);
+    }
+
+    /// Usage recorded on a subscription's meter, in all its billing periods.
+    pub(crate) fn usage_total(&self, key: &(String, String)) -> i64 {
+        self.usage_used.get(key).copied().unwrap_or(0)
     }
 
     /// A fresh id with `prefix`.
@@ -326,20 +360,30 @@ impl State {
         let now = self.now();
         let id = self.next_id("sub");
         let item_id = self.next_id("si");
+        let trial_end = price.trial_days().map(|days| add_days(now, days));
         self.subscriptions.push(Subscription {
             id: id.clone(),
             customer_id: customer_id.to_owned(),
             price_id: price.id.clone(),
             item_id,
             quantity,
-            status: "active".into(),
+            status: if trial_end.is_some() {
+                "trialing"
+            } else {
+                "active"
+            }
+            .into(),
             created_at: now,
             updated_at: now,
             period_start: now,
+            period_end: trial_end.unwrap_or_else(|| price.period_end(now)),
+            period_number: 1,
+            trial_end,
             canceled_at: None,
             cancel_scheduled_at: None,
             replaced_by: None,
             scheduled_adjustment_at: None,
+            scheduled_price: None,
             metadata,
         });
         self.emit(
@@ -403,14 +447,15 @@ impl State {
                 "interval": interval.filter(|v| !v.is_null()).unwrap_or(json!("month")),
                 "intervalCount": count.filter(|v| !v.is_null()).unwrap_or(json!(1)),
                 "currentBillingPeriodStart": s.period_start,
-                "currentBillingPeriodEnd": s.period_start + PERIOD_MS,
+                "currentBillingPeriodEnd": s.period_end,
                 "billingCycleAnchorDate": s.period_start,
                 "canceledAt": s.canceled_at, "cancelScheduledAt": s.cancel_scheduled_at,
                 "replacedBySubscriptionId": s.replaced_by,
                 "scheduledAdjustmentAt": s.scheduled_adjustment_at,
                 "metadata": s.metadata, "doNotCharge": false, "runBillingAtPeriodStart": true,
-                "cancellationReason": null, "defaultPaymentMethodId": null,
-                "backupPaymentMethodId": null, "trialEnd": null,
+                "cancellationReason": null,
+                "defaultPaymentMethodId": self.default_payment_method(&s.customer_id),
+                "backupPaymentMethodId": null, "trialEnd": s.trial_end,
             }),
         )
     }
@@ -501,22 +546,16 @@ impl State {
             .meters
             .iter()
             .map(|m| {
-                let granted: i64 = features
-                    .iter()
-                    .filter(|f| {
-                        f.kind == "usage_credit_grant" && f.meter_id.as_deref() == Some(&m.id)
-                    })
-                    .map(|f| f.amount)
-                    .sum();
-                let used = self
-                    .usage_used
-                    .get(&(s.id.clone(), m.id.clone()))
-                    .copied()
-                    .unwrap_or(0);
+                let (per_period, once) = credit_grants(&features, &m.id);
+                let key = (s.id.clone(), m.id.clone());
+                let used_this_period =
+                    self.usage_total(&key) - self.period_base.get(&key).copied().unwrap_or(0);
+                let once_left = once - self.once_used.get(&key).copied().unwrap_or(0);
                 merge(
                     self.base(&m.id, s.created_at, s.updated_at),
                     json!({"name": m.name, "slug": m.slug, "aggregationType": m.aggregation,
-                           "availableBalance": granted - used, "subscriptionId": s.id}),
+                           "availableBalance": per_period + once_left - used_this_period,
+                           "subscriptionId": s.id}),
                 )
             })
             .collect()
@@ -533,7 +572,7 @@ impl State {
             s.canceled_at = Some(now);
         } else {
             s.status = "cancellation_scheduled".into();
-            s.cancel_scheduled_at = Some(s.period_start + PERIOD_MS);
+            s.cancel_scheduled_at = Some(s.period_end);
         }
         s.updated_at = now;
         let s = s.clone();
@@ -590,11 +629,13 @@ impl State {
             _ => "at_end_of_current_billing_period",
         };
         let s = self.sub_mut(id)?;
+        let quantity = item["quantity"].as_i64().unwrap_or(1);
         if resolved == "immediately" {
             s.price_id = price.id.clone();
-            s.quantity = item["quantity"].as_i64().unwrap_or(1);
+            s.quantity = quantity;
         } else {
-            s.scheduled_adjustment_at = Some(s.period_start + PERIOD_MS);
+            s.scheduled_adjustment_at = Some(s.period_end);
+            s.scheduled_price = Some((price.id.clone(), quantity));
         }
         s.updated_at = now;
         let s = s.clone();
@@ -773,18 +814,21 @@ impl State {
                 self.purchase(&customer_id, &price, quantity);
             } else {
                 let subscription = self.replace_subscription(&customer_id, &price);
-                if price.unit_price > 0 {
+                if price.unit_price > 0 && price.trial_days().is_none() {
                     self.subscription_purchase(&customer_id, &price, quantity);
-                    self.paid_invoice(
+                    self.invoice(
                         &customer_id,
                         &price,
                         quantity,
-                        Owner::Subscription(&subscription),
+                        Owner::Subscription(&subscription, 1),
+                        "paid",
                     );
                 }
             }
             self.checkout_paid(&customer_id, purchases_before, invoices_before);
         }
+        // The card the customer paid (or set up) with becomes their default payment method.
+        self.add_default_card(&customer_id);
         self.checkout_sessions[i]["status"] = json!("succeeded");
         Ok(())
     }
@@ -803,12 +847,19 @@ impl State {
         );
         self.purchases
             .push(shape("SinglePaymentPurchaseClientSelectSchema", &fields));
-        self.paid_invoice(customer_id, price, quantity, Owner::Purchase(&id));
+        self.invoice(customer_id, price, quantity, Owner::Purchase(&id), "paid");
     }
 
-    /// A paid invoice with one static line item, for a purchase or a subscription's first
-    /// billing period.
-    fn paid_invoice(&mut self, customer_id: &str, price: &Price, quantity: i64, owner: Owner<'_>) {
+    /// An invoice with one static line item, for a purchase or one billing period of a
+    /// subscription; `status` is `paid` or `open`. Returns the invoice record.
+    pub(crate) fn invoice(
+        &mut self,
+        customer_id: &str,
+        price: &Price,
+        quantity: i64,
+        owner: Owner<'_>,
+        status: &str,
+    ) -> Value {
         let now = self.now();
         let inv_id = self.next_id("inv");
         // A subscription invoice bills one billing period (the fake's periods are not records).
@@ -820,19 +871,19 @@ impl State {
                 json!(null),
                 json!(null),
             ),
-            Owner::Subscription(id) => (
+            Owner::Subscription(id, period) => (
                 "SubscriptionInvoiceClientSelectSchema",
                 "subscription",
                 json!(null),
                 json!(id),
-                json!(format!("billing_period_{id}_1")),
+                json!(format!("billing_period_{id}_{period}")),
             ),
         };
         let invoice = shape(
             schema,
             &merge(
                 self.base(&inv_id, now, now),
-                json!({"customerId": customer_id, "purchaseId": purchase_id, "status": "paid",
+                json!({"customerId": customer_id, "purchaseId": purchase_id, "status": status,
                        "type": kind, "invoiceNumber": format!("FAKE-{}", self.seq),
                        "invoiceDate": now, "currency": price.record["currency"],
                        "subscriptionId": subscription_id, "billingPeriodId": period_id,
@@ -852,6 +903,7 @@ impl State {
         );
         self.invoices
             .push(json!({"invoice": invoice, "invoiceLineItems": [line]}));
+        invoice
     }
 
     // ----- billing -----
@@ -879,7 +931,7 @@ impl State {
             "subscriptions": subs.iter().map(|s| self.subscription_details(s)).collect::<Vec<_>>(),
             "currentSubscriptions": current.iter().map(|s| self.subscription_details(s)).collect::<Vec<_>>(),
             "invoices": invoices,
-            "paymentMethods": [],
+            "paymentMethods": self.payment_methods.iter().filter(mine).cloned().collect::<Vec<_>>(),
             "purchases": self.purchases.iter().filter(mine).cloned().collect::<Vec<_>>(),
             "pricingModel": self.catalog.record,
             "catalog": self.catalog.record,
@@ -908,7 +960,25 @@ impl State {
 }
 
 /// What an invoice bills.
-enum Owner<'a> {
+pub(crate) enum Owner<'a> {
     Purchase(&'a str),
-    Subscription(&'a str),
+    /// A subscription's billing period (1 for the first).
+    Subscription(&'a str, u32),
+}
+
+/// `(credits granted every billing period, credits granted once)` on a usage meter by these
+/// features.
+pub(crate) fn credit_grants(features: &[&super::catalog::Feature], meter_id: &str) -> (i64, i64) {
+    let mut grants = (0, 0);
+    for f in features
+        .iter()
+        .filter(|f| f.kind == "usage_credit_grant" && f.meter_id.as_deref() == Some(meter_id))
+    {
+        if f.renewal.as_deref() == Some("once") {
+            grants.1 += f.amount;
+        } else {
+            grants.0 += f.amount;
+        }
+    }
+    grants
 }
