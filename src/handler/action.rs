@@ -40,7 +40,7 @@ macro_rules! actions {
             }
 
             /// `true` for actions that only read. With
-            /// [`FlowgladHandlerBuilder::allow_get_for_reads`] they also accept `GET` (input
+            /// [`FlowgladHandlerBuilder::allow_get_for_reads`](super::FlowgladHandlerBuilder::allow_get_for_reads) they also accept `GET` (input
             /// in the query string).
             pub fn is_read_only(self) -> bool {
                 match self {

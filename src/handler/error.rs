@@ -182,7 +182,7 @@ impl HandlerError {
         self.allow
     }
 
-    /// The underlying error (a facade [`Error`], or your callback's error), for logs.
+    /// The underlying error (a facade [`Error`](crate::Error), or your callback's error), for logs.
     pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         self.source.as_deref()
     }

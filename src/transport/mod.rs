@@ -3,7 +3,7 @@
 //! [`FlowgladClient::raw`](crate::FlowgladClient::raw) get the same policy:
 //!
 //! - **retries** by the rules below, with the request's safety taken from one
-//!   table keyed by operation ([`safety_of`]) unless the call overrides it
+//!   table keyed by operation (`IDEMPOTENT_POSTS` in `transport/idempotency.rs`) unless the call overrides it
 //!   ([`CallOptions::idempotent`]);
 //! - a **409 `CONFLICT`** (e.g. a usage event's `transactionId` used for another subscription,
 //!   a customer that exists) is permanent and never retried;
