@@ -5,7 +5,8 @@
 //!
 //! Listed: public items of every module (with the module's path and whether a user can name
 //! that path), `pub use` re-exports, public methods and associated constants of inherent
-//! impls, and trait impls of public types. `#[cfg(...)]` attributes are kept, so items of a
+//! impls, trait impls of public types, and the input of table macros that define public
+//! items (`actions!`, `nouns!`). `#[cfg(...)]` attributes are kept, so items of a
 //! feature show it. The generated client (`raw`, included from `OUT_DIR`) has its own
 //! snapshot in `generated/snapshots/`.
 
@@ -94,6 +95,13 @@ fn items(
             syn::Item::Macro(m) if m.attrs.iter().any(|a| a.path().is_ident("macro_export")) => {
                 Some(format!("macro {}", tokens(&m.ident)))
             }
+            // A table macro that defines public items (`actions!`, `nouns!`): its input is
+            // the surface, so it is listed as written.
+            syn::Item::Macro(m) if m.ident.is_none() => Some(format!(
+                "{}! {{ {} }}",
+                tokens(&m.mac.path),
+                tokens(&m.mac.tokens)
+            )),
             syn::Item::Impl(i) => impl_lines(i),
             syn::Item::Mod(m) => {
                 modules.push((m, item_cfgs.clone()));

@@ -4,71 +4,76 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The kind of record a webhook event is about (the body's `object` field).
-///
-/// Flowglad sends one of the nouns below; a noun this version does not know is kept in
-/// [`EventObject::Unknown`], so decoding never fails on a new noun.
-///
-/// ```
-/// use flowglad::webhook::EventObject;
-///
-/// assert_eq!(EventObject::from("subscription"), EventObject::Subscription);
-/// assert_eq!(EventObject::SyncStream.as_str(), "sync_stream");
-/// let new = EventObject::from("refund");
-/// assert_eq!(new, EventObject::Unknown("refund".into()));
-/// assert!(!new.is_known());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EventObject {
+/// One table for the nouns: the enum, its wire strings and [`EventObject::KNOWN`] come from
+/// it, so a new noun is one line.
+macro_rules! nouns {
+    ($($(#[$doc:meta])* $variant:ident => $noun:literal,)*) => {
+        /// The kind of record a webhook event is about (the body's `object` field).
+        ///
+        /// Flowglad sends one of the nouns below; a noun this version does not know is kept in
+        /// [`EventObject::Unknown`], so decoding never fails on a new noun.
+        ///
+        /// ```
+        /// use flowglad::webhook::EventObject;
+        ///
+        /// assert_eq!(EventObject::from("subscription"), EventObject::Subscription);
+        /// assert_eq!(EventObject::SyncStream.as_str(), "sync_stream");
+        /// let new = EventObject::from("refund");
+        /// assert_eq!(new, EventObject::Unknown("refund".into()));
+        /// assert!(!new.is_known());
+        /// ```
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum EventObject {
+            $($(#[$doc])* $variant,)*
+            /// Any other noun, as sent.
+            Unknown(String),
+        }
+
+        impl EventObject {
+            /// Every noun this version knows, as sent on the wire.
+            pub const KNOWN: &'static [&'static str] = &[$($noun),*];
+
+            /// The noun as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(EventObject::$variant => $noun,)*
+                    EventObject::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for EventObject {
+            fn from(noun: &str) -> Self {
+                match noun {
+                    $($noun => EventObject::$variant,)*
+                    other => EventObject::Unknown(other.to_owned()),
+                }
+            }
+        }
+    };
+}
+
+nouns! {
     /// `customer`: the record id is Flowglad's customer id.
-    Customer,
+    Customer => "customer",
     /// `user`: a Flowglad dashboard user (no public API to read it).
-    User,
+    User => "user",
     /// `purchase`
-    Purchase,
+    Purchase => "purchase",
     /// `invoice`
-    Invoice,
+    Invoice => "invoice",
     /// `payment`
-    Payment,
+    Payment => "payment",
     /// `product`
-    Product,
+    Product => "product",
     /// `subscription`
-    Subscription,
+    Subscription => "subscription",
     /// `sync_stream`: new sync events are available (no record to read).
-    SyncStream,
-    /// Any other noun, as sent.
-    Unknown(String),
+    SyncStream => "sync_stream",
 }
 
 impl EventObject {
-    /// Every noun this version knows, as sent on the wire.
-    pub const KNOWN: &'static [&'static str] = &[
-        "customer",
-        "user",
-        "purchase",
-        "invoice",
-        "payment",
-        "product",
-        "subscription",
-        "sync_stream",
-    ];
-
-    /// The noun as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            EventObject::Customer => "customer",
-            EventObject::User => "user",
-            EventObject::Purchase => "purchase",
-            EventObject::Invoice => "invoice",
-            EventObject::Payment => "payment",
-            EventObject::Product => "product",
-            EventObject::Subscription => "subscription",
-            EventObject::SyncStream => "sync_stream",
-            EventObject::Unknown(other) => other,
-        }
-    }
-
     /// `false` for [`EventObject::Unknown`].
     pub fn is_known(&self) -> bool {
         !matches!(self, EventObject::Unknown(_))
@@ -83,22 +88,6 @@ impl EventObject {
             "sync" => EventObject::SyncStream,
             other => EventObject::from(other),
         })
-    }
-}
-
-impl From<&str> for EventObject {
-    fn from(noun: &str) -> Self {
-        match noun {
-            "customer" => EventObject::Customer,
-            "user" => EventObject::User,
-            "purchase" => EventObject::Purchase,
-            "invoice" => EventObject::Invoice,
-            "payment" => EventObject::Payment,
-            "product" => EventObject::Product,
-            "subscription" => EventObject::Subscription,
-            "sync_stream" => EventObject::SyncStream,
-            other => EventObject::Unknown(other.to_owned()),
-        }
     }
 }
 
