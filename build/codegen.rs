@@ -913,7 +913,7 @@ fn union_accessors(file: &syn::File, unions: &[TaggedUnion]) -> Result<Vec<syn::
             }
             let method = field;
             // `Option<T>` fields answer `Option<&T>`, not `Option<&Option<T>>`.
-            if let Some(inner) = option_inner(ty) {
+            if let Some(inner) = option_argument(ty) {
                 let unknown = has_unknown.then(|| quote! { Self::Unknown(_) => None, });
                 return Some(quote! {
                     #(#docs)*
@@ -966,24 +966,6 @@ fn union_accessors(file: &syn::File, unions: &[TaggedUnion]) -> Result<Vec<syn::
         items.push(item);
     }
     Ok(items)
-}
-
-/// `T` of a field typed `::std::option::Option<T>`.
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
-            syn::GenericArgument::Type(inner) => Some(inner),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 fn inject_into_types_module(

@@ -362,13 +362,7 @@ impl FlowgladClient {
         body: bytes::Bytes,
     ) -> std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>> {
         let response = self.post_json(operation_id, path, body).await?;
-        match response.status().as_u16() {
-            200 => raw::ResponseValue::from_response(response).await,
-            400..=599 => Err(raw::Error::ErrorResponse(
-                raw::ResponseValue::from_response(response).await?,
-            )),
-            _ => Err(raw::Error::UnexpectedResponse(response)),
-        }
+        decode(response).await
     }
 
     /// `POST {base}{path}` with a serialized JSON `body`, through the raw client's hooks, for
@@ -411,13 +405,7 @@ impl FlowgladClient {
             .header(reqwest::header::ACCEPT, "application/json")
             .build()?;
         let response = self.exec_hooked(operation_id, request).await?;
-        match response.status().as_u16() {
-            200 => raw::ResponseValue::from_response(response).await,
-            400..=599 => Err(raw::Error::ErrorResponse(
-                raw::ResponseValue::from_response(response).await?,
-            )),
-            _ => Err(raw::Error::UnexpectedResponse(response)),
-        }
+        decode(response).await
     }
 
     async fn post_json(
@@ -450,6 +438,20 @@ impl FlowgladClient {
             Some(failure) => Err(raw::Error::Custom(failure.to_string())),
             None => Ok(response),
         }
+    }
+}
+
+/// The answer of a hand-built request, read as the generated methods read theirs: 200
+/// decoded, 4xx/5xx as the API's error, anything else unexpected.
+async fn decode<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>> {
+    match response.status().as_u16() {
+        200 => raw::ResponseValue::from_response(response).await,
+        400..=599 => Err(raw::Error::ErrorResponse(
+            raw::ResponseValue::from_response(response).await?,
+        )),
+        _ => Err(raw::Error::UnexpectedResponse(response)),
     }
 }
 
