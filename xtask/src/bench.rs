@@ -504,14 +504,7 @@ fn sample(s: &Scenario, imp: &str, run: usize, examples: &Path) -> Result<Sample
     drop(handler);
     let stats = http("GET", &format!("{}/stats", fake.admin), None, None)?;
     let calls = (result["ops"].as_u64().unwrap_or(0) as usize + s.warmup).max(1) as f64;
-    let per_call = stats["operations"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(0.0) / calls))
-                .collect()
-        })
-        .unwrap_or_default();
+    let per_call = per_call(&stats["operations"], calls);
     let server_cpu_s = fake
         .proc
         .usage()
@@ -628,14 +621,7 @@ fn replay_sample(
         return Err(format!("requests with no recorded answer: {stats}"));
     }
     let calls = (result["ops"].as_u64().unwrap_or(0) as usize + s.warmup).max(1) as f64;
-    let per_call = stats["requests"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(0.0) / calls))
-                .collect()
-        })
-        .unwrap_or_default();
+    let per_call = per_call(&stats["requests"], calls);
     Ok(Sample {
         result,
         per_call,
@@ -644,6 +630,16 @@ fn replay_sample(
         handler_rss_kb: None,
         usage_events: None,
     })
+}
+
+/// Requests per call, by operation, from a server's request counts.
+fn per_call<C: FromIterator<(String, f64)>>(counts: &Value, calls: f64) -> C {
+    counts
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(0.0) / calls))
+        .collect()
 }
 
 fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
