@@ -97,6 +97,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     transport: Transport,
+    extra_roots: Vec<Vec<u8>>,
     #[cfg(feature = "cache")]
     billing_cache: Option<crate::cache::BillingCache>,
 }
@@ -123,6 +124,26 @@ impl ClientBuilder {
     /// Connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Also trusts the certificates of `pem` (a PEM text: one certificate or a bundle)
+    /// besides the platform's trust store, e.g. for a self-hosted Flowglad behind a private
+    /// certificate authority, or a proxy that re-signs traffic. May be called more than once.
+    /// A PEM that holds no certificate, or one that does not parse, fails [`build`](Self::build)
+    /// with [`Error::Config`]. Needs the `rustls` (default) or `native-tls` feature; see
+    /// [`FlowgladClient`]'s TLS notes.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = flowglad::FlowgladClient::builder()
+    ///     .base_url("https://billing.internal.example")
+    ///     .add_root_certificates_pem(std::fs::read("internal-ca.pem")?)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn add_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(pem.into());
         self
     }
 
@@ -207,7 +228,7 @@ impl ClientBuilder {
                 "invalid base URL (value not shown): the scheme must be http or https".into(),
             ));
         }
-        let http = raw::http_client_builder(api_key.expose_secret())
+        let http = raw::http_client_builder(api_key.expose_secret(), &self.extra_roots)
             .map_err(|e| Error::Config(e.to_string()))?
             .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
@@ -226,6 +247,15 @@ impl ClientBuilder {
 }
 
 /// The shared Flowglad client: connection pool and configuration. Cheap to clone.
+///
+/// # TLS
+///
+/// With the default `rustls` feature, HTTPS uses rustls with its `ring` crypto provider
+/// (or the process-wide default provider, if your application installed one, e.g. aws-lc-rs
+/// in FIPS mode); server certificates are checked against the operating system's trust store
+/// (`rustls-platform-verifier`), and ALPN offers HTTP/2 and HTTP/1.1. The `native-tls` feature
+/// uses the platform's TLS library instead (it wins when both are on). Extra roots:
+/// [`ClientBuilder::add_root_certificates_pem`].
 #[derive(Clone)]
 pub struct FlowgladClient {
     inner: Arc<Inner>,

@@ -57,6 +57,7 @@ pub mod pricing;
 pub mod raw;
 mod retry;
 pub mod server;
+mod tls;
 pub mod transport;
 pub mod usage_batcher;
 pub mod verbatim;

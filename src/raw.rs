@@ -63,7 +63,7 @@ impl Client {
         api_key: &str,
         transport: Transport,
     ) -> Result<Self, BuildError> {
-        let http = http_client_builder(api_key)?
+        let http = http_client_builder(api_key, &[])?
             .timeout(std::time::Duration::from_secs(60))
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()
@@ -87,11 +87,20 @@ pub enum BuildError {
     /// reqwest could not build its client (e.g. the TLS backend failed to initialise).
     #[error("could not build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
+    /// The TLS configuration could not be made: a root certificate that does not parse, no
+    /// TLS backend enabled for one, or the platform's trust store failed to load.
+    #[error("TLS configuration: {0}")]
+    Tls(String),
 }
 
-/// A `reqwest::ClientBuilder` with the headers every Flowglad request carries. The
-/// `Authorization` value is marked sensitive, so reqwest and `http` never print it.
-pub(crate) fn http_client_builder(api_key: &str) -> Result<reqwest::ClientBuilder, BuildError> {
+/// A `reqwest::ClientBuilder` with the headers every Flowglad request carries and this
+/// crate's TLS configuration ([`crate::tls`]), trusting `extra_roots` (PEM texts) besides the
+/// platform's roots. The `Authorization` value is marked sensitive, so reqwest and `http`
+/// never print it.
+pub(crate) fn http_client_builder(
+    api_key: &str,
+    extra_roots: &[Vec<u8>],
+) -> Result<reqwest::ClientBuilder, BuildError> {
     let key = api_key.trim();
     if key.is_empty() {
         return Err(BuildError::InvalidApiKey);
@@ -100,9 +109,10 @@ pub(crate) fn http_client_builder(api_key: &str) -> Result<reqwest::ClientBuilde
     auth.set_sensitive(true);
     let mut headers = HeaderMap::new();
     headers.insert(header::AUTHORIZATION, auth);
-    Ok(reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
-        .default_headers(headers))
+        .default_headers(headers);
+    crate::tls::configure(builder, extra_roots)
 }
 
 impl ClientHooks<Transport> for Client {

@@ -1,5 +1,8 @@
 //! Shared client: fixtures decode, error shapes, retries, key redaction.
 
+#[path = "support/loopback.rs"]
+mod loopback;
+
 mod support;
 
 use std::time::Duration;
@@ -396,7 +399,7 @@ fn missing_key_error_names_the_variable() {
 async fn the_test_server_rejects_requests_that_do_not_conform() {
     let server = TestServer::start().await;
     server.on("POST", "/api/v1/customers", Canned::ok(json!({"data": {}})));
-    let response = reqwest::Client::new()
+    let response = loopback::client()
         .post(format!("{}/api/v1/customers", server.base_url))
         .header("authorization", TEST_KEY)
         .json(&json!({"customer": {"name": "no external id"}}))

@@ -3,6 +3,9 @@
 //! faults look like the real API's.
 #![cfg(feature = "testing")]
 
+#[path = "support/loopback.rs"]
+mod loopback;
+
 use std::time::{Duration, Instant};
 
 use flowglad::raw::{self, types};
@@ -454,7 +457,7 @@ async fn resource_claims() {
 async fn error_shapes_match_the_real_api() {
     let fake = FakeFlowglad::start().await;
     // 401 plain text, raw key or Bearer accepted.
-    let http = reqwest::Client::new();
+    let http = loopback::client();
     let url = format!("{}/api/v1/customers/nobody", fake.base_url());
     let r = http.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 401);
@@ -598,7 +601,7 @@ async fn responses_conform_to_the_spec() {
     use flowglad::testing::conformance::Spec;
     let spec = Spec::from_slice(include_bytes!("../openapi/flowglad.json")).unwrap();
     let fake = FakeFlowglad::start().await;
-    let http = reqwest::Client::new();
+    let http = loopback::client();
     let mut seen = Vec::new();
     let mut call = async |op: &str, method: &str, path: String, body: Option<Value>| -> Value {
         let mut req = http

@@ -5,6 +5,9 @@
 
 #![cfg(all(feature = "testing", feature = "tower", feature = "axum"))]
 
+#[path = "support/loopback.rs"]
+mod loopback;
+
 use std::time::Duration;
 
 use axum::Router;
@@ -84,7 +87,7 @@ async fn start(fake: FakeFlowglad, customize: impl FnOnce(BillingGate) -> Billin
     App {
         fake,
         base,
-        http: reqwest::Client::new(),
+        http: loopback::client(),
     }
 }
 
@@ -201,7 +204,7 @@ async fn flowglad_down_fails_closed_by_default() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let response = reqwest::Client::new()
+    let response = loopback::client()
         .get(format!("{base}/export"))
         .header("x-user", "user_1")
         .send()

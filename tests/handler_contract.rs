@@ -5,6 +5,9 @@
 //! succeed.
 #![cfg(all(feature = "testing", feature = "axum"))]
 
+#[path = "support/loopback.rs"]
+mod loopback;
+
 use std::convert::Infallible;
 
 use flowglad::handler::{Action, FlowgladHandler};
@@ -65,7 +68,7 @@ async fn env(get_for_reads: bool) -> Env {
     Env {
         fake,
         base,
-        http: reqwest::Client::new(),
+        http: loopback::client(),
     }
 }
 

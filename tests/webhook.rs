@@ -4,6 +4,9 @@
 // without it, except under CI (env `CI` set), where it fails. The axum tests
 // need `--features axum` (or `--all-features`).
 
+#[path = "support/loopback.rs"]
+mod loopback;
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -1206,7 +1209,7 @@ mod axum_extractor {
     }
 
     fn client() -> reqwest::Client {
-        reqwest::Client::builder()
+        crate::loopback::builder()
             .no_proxy()
             .timeout(Duration::from_secs(10))
             .build()

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/loopback.rs"]
+mod loopback;
+
 use std::collections::HashSet;
 use std::convert::Infallible;
 
@@ -96,7 +99,7 @@ impl Answer {
 impl Caller {
     pub fn new(base: impl Into<String>) -> Self {
         Caller {
-            http: reqwest::Client::new(),
+            http: loopback::client(),
             base: base.into(),
         }
     }
