@@ -1,6 +1,8 @@
 //! The facade call each action makes, with the input it reads and the answer it writes.
 
 use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::action::Action;
@@ -37,138 +39,164 @@ pub(crate) async fn run(
     server: &FlowgladServer,
     input: Value,
 ) -> Result<Bytes, HandlerError> {
+    let s = server;
     match action {
-        Action::CustomersBilling => json(&server.get_billing().await?),
+        Action::CustomersBilling => json(&s.get_billing().await?),
         Action::CustomersFindOrCreate => json(&CustomerAnswer {
-            customer: server.find_or_create_customer().await?,
+            customer: s.find_or_create_customer().await?,
         }),
         Action::CustomersUpdate => {
-            let input: UpdateCustomerInput = parse(input)?;
-            let body = types::CustomersUpdateBody {
-                customer: types::CustomersUpdateBodyCustomer {
-                    name: input.customer.name,
-                    email: input.customer.email,
+            with(input, async |i: UpdateCustomerInput| {
+                let customer = types::CustomersUpdateBodyCustomer {
+                    name: i.customer.name,
+                    email: i.customer.email,
                     ..Default::default()
-                },
-            };
-            json(&server.update_customer(&body).await?)
+                };
+                s.update_customer(&types::CustomersUpdateBody { customer })
+                    .await
+            })
+            .await
         }
         Action::CheckoutSessionsCreate => {
-            let params: CreateProductCheckoutSessionParams = parse(input)?;
-            json(&server.create_checkout_session(params).await?)
+            with(input, async |p: CreateProductCheckoutSessionParams| {
+                s.create_checkout_session(p).await
+            })
+            .await
         }
         Action::CheckoutSessionsCreateAddPaymentMethod => {
-            let params: AddPaymentMethodCheckoutSessionParams = parse(input)?;
-            json(
-                &server
-                    .create_add_payment_method_checkout_session(params)
-                    .await?,
-            )
+            with(input, async |p: AddPaymentMethodCheckoutSessionParams| {
+                s.create_add_payment_method_checkout_session(p).await
+            })
+            .await
         }
         Action::CheckoutSessionsCreateActivateSubscription => {
-            let params: ActivateSubscriptionCheckoutSessionParams = parse(input)?;
-            json(
-                &server
-                    .create_activate_subscription_checkout_session(params)
-                    .await?,
+            with(
+                input,
+                async |p: ActivateSubscriptionCheckoutSessionParams| {
+                    s.create_activate_subscription_checkout_session(p).await
+                },
             )
+            .await
         }
         Action::SubscriptionsCancel => {
-            let input: CancelInput = parse(input)?;
-            check_path_id("id", &input.id)?;
-            json(
-                &server
-                    .cancel_subscription(&input.id, input.cancellation.timing)
-                    .await?,
-            )
+            with(input, async |i: CancelInput| {
+                check_path_id("id", &i.id)?;
+                s.cancel_subscription(&i.id, i.cancellation.timing).await
+            })
+            .await
         }
         Action::SubscriptionsUncancel => {
-            let input: IdInput = parse(input)?;
-            check_path_id("id", &input.id)?;
-            json(&server.uncancel_subscription(&input.id).await?)
+            with(input, async |i: IdInput| {
+                check_path_id("id", &i.id)?;
+                s.uncancel_subscription(&i.id).await
+            })
+            .await
         }
         Action::SubscriptionsAdjust => {
-            let params: AdjustSubscriptionParams = parse(input)?;
-            json(&server.adjust_subscription(params).await?)
+            with(input, async |p: AdjustSubscriptionParams| {
+                s.adjust_subscription(p).await
+            })
+            .await
         }
-        Action::SubscriptionsCreate => {
-            let params = create_subscription_params(input)?;
-            json(&server.create_subscription(params).await?)
-        }
+        Action::SubscriptionsCreate => json(
+            &s.create_subscription(create_subscription_params(input)?)
+                .await?,
+        ),
         Action::SubscriptionsList => {
-            let input: SubscriptionsListInput = parse(input)?;
-            json(
-                &server
-                    .get_subscriptions(input.include_historical.unwrap_or(false))
-                    .await?,
-            )
+            with(input, async |i: SubscriptionsListInput| {
+                s.get_subscriptions(i.include_historical.unwrap_or(false))
+                    .await
+            })
+            .await
         }
-        Action::UsageEventsCreate => create_usage_event(server, parse(input)?).await,
+        Action::UsageEventsCreate => create_usage_event(s, parse(input)?).await,
         Action::ResourcesUsages => {
-            let input: SubscriptionInput = parse(input)?;
-            let resources = server
-                .get_resource_usages(input.subscription_id.as_deref())
-                .await?;
-            json(&ResourcesAnswer { resources })
+            with(input, async |i: SubscriptionInput| {
+                let resources = s.get_resource_usages(i.subscription_id.as_deref()).await?;
+                Ok(ResourcesAnswer { resources })
+            })
+            .await
         }
         Action::ResourcesUsagesRetrieve => {
-            let input: ResourceUsageInput = parse(input)?;
-            json(
-                &server
-                    .get_resource_usage(&input.resource, input.subscription_id.as_deref())
-                    .await?,
-            )
+            with(input, async |i: ResourceUsageInput| {
+                s.get_resource_usage(&i.resource, i.subscription_id.as_deref())
+                    .await
+            })
+            .await
         }
+        // Read as the fields first, then checked by `try_from`, so a validation error names
+        // each field (serde's own error would be one message).
         Action::ResourcesClaim => {
-            // Two steps, so a validation error names each field (`parse` alone would give
-            // serde's one message).
-            let params: ClaimResourceParams = parse::<ClaimFields>(input)?.try_into()?;
-            json(&server.claim_resource(params).await?)
+            with(input, async |f: ClaimFields| {
+                s.claim_resource(ClaimResourceParams::try_from(f)?).await
+            })
+            .await
         }
         Action::ResourcesRelease => {
-            let params: ReleaseResourceParams = parse::<ReleaseFields>(input)?.try_into()?;
-            json(&server.release_resource(params).await?)
+            with(input, async |f: ReleaseFields| {
+                s.release_resource(ReleaseResourceParams::try_from(f)?)
+                    .await
+            })
+            .await
         }
         Action::ResourcesClaims => {
-            let params: ListResourceClaimsParams = parse(input)?;
-            json(&server.list_resource_claims(&params).await?)
+            with(input, async |p: ListResourceClaimsParams| {
+                s.list_resource_claims(&p).await
+            })
+            .await
         }
         Action::PricingModelsRetrieve => json(&PricingModelAnswer {
-            pricing_model: server.get_pricing_model().await?,
+            pricing_model: s.get_pricing_model().await?,
             source: PricingModelSource::Customer,
         }),
         Action::UsageMetersBalances => {
-            let input: SubscriptionInput = parse(input)?;
-            json(
-                &server
-                    .get_usage_meter_balances(input.subscription_id.as_deref())
-                    .await?,
-            )
+            with(input, async |i: SubscriptionInput| {
+                s.get_usage_meter_balances(i.subscription_id.as_deref())
+                    .await
+            })
+            .await
         }
         Action::FeaturesAccess => {
-            let input: SubscriptionInput = parse(input)?;
-            let features = server
-                .get_feature_access_items(input.subscription_id.as_deref())
-                .await?;
-            json(&FeaturesAnswer { features })
+            with(input, async |i: SubscriptionInput| {
+                let features = s
+                    .get_feature_access_items(i.subscription_id.as_deref())
+                    .await?;
+                Ok(FeaturesAnswer { features })
+            })
+            .await
         }
-        Action::PaymentMethodsList => json(&server.get_payment_methods().await?),
+        Action::PaymentMethodsList => json(&s.get_payment_methods().await?),
         Action::CustomerDetails => json(&CustomerDetailsAnswer {
-            customer: server.get_customer_details().await?,
+            customer: s.get_customer_details().await?,
         }),
         Action::InvoicesList => {
-            let params: ListParams = parse(input)?;
-            json(&InvoicesAnswer {
-                invoices: server.get_invoices(&params).await?,
+            with(input, async |p: ListParams| {
+                let invoices = s.get_invoices(&p).await?;
+                Ok(InvoicesAnswer { invoices })
             })
+            .await
         }
         Action::PurchasesList => {
-            let params: ListParams = parse(input)?;
-            json(&PurchasesAnswer {
-                purchases: server.get_purchases(&params).await?,
+            with(input, async |p: ListParams| {
+                let purchases = s.get_purchases(&p).await?;
+                Ok(PurchasesAnswer { purchases })
             })
+            .await
         }
     }
+}
+
+/// The shape of most actions: read the input as `I` (a validation error names the field),
+/// make the facade call, write its answer.
+async fn with<I, T>(
+    input: Value,
+    call: impl AsyncFnOnce(I) -> Result<T, Error>,
+) -> Result<Bytes, HandlerError>
+where
+    I: DeserializeOwned,
+    T: Serialize,
+{
+    json(&call(parse(input)?).await?)
 }
 
 /// `pricing-models/retrieve` without a signed-in customer: the default pricing model.
