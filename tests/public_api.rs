@@ -8,7 +8,9 @@
 //! impls, trait impls of public types, and the input of table macros that define public
 //! items (`actions!`, `nouns!`). `#[cfg(...)]` attributes are kept, so items of a
 //! feature show it. The generated client (`raw`, included from `OUT_DIR`) has its own
-//! snapshot in `generated/snapshots/`.
+//! snapshot in `generated/snapshots/`. The `flowglad-pricing` crate (`pricing/`), whose
+//! document types `flowglad::pricing` re-exports, has one too
+//! (`public_api__flowglad_pricing.snap`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,20 @@ fn public_api() {
     let mut out = String::new();
     walk(&root.join("lib.rs"), "flowglad", true, &[], &mut out);
     insta::assert_snapshot!("public_api", out);
+}
+
+#[test]
+fn flowglad_pricing_public_api() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("pricing/src");
+    let mut out = String::new();
+    walk(
+        &root.join("lib.rs"),
+        "flowglad_pricing",
+        true,
+        &[],
+        &mut out,
+    );
+    insta::assert_snapshot!("flowglad_pricing", out);
 }
 
 /// Lists the items of the module in `file`, then the modules it declares.

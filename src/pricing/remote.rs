@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::document::PricingModel;
+use super::PricingModel;
 use crate::admin::FlowgladAdmin;
 use crate::error::{Error, Result};
 use crate::raw::types;

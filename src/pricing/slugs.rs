@@ -1,5 +1,6 @@
-//! Typed slugs: the constants [`generate`](super) writes are of these types, so a slug of one
-//! kind cannot be passed where another kind is expected, and the facade takes them directly.
+//! Typed slugs: the constants [`flowglad_pricing::generate`] writes are of these types, so a
+//! slug of one kind cannot be passed where another kind is expected, and the facade takes
+//! them directly.
 //!
 //! ```
 //! use flowglad::pricing::{PriceSlug, UsageMeterSlug};

@@ -1,7 +1,7 @@
 //! Typed slug constants from the app's pricing model file.
 
 fn main() {
-    if let Err(error) = flowglad::pricing::generate("../data/pricing.yaml") {
+    if let Err(error) = flowglad_pricing::generate("../data/pricing.yaml") {
         panic!("../data/pricing.yaml: {error}");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::format::PricingError;
+use crate::format::PricingError;
 
 /// The constant name for `slug`: ASCII letters and digits upper-cased, every other character
 /// (and runs of them) one `_`, a leading digit prefixed by `_`, and `SLUG_` before a name that

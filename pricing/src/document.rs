@@ -2,7 +2,7 @@
 //! `POST /api/v1/pricing-models/setup` and gives back from
 //! `GET /api/v1/pricing-models/{id}/export`.
 //!
-//! Members this SDK names are typed; every other member (a field added to the API later, a
+//! Members this crate names are typed; every other member (a field added to the API later, a
 //! nullable field such as `product.description`) is kept in the `extra` map of the object it
 //! belongs to, so a document read and written again keeps everything it had.
 

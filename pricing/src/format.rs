@@ -2,14 +2,13 @@
 
 use std::path::Path;
 
-use super::document::PricingModel;
+use crate::document::PricingModel;
 
 /// Why a pricing model file could not be read, written or turned into code.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PricingError {
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
     Io {
         /// The file.
         path: String,
@@ -17,21 +16,59 @@ pub enum PricingError {
         source: std::io::Error,
     },
     /// The JSON is not a pricing model document.
-    #[error("not a pricing model (JSON): {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     /// The YAML is not a pricing model document.
     #[cfg(feature = "yaml")]
-    #[error("not a pricing model (YAML): {0}")]
-    Yaml(#[from] serde_yaml_ng::Error),
+    Yaml(serde_yaml_ng::Error),
     /// The file's extension names no format this build reads (`.json`; `.yaml` / `.yml`
     /// with the `yaml` feature).
-    #[error(
-        "{0}: unsupported pricing model format (use .json, or .yaml/.yml with the `yaml` feature)"
-    )]
     UnsupportedFormat(String),
     /// The document is readable but cannot be used (e.g. two slugs make one constant name).
-    #[error("{0}")]
     Invalid(String),
+}
+
+// Written out rather than derived with thiserror: this crate is a build-dependency of every
+// app that generates slug constants, and its only dependencies are serde's.
+impl std::fmt::Display for PricingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PricingError::Io { path, source } => write!(f, "{path}: {source}"),
+            PricingError::Json(e) => write!(f, "not a pricing model (JSON): {e}"),
+            #[cfg(feature = "yaml")]
+            PricingError::Yaml(e) => write!(f, "not a pricing model (YAML): {e}"),
+            PricingError::UnsupportedFormat(what) => write!(
+                f,
+                "{what}: unsupported pricing model format (use .json, or .yaml/.yml with the \
+                 `yaml` feature)"
+            ),
+            PricingError::Invalid(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for PricingError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PricingError::Io { source, .. } => Some(source),
+            PricingError::Json(e) => Some(e),
+            #[cfg(feature = "yaml")]
+            PricingError::Yaml(e) => Some(e),
+            PricingError::UnsupportedFormat(_) | PricingError::Invalid(_) => None,
+        }
+    }
+}
+
+impl From<serde_json::Error> for PricingError {
+    fn from(error: serde_json::Error) -> Self {
+        PricingError::Json(error)
+    }
+}
+
+#[cfg(feature = "yaml")]
+impl From<serde_yaml_ng::Error> for PricingError {
+    fn from(error: serde_yaml_ng::Error) -> Self {
+        PricingError::Yaml(error)
+    }
 }
 
 /// A file format of pricing model documents.
@@ -136,8 +173,8 @@ impl PricingModel {
     /// Reads a document from a file; the extension picks the format (`.json`, `.yaml`, `.yml`).
     ///
     /// ```no_run
-    /// # fn main() -> Result<(), flowglad::pricing::PricingError> {
-    /// let model = flowglad::pricing::PricingModel::load("pricing.json")?;
+    /// # fn main() -> Result<(), flowglad_pricing::PricingError> {
+    /// let model = flowglad_pricing::PricingModel::load("pricing.json")?;
     /// println!("{} products", model.products.len());
     /// # Ok(()) }
     /// ```
@@ -158,8 +195,8 @@ impl PricingModel {
     /// Writes the document to a file; the extension picks the format.
     ///
     /// ```no_run
-    /// # fn main() -> Result<(), flowglad::pricing::PricingError> {
-    /// let model = flowglad::pricing::PricingModel::load("pricing.json")?;
+    /// # fn main() -> Result<(), flowglad_pricing::PricingError> {
+    /// let model = flowglad_pricing::PricingModel::load("pricing.json")?;
     /// model.save("pricing.copy.json")?;
     /// # Ok(()) }
     /// ```
