@@ -5,10 +5,11 @@ use std::path::Path;
 use crate::document::PricingModel;
 
 /// Why a pricing model file could not be read, written or turned into code.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PricingError {
     /// The file could not be read or written.
+    #[error("{path}: {source}")]
     Io {
         /// The file.
         path: String,
@@ -16,59 +17,21 @@ pub enum PricingError {
         source: std::io::Error,
     },
     /// The JSON is not a pricing model document.
-    Json(serde_json::Error),
+    #[error("not a pricing model (JSON): {0}")]
+    Json(#[from] serde_json::Error),
     /// The YAML is not a pricing model document.
     #[cfg(feature = "yaml")]
-    Yaml(serde_yaml_ng::Error),
+    #[error("not a pricing model (YAML): {0}")]
+    Yaml(#[from] serde_yaml_ng::Error),
     /// The file's extension names no format this build reads (`.json`; `.yaml` / `.yml`
     /// with the `yaml` feature).
+    #[error(
+        "{0}: unsupported pricing model format (use .json, or .yaml/.yml with the `yaml` feature)"
+    )]
     UnsupportedFormat(String),
     /// The document is readable but cannot be used (e.g. two slugs make one constant name).
+    #[error("{0}")]
     Invalid(String),
-}
-
-// Written out rather than derived with thiserror: this crate is a build-dependency of every
-// app that generates slug constants, and its only dependencies are serde's.
-impl std::fmt::Display for PricingError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PricingError::Io { path, source } => write!(f, "{path}: {source}"),
-            PricingError::Json(e) => write!(f, "not a pricing model (JSON): {e}"),
-            #[cfg(feature = "yaml")]
-            PricingError::Yaml(e) => write!(f, "not a pricing model (YAML): {e}"),
-            PricingError::UnsupportedFormat(what) => write!(
-                f,
-                "{what}: unsupported pricing model format (use .json, or .yaml/.yml with the \
-                 `yaml` feature)"
-            ),
-            PricingError::Invalid(message) => f.write_str(message),
-        }
-    }
-}
-
-impl std::error::Error for PricingError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            PricingError::Io { source, .. } => Some(source),
-            PricingError::Json(e) => Some(e),
-            #[cfg(feature = "yaml")]
-            PricingError::Yaml(e) => Some(e),
-            PricingError::UnsupportedFormat(_) | PricingError::Invalid(_) => None,
-        }
-    }
-}
-
-impl From<serde_json::Error> for PricingError {
-    fn from(error: serde_json::Error) -> Self {
-        PricingError::Json(error)
-    }
-}
-
-#[cfg(feature = "yaml")]
-impl From<serde_yaml_ng::Error> for PricingError {
-    fn from(error: serde_yaml_ng::Error) -> Self {
-        PricingError::Yaml(error)
-    }
 }
 
 /// A file format of pricing model documents.
