@@ -9,9 +9,9 @@
 //! [`flowglad`](https://docs.rs/flowglad) SDK (`::flowglad::pricing::FeatureSlug`, ...),
 //! which the SDK's methods take directly.
 //!
-//! This crate is small on purpose (serde, serde_json, and serde_yaml_ng with `yaml`): your
-//! build script depends on it, not on the SDK, so the SDK and its HTTP stack are compiled
-//! once, for your app only. The SDK re-exports the document types as `flowglad::pricing`
+//! This crate is small on purpose (serde, serde_json, thiserror, and serde_yaml_ng with
+//! `yaml`): your build script depends on it, not on the SDK, so the SDK and its HTTP stack
+//! are compiled once, for your app only. The SDK re-exports the document types as `flowglad::pricing`
 //! (with `export_pricing_model` / `setup_pricing_model` to fetch and push the document, and
 //! the test fake's `pricing_model_file` to seed a fake account with it).
 //!
