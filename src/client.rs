@@ -97,7 +97,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     transport: Transport,
-    extra_roots: Vec<Vec<u8>>,
+    extra_roots: RootCertificates,
     #[cfg(feature = "cache")]
     billing_cache: Option<crate::cache::BillingCache>,
 }
@@ -143,7 +143,7 @@ impl ClientBuilder {
     /// # Ok(()) }
     /// ```
     pub fn add_root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.extra_roots.push(pem.into());
+        self.extra_roots.0.push(pem.into());
         self
     }
 
@@ -228,7 +228,7 @@ impl ClientBuilder {
                 "invalid base URL (value not shown): the scheme must be http or https".into(),
             ));
         }
-        let http = raw::http_client_builder(api_key.expose_secret(), &self.extra_roots)
+        let http = raw::http_client_builder(api_key.expose_secret(), &self.extra_roots.0)
             .map_err(|e| Error::Config(e.to_string()))?
             .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
@@ -243,6 +243,16 @@ impl ClientBuilder {
                 billing_cache: self.billing_cache,
             }),
         })
+    }
+}
+
+/// PEM texts of extra root certificates; `Debug` shows how many, not kilobytes of bytes.
+#[derive(Clone, Default)]
+struct RootCertificates(Vec<Vec<u8>>);
+
+impl fmt::Debug for RootCertificates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} PEM text(s)", self.0.len())
     }
 }
 

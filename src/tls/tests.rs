@@ -161,3 +161,17 @@ fn a_pem_without_a_certificate_fails_the_build() {
         assert!(error.to_string().contains("certificate"), "{error}");
     }
 }
+
+#[test]
+fn a_builder_shows_how_many_roots_not_their_bytes() {
+    let (ca_pem, _) = authority("flowglad-rs test CA");
+    let builder = FlowgladClient::builder()
+        .api_key("sk_test_tls")
+        .add_root_certificates_pem(ca_pem);
+    let debug = format!("{builder:?}");
+    assert!(debug.contains("1 PEM text(s)"), "{debug}");
+    assert!(
+        !debug.contains("BEGIN") && !debug.contains("sk_test_tls"),
+        "{debug}"
+    );
+}
