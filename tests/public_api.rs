@@ -12,6 +12,7 @@
 //! document types `flowglad::pricing` re-exports, has one too
 //! (`public_api__flowglad_pricing.snap`).
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -66,6 +67,15 @@ fn items(
     out: &mut String,
 ) {
     let mut modules = Vec::new();
+    // Impls of this module's non-`pub` types are not surface (a private type's `Debug`).
+    let private: HashSet<String> = list
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) if !is_pub(&s.vis) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) if !is_pub(&e.vis) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     for item in list {
         let item_cfgs = [cfgs, &cfg_attrs(attrs_of(item))].concat();
         if item_cfgs.iter().any(|c| c == "cfg(test)") {
@@ -118,7 +128,7 @@ fn items(
                 tokens(&m.mac.path),
                 tokens(&m.mac.tokens)
             )),
-            syn::Item::Impl(i) => impl_lines(i),
+            syn::Item::Impl(i) if !private.contains(&self_name(i)) => impl_lines(i),
             syn::Item::Mod(m) => {
                 modules.push((m, item_cfgs.clone()));
                 None
@@ -149,6 +159,18 @@ fn items(
                 walk(&file, &child, child_reachable, &item_cfgs, out);
             }
         }
+    }
+}
+
+/// The last segment of an impl's self type (`Foo` of `impl Debug for a::Foo<T>`).
+fn self_name(i: &syn::ItemImpl) -> String {
+    match &*i.self_ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map_or_else(String::new, |s| s.ident.to_string()),
+        _ => String::new(),
     }
 }
 
