@@ -26,10 +26,6 @@ use flowglad::testing::FakeFlowglad;
 use serde_json::{Value, json};
 
 fn main() {
-    // flowglad brings rustls' `ring` provider to its own clients only (reqwest is built with
-    // `rustls-no-provider`); the reqwest client this program makes itself needs a process-wide
-    // provider, installed once at start as an application does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     divan::main();
 }
 

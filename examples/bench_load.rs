@@ -291,10 +291,6 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 
 #[tokio::main]
 async fn main() {
-    // flowglad brings rustls' `ring` provider to its own clients only (reqwest is built with
-    // `rustls-no-provider`); the reqwest client this program makes itself needs a process-wide
-    // provider, installed once at start as an application does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {

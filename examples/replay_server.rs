@@ -245,10 +245,6 @@ fn usage() -> String {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // flowglad brings rustls' `ring` provider to its own clients only (reqwest is built with
-    // `rustls-no-provider`); the reqwest client this program makes itself needs a process-wide
-    // provider, installed once at start as an application does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let (mut record, mut replay, mut upstream, mut port) = (None, None, None, 0u16);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {

@@ -1,9 +1,7 @@
 //! A reqwest client for the tests' own servers on 127.0.0.1.
 //!
-//! flowglad builds reqwest with `rustls-no-provider` and hands its own clients rustls'
-//! `ring` provider; a reqwest client made elsewhere in the process needs a process-wide
-//! provider, as in any application that leaves reqwest's own TLS features off. Installing
-//! it twice is harmless (the second install reports the first and changes nothing).
+//! A plain `reqwest::Client`, as an application builds its own: flowglad must not change how
+//! it behaves (see tests/reqwest_compat).
 
 #![allow(dead_code)] // each test binary uses what it needs
 
@@ -12,6 +10,5 @@ pub fn client() -> reqwest::Client {
 }
 
 pub fn builder() -> reqwest::ClientBuilder {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
 }
