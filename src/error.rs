@@ -215,9 +215,15 @@ impl Error {
             raw::Error::UnexpectedResponse(response) => {
                 Error::UnexpectedStatus(response.status().as_u16())
             }
-            raw::Error::InvalidRequest(message) | raw::Error::Custom(message) => {
-                Error::Request(message)
+            // The transport's own failures (deadline, size limit) reach a raw call as the
+            // post hook's message; read back, they are the facade's typed errors.
+            raw::Error::Custom(message) => {
+                match crate::transport::Failure::from_message(&message) {
+                    Some(failure) => failure.into(),
+                    None => Error::Request(message),
+                }
             }
+            raw::Error::InvalidRequest(message) => Error::Request(message),
         }
     }
 

@@ -99,14 +99,77 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::TooLarge { limit } => {
-                write!(f, "the response body is larger than the {limit}-byte limit")
+                write!(f, "{TOO_LARGE}{limit}{TOO_LARGE_END}")
             }
             Failure::Deadline { deadline } => {
-                write!(
-                    f,
-                    "the call did not finish within its {deadline:?} deadline"
-                )
+                let nanos = deadline.as_nanos();
+                if nanos % 1_000_000 == 0 {
+                    write!(f, "{DEADLINE}{} ms", nanos / 1_000_000)
+                } else {
+                    write!(f, "{DEADLINE}{nanos} ns")
+                }
             }
+        }
+    }
+}
+
+// The raw client's post hook can only fail a call with a message
+// (`progenitor_client::Error::Custom`); these fixed texts let `crate::Error` read the
+// failure back from it, so a raw call and a facade call end in the same typed error.
+const TOO_LARGE: &str = "the response body is larger than the ";
+const TOO_LARGE_END: &str = "-byte limit";
+const DEADLINE: &str = "the call did not finish within its deadline of ";
+
+impl Failure {
+    /// The failure whose [`Display`](std::fmt::Display) text `message` is, if it is one.
+    pub(crate) fn from_message(message: &str) -> Option<Failure> {
+        if let Some(limit) = message
+            .strip_prefix(TOO_LARGE)
+            .and_then(|rest| rest.strip_suffix(TOO_LARGE_END))
+        {
+            return limit.parse().ok().map(|limit| Failure::TooLarge { limit });
+        }
+        let amount = message.strip_prefix(DEADLINE)?;
+        let deadline = if let Some(ms) = amount.strip_suffix(" ms") {
+            Duration::from_millis(ms.parse().ok()?)
+        } else {
+            let ns: u128 = amount.strip_suffix(" ns")?.parse().ok()?;
+            Duration::new(
+                u64::try_from(ns / 1_000_000_000).ok()?,
+                (ns % 1_000_000_000) as u32,
+            )
+        };
+        Some(Failure::Deadline { deadline })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_reads_back_from_its_message() {
+        for failure in [
+            Failure::TooLarge { limit: 0 },
+            Failure::TooLarge { limit: 32 << 20 },
+            Failure::Deadline {
+                deadline: Duration::from_secs(90),
+            },
+            Failure::Deadline {
+                deadline: Duration::from_millis(250),
+            },
+            Failure::Deadline {
+                deadline: Duration::new(3, 1),
+            },
+        ] {
+            assert_eq!(Failure::from_message(&failure.to_string()), Some(failure));
+        }
+        for other in [
+            "",
+            "deadline",
+            "the response body is larger than the x-byte limit",
+        ] {
+            assert_eq!(Failure::from_message(other), None, "{other}");
         }
     }
 }

@@ -190,7 +190,16 @@ impl Transport {
             let sent = trace::instrument(attempt, client.execute(request)).await;
             let (last, decision) = match sent {
                 Ok(response) if response.status().is_success() => {
-                    return self.success(response).await;
+                    match self.success(response).await {
+                        Ok(answer) => return Ok(answer),
+                        // The body was cut short: like a dropped connection, retried when
+                        // the request is safe to send again.
+                        Err(error) => {
+                            let decision =
+                                self.decide(&policy, retries_done, Outcome::Transport, safety);
+                            (Err(error), decision)
+                        }
+                    }
                 }
                 Ok(response) if is_error(response.status()) => {
                     match body::read_error(response).await {
