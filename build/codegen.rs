@@ -160,6 +160,7 @@ pub fn generate(vendored: &str) -> Result<Generated, String> {
     let helper: syn::File = syn::parse2(required_nullable_tokens())
         .map_err(|e| format!("RequiredNullable is invalid Rust: {e}"))?;
     file.items.extend(helper.items);
+    seal_client(&mut file)?;
     let accessors = union_accessors(&file, &unions)?;
     let types = inject_into_types_module(&mut file, extra.items.into_iter().chain(accessors))?;
     let code = format!("{HEADER}{}", prettyplease::unparse(&file));
@@ -966,6 +967,53 @@ fn union_accessors(file: &syn::File, unions: &[TaggedUnion]) -> Result<Vec<syn::
         items.push(item);
     }
     Ok(items)
+}
+
+/// The client's constructors check their base URL and its `Debug` hides secrets
+/// (`src/raw.rs`), so progenitor's own are taken away: its derived `Debug` (it printed the
+/// base URL as given, a key passed there included), `new` (an unchecked URL and a reqwest
+/// client without the API key) and a public `new_with_client` (an unchecked URL), which
+/// stays for this crate.
+fn seal_client(file: &mut syn::File) -> Result<(), String> {
+    let mut sealed = (false, false);
+    for item in &mut file.items {
+        match item {
+            syn::Item::Struct(s) if s.ident == "Client" => {
+                for attr in &mut s.attrs {
+                    if attr.path().is_ident("derive") {
+                        let derives = attr
+                            .parse_args_with(
+                                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                            )
+                            .map_err(|e| format!("Client's derive: {e}"))?;
+                        let kept = derives.iter().filter(|p| !p.is_ident("Debug"));
+                        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+                    }
+                }
+                sealed.0 = true;
+            }
+            syn::Item::Impl(i)
+                if i.trait_.is_none()
+                    && matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")) =>
+            {
+                i.items
+                    .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+                for item in &mut i.items {
+                    if let syn::ImplItem::Fn(f) = item
+                        && f.sig.ident == "new_with_client"
+                    {
+                        f.vis = syn::parse_quote!(pub(crate));
+                        sealed.1 = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    match sealed {
+        (true, true) => Ok(()),
+        _ => Err("progenitor output has no `Client` struct with `new_with_client`".into()),
+    }
 }
 
 fn inject_into_types_module(

@@ -90,7 +90,10 @@ impl From<String> for ApiKey {
 
 /// Builds a [`FlowgladClient`]. Unset values fall back to the environment
 /// ([`SECRET_KEY_ENV`], [`BASE_URL_ENV`]) and then to the defaults.
-#[derive(Clone, Debug, Default)]
+///
+/// Its `Debug` never shows the key, nor a base URL that is not an http(s) URL (a key
+/// passed as the URL), nor a URL's user info or query.
+#[derive(Clone, Default)]
 pub struct ClientBuilder {
     api_key: Option<ApiKey>,
     base_url: Option<String>,
@@ -100,6 +103,24 @@ pub struct ClientBuilder {
     extra_roots: RootCertificates,
     #[cfg(feature = "cache")]
     billing_cache: Option<crate::cache::BillingCache>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ClientBuilder");
+        d.field("api_key", &self.api_key)
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(crate::redact::base_url),
+            )
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("transport", &self.transport)
+            .field("extra_roots", &self.extra_roots);
+        #[cfg(feature = "cache")]
+        d.field("billing_cache", &self.billing_cache);
+        d.finish()
+    }
 }
 
 impl ClientBuilder {
@@ -221,11 +242,10 @@ impl ClientBuilder {
             .filter(|url| !url.is_empty())
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         // The value is never echoed: a key passed where the URL belongs would be printed.
-        let parsed = url::Url::parse(&base_url)
-            .map_err(|e| Error::Config(format!("invalid base URL (value not shown): {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
+        if crate::redact::http_url(&base_url).is_none() {
             return Err(Error::Config(
-                "invalid base URL (value not shown): the scheme must be http or https".into(),
+                "invalid base URL (value not shown): it must be an http:// or https:// URL with a host"
+                    .into(),
             ));
         }
         let http = raw::http_client_builder(api_key.expose_secret(), &self.extra_roots.0)
@@ -281,7 +301,7 @@ struct Inner {
 impl fmt::Debug for FlowgladClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FlowgladClient")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &crate::redact::base_url(&self.inner.base_url))
             .field("api_key", &"<redacted>")
             .field("transport", self.transport())
             .finish()

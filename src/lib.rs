@@ -55,6 +55,7 @@ pub mod ids;
 pub mod models;
 pub mod pricing;
 pub mod raw;
+mod redact;
 mod retry;
 pub mod server;
 mod tls;

@@ -68,11 +68,35 @@ impl Client {
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()
             .map_err(BuildError::Http)?;
+        Self::with_http_client(base_url, http, transport)
+    }
+
+    /// A client sending through `http`, a `reqwest::Client` you configured yourself. It must
+    /// add the `Authorization` header itself (e.g. as a default header): this constructor
+    /// knows no key.
+    pub fn with_http_client(
+        base_url: &str,
+        http: reqwest::Client,
+        transport: Transport,
+    ) -> Result<Self, BuildError> {
+        if crate::redact::http_url(base_url).is_none() {
+            return Err(BuildError::InvalidBaseUrl);
+        }
         Ok(Self::new_with_client(
-            base_url.trim_end_matches('/'),
+            base_url.trim().trim_end_matches('/'),
             http,
             transport,
         ))
+    }
+}
+
+/// Shows the base URL without anything that looks like a key, never the key.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("baseurl", &crate::redact::base_url(&self.baseurl))
+            .field("transport", &self.inner)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,6 +108,10 @@ pub enum BuildError {
     /// is never part of the message.
     #[error("the Flowglad API key is empty or not a valid header value")]
     InvalidApiKey,
+    /// The base URL is not an `http://` or `https://` URL with a host. The value is never
+    /// part of the message (it may be a key passed in the wrong place).
+    #[error("the base URL is not an http:// or https:// URL with a host (value not shown)")]
+    InvalidBaseUrl,
     /// reqwest could not build its client (e.g. the TLS backend failed to initialise).
     #[error("could not build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
