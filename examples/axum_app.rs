@@ -90,10 +90,6 @@ async fn webhook(State(state): State<WebhookState>, hook: VerifiedWebhook) -> St
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // flowglad brings rustls' `ring` provider to its own clients only (reqwest is built with
-    // `rustls-no-provider`); the reqwest client this program makes itself needs a process-wide
-    // provider, installed once at start as an application does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let self_test = std::env::args().any(|a| a == "--self-test");
 
     // In production: `FlowgladClient::from_env()?` (FLOWGLAD_SECRET_KEY).
@@ -130,7 +126,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 eprintln!("flowglad {}: {error}", info.path);
             }
         })
-        .build();
+        .build()?;
 
     let webhooks = WebhookState {
         verifier: Verifier::new(DEMO_WEBHOOK_SECRET)?,

@@ -40,7 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
         })
         .client(client)
-        .build();
+        .build()
+        .expect("handler");
     let gate_client = client_for_gate.clone();
     let gate = BillingGate::new(
         |parts: http::request::Parts| async move {

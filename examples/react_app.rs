@@ -70,7 +70,7 @@ pub fn app(fake: Arc<FakeFlowglad>, page_dir: PathBuf) -> Result<Router, flowgla
                 eprintln!("flowglad {}: {error}", info.path);
             }
         })
-        .build();
+        .build()?;
 
     let pages = Router::new()
         .route("/", get(index))

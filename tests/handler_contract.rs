@@ -60,7 +60,8 @@ async fn env(get_for_reads: bool) -> Env {
         })
         .client(client)
         .allow_get_for_reads(get_for_reads)
-        .build();
+        .build()
+        .expect("handler");
     let app = axum::Router::new().nest("/api/flowglad", flowglad::handler::axum_router(handler));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/flowglad", listener.local_addr().unwrap());

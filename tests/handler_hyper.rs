@@ -94,7 +94,8 @@ async fn hooks_see_every_request() {
                 .unwrap()
                 .push(format!("error {} {source}", error.code()));
         })
-        .build();
+        .build()
+        .expect("handler");
 
     let post = |path: &str, user: Option<&str>| {
         let mut b = http::Request::post(format!("/api/flowglad/{path}"));

@@ -38,6 +38,7 @@ fn handler() -> FlowgladHandler {
         .client(client)
         .body_limit(4096)
         .build()
+        .expect("handler")
 }
 
 fn path() -> impl Strategy<Value = String> {

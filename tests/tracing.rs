@@ -110,7 +110,9 @@ fn spans_for_facade_raw_and_handler_calls_without_the_key() {
                     ))
                 })
             })
-            .build();
+            .client(client.clone())
+            .build()
+            .expect("handler");
         let response = handler
             .handle(
                 http::Request::post("/api/flowglad/customers/billing")
@@ -150,4 +152,147 @@ fn spans_for_facade_raw_and_handler_calls_without_the_key() {
     // Never the key.
     assert!(!has(flowglad::testing::fake::DEFAULT_API_KEY), "{lines}");
     assert!(!has("sk_test"), "{lines}");
+}
+
+/// A secret key in every string slot of every public configuration and client type: it
+/// reaches no `Debug`, `Display`, error or trace line.
+#[test]
+fn a_key_in_any_configuration_slot_reaches_no_output() {
+    const KEY: &str = "sk_test_marker_5b1e7c";
+    const HOOK: &str = "whsec_bWFya2VyX3NlY3JldF9mb3JfdGVzdHM=";
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut outputs: Vec<String> = Vec::new();
+    let mut show = |what: &str, text: String| outputs.push(format!("{what}: {text}"));
+    runtime.block_on(async {
+        let fake = FakeFlowglad::builder().api_key(KEY).start().await.unwrap();
+
+        // The client builder: the key where it belongs, and swapped with the URL.
+        let right = FlowgladClient::builder()
+            .api_key(KEY)
+            .base_url(fake.base_url());
+        show("builder", format!("{right:?}"));
+        let swapped = FlowgladClient::builder()
+            .api_key(fake.base_url())
+            .base_url(KEY);
+        show("swapped builder", format!("{swapped:?}"));
+        let error = swapped.build().unwrap_err();
+        show("swapped build", format!("{error} {error:?}"));
+        let in_url = FlowgladClient::builder()
+            .api_key(KEY)
+            .base_url(format!("http://user:{KEY}@127.0.0.1:9/{KEY}?key={KEY}"));
+        show("key inside a URL", format!("{in_url:?}"));
+        show(
+            "key inside a URL, built",
+            format!("{:?}", in_url.build().unwrap()),
+        );
+        let client = right.build().unwrap();
+        show("client", format!("{client:?}"));
+        show("admin", format!("{:?}", client.admin()));
+        show("raw of client", format!("{:?}", client.raw()));
+        show(
+            "api key",
+            format!(
+                "{:?} {}",
+                flowglad::ApiKey::new(KEY),
+                flowglad::ApiKey::new(KEY)
+            ),
+        );
+
+        // The raw client's constructors, both argument orders.
+        let raw_client = flowglad::raw::Client::with_api_key(fake.base_url(), KEY).unwrap();
+        show("raw client", format!("{raw_client:?}"));
+        let error = flowglad::raw::Client::with_api_key(KEY, fake.base_url()).unwrap_err();
+        show("raw swapped", format!("{error} {error:?}"));
+        let error =
+            flowglad::raw::Client::with_api_key(fake.base_url(), &format!("{KEY}\nnext")).unwrap_err();
+        show("raw bad key", format!("{error} {error:?}"));
+
+        // The facade, the handler and their errors, traced.
+        let server = FlowgladServer::new(&client, "user_marker", |id: String| async move {
+            Ok::<_, std::convert::Infallible>(CustomerProfile::new(
+                id.clone(),
+                format!("{id}@example.com"),
+            ))
+        })
+        .unwrap();
+        show("server", format!("{server:?}"));
+        server.get_billing().await.unwrap();
+        let wrong = FlowgladClient::builder()
+            .api_key("sk_test_wrong_key_1")
+            .base_url(fake.base_url())
+            .build()
+            .unwrap();
+        let error = wrong.raw().customers_get("user_marker").await.unwrap_err();
+        show("401", format!("{error} {error:?}"));
+        let handler_client = client.clone();
+        let handler = flowglad::handler::FlowgladHandler::builder()
+            .customer_id(|_parts: http::request::Parts| async {
+                Ok::<_, String>("user_marker".into())
+            })
+            .server(move |id: String| {
+                FlowgladServer::new(&handler_client, id, |id: String| async move {
+                    Ok::<_, std::convert::Infallible>(CustomerProfile::new(
+                        id.clone(),
+                        format!("{id}@example.com"),
+                    ))
+                })
+            })
+            .api_key(KEY)
+            .base_url(fake.base_url())
+            .build()
+            .unwrap();
+        show("handler", format!("{handler:?}"));
+        let error = flowglad::handler::FlowgladHandler::builder()
+            .customer_id(|_parts: http::request::Parts| async { Ok::<_, String>("u".into()) })
+            .server(|_id: String| Err::<FlowgladServer, _>("unused"))
+            .api_key(fake.base_url())
+            .base_url(KEY)
+            .build()
+            .unwrap_err();
+        show("handler swapped", format!("{error} {error:?}"));
+        let response = handler
+            .handle(
+                http::Request::post("/api/flowglad/customers/billing")
+                    .body(bytes::Bytes::from_static(b"{}"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+
+        // Webhook secrets.
+        let secret: flowglad::webhook::WebhookSecret = HOOK.parse().unwrap();
+        show("webhook secret", format!("{secret:?}"));
+        let verifier = flowglad::webhook::Verifier::from_secret(secret);
+        show("verifier", format!("{verifier:?}"));
+        let error = HOOK
+            .replace("whsec_", "whsec_!")
+            .parse::<flowglad::webhook::WebhookSecret>()
+            .unwrap_err();
+        show("bad webhook secret", format!("{error} {error:?}"));
+    });
+    let traced = capture.lines.lock().unwrap().clone();
+    assert!(traced.len() > 5, "the calls were traced: {traced:?}");
+    let hook_body = HOOK.trim_start_matches("whsec_");
+    let leaks: Vec<&String> = outputs
+        .iter()
+        .chain(traced.iter())
+        .filter(|text| text.contains(KEY) || text.contains(hook_body))
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "{} of {} outputs show a secret: {leaks:#?}",
+        leaks.len(),
+        outputs.len() + traced.len()
+    );
+    println!(
+        "secrets in outputs: 0 of {} ({} Debug/Display/error texts, {} trace lines)",
+        outputs.len() + traced.len(),
+        outputs.len(),
+        traced.len()
+    );
 }

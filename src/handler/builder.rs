@@ -2,7 +2,7 @@
 //! required, which the builder's type checks at compile time.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use http::StatusCode;
 use http::request::Parts;
@@ -12,7 +12,7 @@ use super::service::{
     AfterFn, BeforeFn, CustomerIdFn, FlowgladHandler, Inner, OnErrorFn, RequestInfo, ServerFn,
 };
 use crate::client::{ApiKey, FlowgladClient};
-use crate::error::BoxError;
+use crate::error::{BoxError, Error};
 use crate::server::FlowgladServer;
 
 /// Default body limit: 1 MiB.
@@ -116,9 +116,9 @@ impl<I> FlowgladHandlerBuilder<I, NoServer> {
 
 impl<I, S> FlowgladHandlerBuilder<I, S> {
     /// The client for `pricing-models/retrieve` without a signed-in customer (the default
-    /// pricing model). Without it, a client is built on first use from
+    /// pricing model). Without it, [`build`](Self::build) makes one from
     /// [`api_key`](Self::api_key)/[`base_url`](Self::base_url), else from
-    /// `FLOWGLAD_SECRET_KEY`/`FLOWGLAD_BASE_URL`.
+    /// `FLOWGLAD_SECRET_KEY`/`FLOWGLAD_BASE_URL`, and fails when it cannot.
     pub fn client(mut self, client: FlowgladClient) -> Self {
         self.options.client = Some(client);
         self
@@ -198,23 +198,43 @@ impl<I, S> FlowgladHandlerBuilder<I, S> {
 
 impl FlowgladHandlerBuilder<WithCustomerId, WithServer> {
     /// The handler.
-    pub fn build(self) -> FlowgladHandler {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no [`client`](Self::client) was given and none can be built
+    /// from [`api_key`](Self::api_key)/[`base_url`](Self::base_url) and the environment
+    /// (`FLOWGLAD_SECRET_KEY`, `FLOWGLAD_BASE_URL`): no key, an empty key, a base URL that is
+    /// not an http(s) URL. The message says which, never showing the key. A handler that
+    /// built is configured: it never answers `CONFIGURATION_ERROR` for its own client.
+    pub fn build(self) -> Result<FlowgladHandler, Error> {
         let o = self.options;
-        let client = OnceLock::new();
-        if let Some(c) = o.client {
-            let _ = client.set(c);
-        }
+        let client = match o.client {
+            Some(client) => client,
+            None => {
+                let mut builder = FlowgladClient::builder();
+                if let Some(key) = o.api_key {
+                    builder = builder.api_key(key);
+                }
+                if let Some(url) = o.base_url {
+                    builder = builder.base_url(url);
+                }
+                builder.build().map_err(|e| {
+                    Error::Config(format!(
+                        "the request handler's Flowglad client (pass one with .client(..), or set an API key): {}",
+                        config_reason(&e)
+                    ))
+                })?
+            }
+        };
         let base_path = o
             .base_path
             .map(|p| format!("/{}", p.trim_matches('/')))
             .unwrap_or_else(|| DEFAULT_BASE_PATH.to_owned());
-        FlowgladHandler {
+        Ok(FlowgladHandler {
             inner: Arc::new(Inner {
                 customer_id: self.customer_id.0,
                 server: self.server.0,
                 client,
-                api_key: o.api_key,
-                base_url: o.base_url,
                 before: o.before,
                 after: o.after,
                 on_error: o.on_error,
@@ -222,7 +242,15 @@ impl FlowgladHandlerBuilder<WithCustomerId, WithServer> {
                 base_path,
                 get_for_reads: o.get_for_reads,
             }),
-        }
+        })
+    }
+}
+
+/// The reason inside a configuration error, without its "configuration error: " prefix.
+fn config_reason(error: &Error) -> String {
+    match error {
+        Error::Config(reason) => reason.clone(),
+        other => other.to_string(),
     }
 }
 

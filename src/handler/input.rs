@@ -82,6 +82,63 @@ pub(crate) fn query_input(query: Option<&str>) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
+/// Keys under which the input holds the application's own data, not ids.
+const FREE_FORM: [&str; 3] = ["metadata", "outputMetadata", "properties"];
+
+/// Refuses an id that is blank, `.` or `..` anywhere in the input (a key `id` or ending in
+/// `Id`/`Ids`, also inside arrays and nested objects; not inside free-form metadata): such an
+/// id would become a path segment (`/subscriptions/./cancel`) or an empty filter. Checked
+/// before any action runs, so no request reaches Flowglad; the 400 names the field.
+pub(crate) fn check_ids(input: &Value) -> Result<(), HandlerError> {
+    fn walk(value: &Value, path: &mut Vec<Value>, is_id: bool) -> Result<(), HandlerError> {
+        match value {
+            Value::String(text) if is_id => {
+                let reason = if text.trim().is_empty() {
+                    "cannot be empty"
+                } else if text == "." || text == ".." {
+                    "cannot be \".\" or \"..\""
+                } else {
+                    return Ok(());
+                };
+                let field = path
+                    .iter()
+                    .map(|p| match p {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".");
+                Err(HandlerError::validation(
+                    path.clone(),
+                    format!("{field} {reason}"),
+                ))
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    path.push(index.into());
+                    walk(item, path, is_id)?;
+                    path.pop();
+                }
+                Ok(())
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    if FREE_FORM.contains(&key.as_str()) {
+                        continue;
+                    }
+                    let names_id = key == "id" || key.ends_with("Id") || key.ends_with("Ids");
+                    path.push(key.as_str().into());
+                    walk(item, path, names_id)?;
+                    path.pop();
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    walk(input, &mut Vec::new(), false)
+}
+
 /// Deserializes the input; errors are 400 `VALIDATION_ERROR` with the field's path.
 pub(crate) fn parse<T: DeserializeOwned>(input: Value) -> Result<T, HandlerError> {
     serde_path_to_error::deserialize(input).map_err(|error| {

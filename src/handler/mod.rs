@@ -42,7 +42,7 @@
 //!         })
 //!     })
 //!     .client(client) // for the default pricing model shown to anonymous visitors
-//!     .build();
+//!     .build()?;
 //!
 //! let request = http::Request::post("/api/flowglad/customers/billing")
 //!     .header("x-user-id", "user_123")
@@ -73,7 +73,7 @@ pub use self::action::{Action, UnknownAction};
 #[cfg(feature = "actix")]
 pub use self::actix_scope::actix_scope;
 #[cfg(feature = "axum")]
-pub use self::axum_router::axum_router;
+pub use self::axum_router::{axum_router, axum_routes};
 pub use self::builder::{
     DEFAULT_BASE_PATH, DEFAULT_BODY_LIMIT, FlowgladHandlerBuilder, NoCustomerId, NoServer,
     WithCustomerId, WithServer,

@@ -18,7 +18,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::request::Parts;
@@ -28,8 +28,8 @@ use super::action::{Action, UnknownAction};
 use super::answer::Reply;
 use super::dispatch;
 use super::error::{ErrorCode, HandlerError};
-use super::input::{body_input, query_input};
-use crate::client::{ApiKey, FlowgladClient};
+use super::input::{body_input, check_ids, query_input};
+use crate::client::FlowgladClient;
 use crate::error::BoxError;
 use crate::server::FlowgladServer;
 
@@ -83,7 +83,7 @@ pub struct RequestInfo {
 ///         }
 ///     })
 ///     .client(client)
-///     .build();
+///     .build()?;
 /// # let _ = handler; Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -94,9 +94,7 @@ pub struct FlowgladHandler {
 pub(crate) struct Inner {
     pub(crate) customer_id: Arc<CustomerIdFn>,
     pub(crate) server: Arc<ServerFn>,
-    pub(crate) client: OnceLock<FlowgladClient>,
-    pub(crate) api_key: Option<ApiKey>,
-    pub(crate) base_url: Option<String>,
+    pub(crate) client: FlowgladClient,
     pub(crate) before: Option<Arc<BeforeFn>>,
     pub(crate) after: Option<Arc<AfterFn>>,
     pub(crate) on_error: Option<Arc<OnErrorFn>>,
@@ -111,7 +109,7 @@ impl fmt::Debug for FlowgladHandler {
             .field("base_path", &self.inner.base_path)
             .field("body_limit", &self.inner.body_limit)
             .field("get_for_reads", &self.inner.get_for_reads)
-            .field("client", &self.inner.client.get())
+            .field("client", &self.inner.client)
             .finish_non_exhaustive()
     }
 }
@@ -237,6 +235,7 @@ impl FlowgladHandler {
         } else {
             body_input(&body)?
         };
+        check_ids(&input)?;
         // A GET may come from a cross-site page: it reads, it never creates the customer.
         let server = server.map(|s| {
             if is_get {
@@ -247,7 +246,7 @@ impl FlowgladHandler {
         });
         match server {
             Some(server) => dispatch::run(action, &server, input).await,
-            None => dispatch::default_pricing_model(self.admin_client()?, input).await,
+            None => dispatch::default_pricing_model(&self.inner.client, input).await,
         }
     }
 
@@ -259,20 +258,5 @@ impl FlowgladHandler {
             )
             .with_source(e)
         })
-    }
-
-    fn admin_client(&self) -> Result<&FlowgladClient, HandlerError> {
-        if let Some(client) = self.inner.client.get() {
-            return Ok(client);
-        }
-        let mut builder = FlowgladClient::builder();
-        if let Some(key) = &self.inner.api_key {
-            builder = builder.api_key(key.clone());
-        }
-        if let Some(url) = &self.inner.base_url {
-            builder = builder.base_url(url.clone());
-        }
-        let client = builder.build().map_err(HandlerError::from)?;
-        Ok(self.inner.client.get_or_init(|| client))
     }
 }

@@ -289,6 +289,12 @@ impl FlowgladServer {
 
     /// An add-payment-method checkout session for this customer.
     ///
+    /// A `target_subscription_id` must be one of this customer's subscriptions: it is read
+    /// first (`GET /subscriptions/{id}`), and another customer's fails with
+    /// [`Error::SubscriptionNotOwned`](crate::Error::SubscriptionNotOwned) before any session
+    /// is made. Flowglad's API itself creates such a session (checked against Flowglad's
+    /// server at 49b3368; see `docs/facade.md`).
+    ///
     /// ```no_run
     /// use flowglad::AddPaymentMethodCheckoutSessionParams;
     ///
@@ -306,6 +312,10 @@ impl FlowgladServer {
         params: AddPaymentMethodCheckoutSessionParams,
     ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
         let common = params.common.check()?;
+        if let Some(target) = &params.target_subscription_id {
+            self.owned_subscription_in("targetSubscriptionId", target)
+                .await?;
+        }
         let input = types::AddPaymentMethodCheckoutSessionInput {
             automatically_update_subscriptions: None,
             cancel_url: common.cancel_url,
@@ -320,6 +330,11 @@ impl FlowgladServer {
     }
 
     /// An activate-subscription checkout session for this customer.
+    ///
+    /// The target subscription must be this customer's: it is read first
+    /// (`GET /subscriptions/{id}`), and another customer's fails with
+    /// [`Error::SubscriptionNotOwned`](crate::Error::SubscriptionNotOwned) before any session
+    /// is made. (Flowglad's API refuses it too, but as a 500 `INTERNAL_SERVER_ERROR`.)
     ///
     /// ```no_run
     /// use flowglad::ActivateSubscriptionCheckoutSessionParams;
@@ -341,6 +356,8 @@ impl FlowgladServer {
         params: ActivateSubscriptionCheckoutSessionParams,
     ) -> Result<Verbatim<types::CheckoutSessionsCreateResponse>> {
         let common = params.common.check()?;
+        self.owned_subscription_in("targetSubscriptionId", &params.target_subscription_id)
+            .await?;
         let input = types::ActivateSubscriptionCheckoutSessionInput {
             cancel_url: common.cancel_url,
             customer_external_id: self.external_id.to_string(),

@@ -246,7 +246,17 @@ impl FlowgladServer {
         &self,
         subscription_id: &str,
     ) -> Result<Verbatim<types::SubscriptionsGetResponse>> {
-        crate::ids::check_path_id("subscriptionId", subscription_id)?;
+        self.owned_subscription_in("subscriptionId", subscription_id)
+            .await
+    }
+
+    /// [`owned_subscription`](Self::owned_subscription) for an id given as `field`.
+    pub(crate) async fn owned_subscription_in(
+        &self,
+        field: &'static str,
+        subscription_id: &str,
+    ) -> Result<Verbatim<types::SubscriptionsGetResponse>> {
+        crate::ids::check_path_id(field, subscription_id)?;
         let raw = self.raw();
         let subscription = self.send(raw.subscriptions_get(subscription_id)).await?;
         let customer = self.get_customer().await?;

@@ -131,7 +131,17 @@ impl WebhookEvent {
                 ))
             })?
             .to_owned();
+        if id.trim().is_empty() {
+            return Err(invalid(format!(
+                "`{at}id` is empty: expected the id of the record the event is about"
+            )));
+        }
         let object = match opt_str(payload, "object", at)? {
+            Some(noun) if noun.trim().is_empty() => {
+                return Err(invalid(format!(
+                    "`{at}object` is empty: expected the kind of record, such as \"subscription\""
+                )));
+            }
             Some(noun) => EventObject::from(noun),
             None => event_type
                 .as_ref()

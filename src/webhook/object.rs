@@ -106,6 +106,13 @@ impl Serialize for EventObject {
 impl<'de> Deserialize<'de> for EventObject {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let noun = String::deserialize(d)?;
+        // A new noun is kept as `Unknown`; no noun at all is not a record a receiver can act on.
+        if noun.trim().is_empty() {
+            return Err(serde::de::Error::invalid_value(
+                serde::de::Unexpected::Str(&noun),
+                &"a record noun (customer, subscription, ...)",
+            ));
+        }
         Ok(EventObject::from(noun.as_str()))
     }
 }

@@ -58,7 +58,8 @@ pub async fn env() -> Env {
         // The adapters' query-string path is exercised too (POST-only is the default; see
         // tests/handler_contract.rs).
         .allow_get_for_reads(true)
-        .build();
+        .build()
+        .expect("handler");
     Env { fake, handler }
 }
 
