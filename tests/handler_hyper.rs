@@ -128,11 +128,11 @@ async fn hooks_see_every_request() {
     );
 }
 
-#[tokio::test]
-async fn anonymous_pricing_without_any_client_is_a_configuration_error() {
-    // No `.client(..)`, no key: the anonymous hybrid route cannot be served, and says so
-    // without leaking anything; signed-in routes are unaffected.
-    let handler = flowglad::handler::FlowgladHandler::builder()
+#[test]
+fn a_handler_without_any_usable_client_does_not_build() {
+    // No `.client(..)`, an empty key: the anonymous hybrid route could not be served, so the
+    // handler is refused at build time with the reason, not answered with a 500 later.
+    let error = flowglad::handler::FlowgladHandler::builder()
         .customer_id(|_parts| async { Err::<String, _>("anonymous") })
         .server(
             |_id: String| -> Result<flowglad::FlowgladServer, flowglad::Error> {
@@ -140,17 +140,10 @@ async fn anonymous_pricing_without_any_client_is_a_configuration_error() {
             },
         )
         .api_key("   ")
-        .build();
-    let response = handler
-        .handle(
-            http::Request::post("/api/flowglad/pricing-models/retrieve")
-                .body(Bytes::new())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(response.status(), 500);
-    let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
-    assert_eq!(body["error"]["code"], "CONFIGURATION_ERROR");
+        .build()
+        .expect_err("no usable client");
+    assert!(matches!(error, flowglad::Error::Config(_)), "{error:?}");
+    assert!(error.to_string().contains("API key is empty"), "{error}");
 }
 
 /// Upstream failures map to the documented statuses: a Flowglad 4xx keeps its status, a 5xx,

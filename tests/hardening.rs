@@ -135,6 +135,58 @@ async fn checkout_sessions_cannot_target_another_customers_subscription() {
     assert!(own.data()["url"].is_string(), "{}", own.body);
 }
 
+/// Every action that takes a subscription id, signed in as one customer with another's
+/// subscription: each is refused, and the other customer's billing is unchanged.
+#[tokio::test]
+async fn no_action_reaches_another_customers_subscription() {
+    let env = env().await;
+    let base = serve(Router::new().nest(
+        "/api/flowglad",
+        flowglad::handler::axum_router(env.handler.clone()),
+    ))
+    .await;
+    let caller = Caller::new(format!("{base}/api/flowglad"));
+    let theirs = subscription_of(&caller, "victim_all").await;
+    subscription_of(&caller, "attacker_all").await;
+    let before = caller.post("customers/billing", Some("victim_all"), json!({})).await;
+
+    let sub = theirs.as_str();
+    let attempts = [
+        ("subscriptions/cancel", json!({"id": sub, "cancellation": {"timing": "immediately"}})),
+        ("subscriptions/uncancel", json!({"id": sub})),
+        ("subscriptions/adjust", json!({"subscriptionId": sub, "priceSlug": "pro_monthly", "timing": "immediately"})),
+        ("usage-events/create", json!({"subscriptionId": sub, "usageMeterSlug": "api_calls", "amount": 1})),
+        ("resources/usages", json!({"subscriptionId": sub})),
+        ("resources/usages/retrieve", json!({"subscriptionId": sub, "resourceSlug": "seats"})),
+        ("resources/claim", json!({"subscriptionId": sub, "resourceSlug": "seats", "quantity": 1})),
+        ("resources/release", json!({"subscriptionId": sub, "resourceSlug": "seats", "quantity": 1})),
+        ("resources/claims", json!({"subscriptionId": sub, "resourceSlug": "seats"})),
+        ("usage-meters/balances", json!({"subscriptionId": sub})),
+        ("features/access", json!({"subscriptionId": sub})),
+        ("checkout-sessions/create-activate-subscription", json!({"successUrl": SUCCESS, "cancelUrl": CANCEL, "targetSubscriptionId": sub})),
+        ("checkout-sessions/create-add-payment-method", json!({"successUrl": SUCCESS, "cancelUrl": CANCEL, "targetSubscriptionId": sub})),
+    ];
+    let mut refused = 0;
+    for (action, body) in &attempts {
+        let answer = caller.post(action, Some("attacker_all"), body.clone()).await;
+        let status = answer.status.as_u16();
+        assert!(
+            status == 403 || status == 404,
+            "{action}: {status} {}",
+            answer.body
+        );
+        assert!(answer.body["data"].is_null(), "{action}: {}", answer.body);
+        refused += 1;
+    }
+    println!("cross-customer attempts refused: {refused} of {}", attempts.len());
+    let after = caller.post("customers/billing", Some("victim_all"), json!({})).await;
+    assert_eq!(
+        before.data()["subscriptions"], after.data()["subscriptions"],
+        "the victim's subscriptions are unchanged"
+    );
+    assert_eq!(before.data()["currentSubscriptions"], after.data()["currentSubscriptions"]);
+}
+
 #[tokio::test]
 async fn blank_or_dot_ids_anywhere_in_the_input_are_a_400_naming_the_field() {
     let env = env().await;

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use bytes::Bytes;
 
 use super::FlowgladServer;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::raw::types;
 use crate::verbatim::Verbatim;
 
@@ -719,7 +719,10 @@ impl FlowgladServer {
         })
     }
 
-    /// Toggle features of the current subscriptions (or of one), first occurrence wins.
+    /// Toggle features of the current subscriptions (or of one), first occurrence wins. A
+    /// subscription id that is none of this customer's subscriptions is
+    /// [`Error::SubscriptionNotOwned`](crate::Error::SubscriptionNotOwned) (one of its past
+    /// ones gives an empty list).
     ///
     /// ```no_run
     /// # async fn run(server: flowglad::FlowgladServer) -> flowglad::Result<()> {
@@ -732,10 +735,16 @@ impl FlowgladServer {
         &self,
         subscription_id: Option<&str>,
     ) -> Result<Vec<FeatureAccessItem>> {
-        Ok(self
-            .get_billing()
-            .await?
-            .feature_access_items(subscription_id))
+        let billing = self.get_billing().await?;
+        // A subscription of another customer is refused, not answered with an empty list.
+        if let Some(id) = subscription_id.filter(|id| !id.is_empty())
+            && !billing.raw().subscriptions.iter().any(|s| s.id() == id)
+        {
+            return Err(Error::SubscriptionNotOwned {
+                subscription_id: id.to_owned(),
+            });
+        }
+        Ok(billing.feature_access_items(subscription_id))
     }
 }
 
