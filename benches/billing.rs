@@ -13,7 +13,7 @@
 //! - `lookups_1m`: 1,000,000 `check_feature_access` / `get_price` calls (half hits, half
 //!   misses) on an indexed `Billing`.
 
-#[path = "../tests/support/fixtures.rs"]
+#[path = "../tests/it/support/fixtures.rs"]
 mod fixtures;
 
 use std::hint::black_box;

@@ -185,7 +185,7 @@ fn update_spec(options: &UpdateSpec) -> Result<bool, String> {
     if spec_stale || code_stale {
         println!(
             "the generated surface changed: review the inventory snapshot with `cargo insta review` \
-             (or `INSTA_UPDATE=always cargo test --test generated`)"
+             (or `INSTA_UPDATE=always cargo test --all-features --test it generated`)"
         );
     }
     Ok(true)

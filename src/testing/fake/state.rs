@@ -949,6 +949,21 @@ impl State {
         sub: Option<&str>,
     ) -> Result<Value, Failure> {
         let c = self.customer_by_external(external_id)?;
+        // As Flowglad's server: a subscription that is not this customer's is a 404.
+        if let Some(id) = sub
+            && !self
+                .subscriptions
+                .iter()
+                .any(|s| s.id == id && s.customer_id == c.id)
+        {
+            return Err(Failure {
+                status: 404,
+                code: "NOT_FOUND",
+                error: json!(format!(
+                    "Subscription with id {id} not found for customer {external_id}"
+                )),
+            });
+        }
         let balances: Vec<Value> = self
             .current_subscriptions(&c.id)
             .into_iter()

@@ -1,6 +1,6 @@
 //! `Billing` helpers: every edge case of the behavioural reference, section 3.2.
 
-mod support;
+use crate::support;
 
 use flowglad::Billing;
 use flowglad::raw::types;

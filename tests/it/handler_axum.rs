@@ -1,7 +1,7 @@
 //! The request handler's axum adapter on a real server: every action key over HTTP.
 #![cfg(all(feature = "testing", feature = "axum"))]
 
-mod handler_support;
+use crate::handler_support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_router_serves_every_action() {

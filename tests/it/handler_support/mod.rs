@@ -3,8 +3,7 @@
 
 #![allow(dead_code)]
 
-#[path = "../support/loopback.rs"]
-mod loopback;
+use crate::support::loopback;
 
 use std::collections::HashSet;
 use std::convert::Infallible;

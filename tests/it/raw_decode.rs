@@ -9,7 +9,7 @@ use flowglad::testing::conformance::Spec;
 use serde_json::{Value, json};
 
 fn spec() -> Spec {
-    Spec::from_slice(include_bytes!("../openapi/flowglad.json")).unwrap()
+    Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap()
 }
 
 fn example(operation_id: &str) -> Value {

@@ -3,8 +3,7 @@
 //! faults look like the real API's.
 #![cfg(feature = "testing")]
 
-#[path = "support/loopback.rs"]
-mod loopback;
+use crate::support::loopback;
 
 use std::time::{Duration, Instant};
 
@@ -599,7 +598,7 @@ async fn fault_injection() {
 #[tokio::test]
 async fn responses_conform_to_the_spec() {
     use flowglad::testing::conformance::Spec;
-    let spec = Spec::from_slice(include_bytes!("../openapi/flowglad.json")).unwrap();
+    let spec = Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap();
     let fake = FakeFlowglad::start().await;
     let http = loopback::client();
     let mut seen = Vec::new();

@@ -1,7 +1,7 @@
 //! The request handler's actix-web adapter on a real server: every action key over HTTP.
 #![cfg(all(feature = "testing", feature = "actix"))]
 
-mod handler_support;
+use crate::handler_support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_scope_serves_every_action() {

@@ -1,6 +1,6 @@
 //! FlowgladAdmin: unscoped calls and cursor pagination as a Stream.
 
-mod support;
+use crate::support;
 
 use flowglad::{CreateUsageEventParams, Error, UsageTarget};
 use futures_util::{StreamExt, TryStreamExt};
@@ -128,7 +128,7 @@ async fn admin_methods_hit_the_documented_routes() {
 #[tokio::test]
 async fn every_list_endpoint_streams_all_pages() {
     use flowglad::testing::conformance::Spec;
-    let spec = Spec::from_slice(include_bytes!("../openapi/flowglad.json")).unwrap();
+    let spec = Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap();
     let server = TestServer::start().await;
     let admin = server.client().admin();
     macro_rules! check {

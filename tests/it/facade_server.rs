@@ -1,6 +1,6 @@
 //! FlowgladServer against a scripted API on 127.0.0.1: every method's REST calls and rules.
 
-mod support;
+use crate::support;
 
 use flowglad::raw::types;
 use flowglad::{
@@ -239,11 +239,11 @@ async fn billing_reads() {
     assert_eq!(features[0].id, "sub_1_f1", "first occurrence wins");
     let only_2 = fg.get_feature_access_items(Some("sub_2")).await.unwrap();
     assert_eq!(only_2[0].id, "sub_2_f1");
+    // An id that is none of the customer's subscriptions is refused, not an empty list.
+    let err = fg.get_feature_access_items(Some("nope")).await.unwrap_err();
     assert!(
-        fg.get_feature_access_items(Some("nope"))
-            .await
-            .unwrap()
-            .is_empty()
+        matches!(&err, Error::SubscriptionNotOwned { subscription_id } if subscription_id == "nope"),
+        "{err:?}"
     );
 }
 
@@ -284,6 +284,8 @@ async fn get_billing_creates_a_missing_customer() {
 #[tokio::test]
 async fn checkout_sessions() {
     let server = setup(vec![]).await;
+    // The targets of the add-payment-method and activate sessions are read first (ownership).
+    own_subscription(&server, "sub_1", "cust_1", "active");
     server.on_seq(
         "POST",
         "/api/v1/checkout-sessions",

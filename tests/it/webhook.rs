@@ -4,9 +4,6 @@
 // without it, except under CI (env `CI` set), where it fails. The axum tests
 // need `--features axum` (or `--all-features`).
 
-#[path = "support/loopback.rs"]
-mod loopback;
-
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -645,8 +642,12 @@ fn from_env_reads_flowglad_webhook_secret() {
         (Some("whsec_!"), "err"),
     ] {
         let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-        cmd.args(["--exact", "from_env_reads_flowglad_webhook_secret"])
-            .env(CHILD, expect);
+        // This test's path inside the test binary (`webhook::from_env_…`).
+        let name = format!(
+            "{}::from_env_reads_flowglad_webhook_secret",
+            module_path!().split_once("::").map_or("", |(_, m)| m)
+        );
+        cmd.args(["--exact", &name]).env(CHILD, expect);
         match value {
             Some(v) => cmd.env(webhook::SECRET_ENV_VAR, v),
             None => cmd.env_remove(webhook::SECRET_ENV_VAR),
@@ -1209,7 +1210,7 @@ mod axum_extractor {
     }
 
     fn client() -> reqwest::Client {
-        crate::loopback::builder()
+        crate::support::loopback::builder()
             .no_proxy()
             .timeout(Duration::from_secs(10))
             .build()

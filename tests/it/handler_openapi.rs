@@ -10,7 +10,7 @@
 //!   schema (valid), a request answered 400 `VALIDATION_ERROR` against it (invalid).
 #![cfg(all(feature = "testing", feature = "axum", feature = "schemars"))]
 
-mod handler_support;
+use crate::handler_support;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -23,7 +23,7 @@ use flowglad::handler::{Action, openapi};
 use flowglad::testing::conformance::{RequestParts, Spec};
 use serde_json::Value;
 
-const OAS_31_SCHEMA: &str = include_str!("openapi/oas-3.1-schema.json");
+const OAS_31_SCHEMA: &str = include_str!("../openapi/oas-3.1-schema.json");
 
 #[test]
 fn the_document_is_an_openapi_3_1_document() {

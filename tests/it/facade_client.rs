@@ -1,9 +1,8 @@
 //! Shared client: fixtures decode, error shapes, retries, key redaction.
 
-#[path = "support/loopback.rs"]
-mod loopback;
+use crate::support::loopback;
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -5,8 +5,7 @@
 //! succeed.
 #![cfg(all(feature = "testing", feature = "axum"))]
 
-#[path = "support/loopback.rs"]
-mod loopback;
+use crate::support::loopback;
 
 use std::convert::Infallible;
 

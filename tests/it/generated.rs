@@ -5,9 +5,9 @@
 use serde_json::Value;
 use std::fmt::Write as _;
 
-const COMMITTED: &str = include_str!("../generated/flowglad_raw.rs");
+const COMMITTED: &str = include_str!("../../generated/flowglad_raw.rs");
 const BUILT: &str = include_str!(concat!(env!("OUT_DIR"), "/flowglad_raw.rs"));
-const SPEC: &str = include_str!("../openapi/flowglad.json");
+const SPEC: &str = include_str!("../../openapi/flowglad.json");
 
 #[test]
 fn committed_generated_code_matches_the_build_output() {
@@ -58,7 +58,7 @@ fn generated_surface_inventory() {
         .unwrap();
     }
     assert_eq!(methods.len(), operations.len(), "one method per operation");
-    insta::with_settings!({snapshot_path => "../generated/snapshots", prepend_module_to_snapshot => false}, {
+    insta::with_settings!({snapshot_path => "../../generated/snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("surface", inventory);
     });
 }

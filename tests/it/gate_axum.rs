@@ -5,8 +5,7 @@
 
 #![cfg(all(feature = "testing", feature = "tower", feature = "axum"))]
 
-#[path = "support/loopback.rs"]
-mod loopback;
+use crate::support::loopback;
 
 use std::time::Duration;
 

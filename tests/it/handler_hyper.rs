@@ -2,7 +2,7 @@
 //! `tower::Service`): every action key over HTTP, plus the hooks.
 #![cfg(feature = "testing")]
 
-mod handler_support;
+use crate::handler_support;
 
 use std::sync::{Arc, Mutex};
 
@@ -65,6 +65,7 @@ async fn hooks_see_every_request() {
                 None => Err(std::io::Error::other("no session")),
             }
         })
+        .client(server_client.clone())
         .server(move |id: String| {
             flowglad::FlowgladServer::new(&server_client, id, |id: String| async move {
                 Ok::<_, std::convert::Infallible>(flowglad::CustomerProfile::new(

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod loopback;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -184,7 +185,7 @@ fn conformance_violations(
             let path = std::path::Path::new(&dir).join("openapi/flowglad-openapi.json");
             Spec::from_slice(&std::fs::read(&path).expect("upstream spec")).unwrap()
         }
-        None => Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap(),
+        None => Spec::from_slice(include_bytes!("../../../openapi/flowglad.json")).unwrap(),
     });
     let parts = RequestParts::new(method.as_str(), uri.path(), uri.query(), headers, body);
     let violations = SPEC.validate_request(&parts).err()?;

@@ -1,0 +1,45 @@
+//! The integration tests: one binary, a module per concern, one shared `support`.
+//!
+//! One binary links the crate once (27 binaries each linked it before). Modules that need a
+//! cargo feature say so with `#![cfg(...)]` at their top; `cargo test --all-features` runs
+//! them all. Separate binaries remain only where they must: `tests/browser_e2e.rs` (drives
+//! an example in Chromium) and the `tests/pricing_app` and `tests/reqwest_compat` crates
+//! (a build script, and Cargo's feature unification, are what they test).
+
+#[cfg(feature = "testing")]
+mod handler_support;
+mod support;
+
+// The facade and its client.
+mod facade_admin;
+mod facade_billing;
+mod facade_client;
+mod facade_on_fake;
+mod facade_server;
+// The generated client, its wire format and its public surface.
+mod generated;
+mod public_api;
+mod raw_decode;
+mod raw_wire;
+mod transport;
+// The request handler.
+mod handler_actix;
+mod handler_axum;
+mod handler_contract;
+mod handler_hyper;
+mod handler_openapi;
+mod handler_props;
+mod hardening;
+// Webhooks.
+mod webhook;
+mod webhook_delivery;
+// Usage, caching, feature gates.
+mod billing_cache;
+mod gate_axum;
+mod usage_batcher;
+// The fake Flowglad, its conformance checks, its clock; pricing as code; tracing.
+mod conformance;
+mod fake;
+mod pricing;
+mod test_clock;
+mod tracing_spans;
