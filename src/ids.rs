@@ -34,16 +34,21 @@ use crate::error::Error;
 /// }
 /// ```
 pub fn check_path_id(field: &'static str, id: &str) -> Result<(), Error> {
+    match path_id_problem(id) {
+        Some(problem) => Err(Error::validation(field, format!("{field} {problem}"))),
+        None => Ok(()),
+    }
+}
+
+/// Why `id` cannot be an id (blank, `.` or `..`), if it cannot.
+pub(crate) fn path_id_problem(id: &str) -> Option<&'static str> {
     if id.trim().is_empty() {
-        return Err(Error::validation(field, format!("{field} cannot be empty")));
+        Some("cannot be empty")
+    } else if id == "." || id == ".." {
+        Some("cannot be \".\" or \"..\"")
+    } else {
+        None
     }
-    if id == "." || id == ".." {
-        return Err(Error::validation(
-            field,
-            format!("{field} cannot be \".\" or \"..\""),
-        ));
-    }
-    Ok(())
 }
 
 /// A named optional input: its JSON name and its value, already turned into the result type.

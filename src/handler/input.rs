@@ -93,11 +93,7 @@ pub(crate) fn check_ids(input: &Value) -> Result<(), HandlerError> {
     fn walk(value: &Value, path: &mut Vec<Value>, is_id: bool) -> Result<(), HandlerError> {
         match value {
             Value::String(text) if is_id => {
-                let reason = if text.trim().is_empty() {
-                    "cannot be empty"
-                } else if text == "." || text == ".." {
-                    "cannot be \".\" or \"..\""
-                } else {
+                let Some(reason) = crate::ids::path_id_problem(text) else {
                     return Ok(());
                 };
                 let field = path
