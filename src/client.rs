@@ -33,7 +33,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::raw;
 use crate::retry::RetryPolicy;
-use crate::transport::{self, CallOptions, Transport};
+use crate::transport::{self, Transport};
 use crate::verbatim::Verbatim;
 
 /// Environment variable holding the secret API key.
@@ -384,7 +384,7 @@ impl FlowgladClient {
             Output = std::result::Result<raw::ResponseValue<T>, raw::Error<raw::types::ApiError>>,
         >,
     {
-        let (result, observed) = transport::observe(CallOptions::new(), call).await;
+        let (result, observed) = transport::observe(call).await;
         let attempts = observed.attempts;
         let result = match result {
             // The transport kept the very buffer the value was decoded from.

@@ -31,7 +31,7 @@ include!(concat!(env!("OUT_DIR"), "/flowglad_raw.rs"));
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
 
-pub use crate::transport::Transport;
+pub use crate::transport::{CallOptions, Transport};
 
 /// `flowglad-rs/<crate version>`, sent as `User-Agent`.
 pub const USER_AGENT: &str = concat!("flowglad-rs/", env!("CARGO_PKG_VERSION"));
@@ -87,6 +87,28 @@ impl Client {
             http,
             transport,
         ))
+    }
+}
+
+impl Client {
+    /// This client with `options` overriding its configuration for every call made through
+    /// the returned value (options already set on `self` stay where `options` has none). A
+    /// cheap clone sharing the connection pool; the options travel with it, so they hold
+    /// wherever the call runs (another task included).
+    ///
+    /// ```no_run
+    /// # async fn run(client: flowglad::FlowgladClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use flowglad::transport::CallOptions;
+    ///
+    /// // One attempt only, whatever the client's retry policy.
+    /// let once = client.raw().with_options(CallOptions::new().max_retries(0));
+    /// let customer = once.customers_get("user_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: CallOptions) -> Self {
+        let mut view = self.clone();
+        view.inner.call = options.or(self.inner.call);
+        view
     }
 }
 

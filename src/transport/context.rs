@@ -1,9 +1,11 @@
-//! Per-call options and what a call observed, carried through a task-local scope.
+//! Per-call options, and what a call observed.
 //!
-//! The raw client's methods take only their operation's arguments, so anything a caller
-//! wants to say about *one* call (treat it as idempotent, a shorter deadline) and anything
-//! the transport learns beyond the HTTP answer (the body as sent, a size limit or deadline
-//! hit) travels here: [`with_options`] for callers, [`observe`] inside the facade.
+//! Options travel with the client: [`raw::Client::with_options`](crate::raw::Client::with_options)
+//! returns a client whose calls use them, so they hold wherever the call runs (another task,
+//! a spawned future). What the transport learns beyond the HTTP answer (the body as sent, a
+//! size limit or deadline hit) is observed inside the facade through a task-local scope
+//! ([`observe`]) that wraps the very future making the call, so it is on the task that polls
+//! it by construction.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -11,22 +13,21 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-/// Options for the calls made inside [`with_options`], overriding the client's
-/// configuration.
+/// Options for the calls of one client view, overriding the client's configuration
+/// ([`raw::Client::with_options`](crate::raw::Client::with_options)).
 ///
 /// ```no_run
 /// use std::time::Duration;
 ///
-/// use flowglad::transport::{CallOptions, with_options};
+/// use flowglad::transport::CallOptions;
 ///
 /// # async fn run(client: flowglad::FlowgladClient) -> Result<(), Box<dyn std::error::Error>> {
-/// let raw = client.raw();
 /// // An operation of yours that is safe to repeat: retry it like a GET, within 5 s in all.
-/// let billing = with_options(
-///     CallOptions::new().idempotent(true).deadline(Duration::from_secs(5)),
-///     raw.customers_get_billing("user_123"),
-/// )
-/// .await?;
+/// let billing = client
+///     .raw()
+///     .with_options(CallOptions::new().idempotent(true).deadline(Duration::from_secs(5)))
+///     .customers_get_billing("user_123")
+///     .await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,7 +67,7 @@ impl CallOptions {
     }
 
     /// `self`, with `outer`'s values where `self` has none.
-    fn or(self, outer: CallOptions) -> CallOptions {
+    pub(crate) fn or(self, outer: CallOptions) -> CallOptions {
         CallOptions {
             idempotent: self.idempotent.or(outer.idempotent),
             deadline: self.deadline.or(outer.deadline),
@@ -185,59 +186,36 @@ pub(crate) struct Observed {
     pub attempts: u32,
 }
 
-#[derive(Debug, Default)]
-struct Scope {
-    options: CallOptions,
-    observed: Observed,
-}
-
 tokio::task_local! {
-    static SCOPE: RefCell<Scope>;
+    static SCOPE: RefCell<Observed>;
 }
 
-/// Runs `call` (raw client calls, facade calls) with `options` overriding the client's
-/// configuration for every Flowglad request it makes. Scopes nest; the inner one wins.
-pub async fn with_options<F: Future>(options: CallOptions, call: F) -> F::Output {
-    observe(options, call).await.0
-}
-
-/// Runs `call` in a scope with `options` (merged over an enclosing scope's) and returns
-/// what the transport observed.
-pub(crate) async fn observe<F: Future>(options: CallOptions, call: F) -> (F::Output, Observed) {
-    let options = options.or(current_options());
-    let scope = RefCell::new(Scope {
-        options,
-        observed: Observed::default(),
-    });
+/// Runs `call` in a scope and returns what the transport observed of its requests.
+pub(crate) async fn observe<F: Future>(call: F) -> (F::Output, Observed) {
     SCOPE
-        .scope(scope, async {
+        .scope(RefCell::new(Observed::default()), async {
             let output = call.await;
-            let observed = SCOPE.with(|s| std::mem::take(&mut s.borrow_mut().observed));
+            let observed = SCOPE.with(|s| std::mem::take(&mut *s.borrow_mut()));
             (output, observed)
         })
         .await
-}
-
-/// The options in force (none outside a scope).
-pub(crate) fn current_options() -> CallOptions {
-    SCOPE.try_with(|s| s.borrow().options).unwrap_or_default()
 }
 
 /// Records a successful answer's body, inside a scope.
 pub(crate) fn record_body(body: &Bytes) {
     let _ = SCOPE.try_with(|s| {
         let mut s = s.borrow_mut();
-        s.observed.body = Some(body.clone());
-        s.observed.failure = None;
+        s.body = Some(body.clone());
+        s.failure = None;
     });
 }
 
 /// Counts an attempt, inside a scope.
 pub(crate) fn record_attempt() {
-    let _ = SCOPE.try_with(|s| s.borrow_mut().observed.attempts += 1);
+    let _ = SCOPE.try_with(|s| s.borrow_mut().attempts += 1);
 }
 
 /// Records a transport failure, inside a scope.
 pub(crate) fn record_failure(failure: Failure) {
-    let _ = SCOPE.try_with(|s| s.borrow_mut().observed.failure = Some(failure));
+    let _ = SCOPE.try_with(|s| s.borrow_mut().failure = Some(failure));
 }

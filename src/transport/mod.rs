@@ -4,7 +4,8 @@
 //!
 //! - **retries** by the rules below, with the request's safety taken from one
 //!   table keyed by operation (`IDEMPOTENT_POSTS` in `transport/idempotency.rs`) unless the call overrides it
-//!   ([`CallOptions::idempotent`]);
+//!   ([`CallOptions::idempotent`], through
+//!   [`raw::Client::with_options`](crate::raw::Client::with_options));
 //! - a **409 `CONFLICT`** (e.g. a usage event's `transactionId` used for another subscription,
 //!   a customer that exists) is permanent and never retried;
 //! - a server-requested delay (`Retry-After`, `Retry-After-Ms`) is honoured whatever its
@@ -59,7 +60,7 @@ use crate::retry::{self, Decision, Outcome, Safety};
 
 pub use crate::retry::RetryPolicy;
 pub use body::ERROR_BODY_CAP;
-pub use context::{CallOptions, with_options};
+pub use context::CallOptions;
 pub(crate) use context::{Failure, observe};
 pub(crate) use idempotency::safety_of;
 
@@ -80,6 +81,8 @@ pub struct Transport {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_size: u64,
     pub(crate) deadline: Option<Duration>,
+    /// Overrides of a [`raw::Client::with_options`](crate::raw::Client::with_options) view.
+    pub(crate) call: CallOptions,
 }
 
 impl Default for Transport {
@@ -88,6 +91,7 @@ impl Default for Transport {
             retry: RetryPolicy::default(),
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             deadline: Some(DEFAULT_DEADLINE),
+            call: CallOptions::default(),
         }
     }
 }
@@ -126,6 +130,11 @@ impl Transport {
         self.deadline
     }
 
+    /// The per-call overrides in force ([`raw::Client::with_options`](crate::raw::Client::with_options)).
+    pub fn call_options(&self) -> CallOptions {
+        self.call
+    }
+
     /// Sends `request` (operation `operation_id`) under this policy.
     pub(crate) async fn exec(
         &self,
@@ -133,7 +142,7 @@ impl Transport {
         request: Request,
         operation_id: &'static str,
     ) -> reqwest::Result<Response> {
-        let options = context::current_options();
+        let options = self.call;
         let safety = match options.idempotent {
             Some(true) => Safety::Idempotent,
             Some(false) => Safety::NonIdempotent,

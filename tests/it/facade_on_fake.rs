@@ -232,6 +232,8 @@ async fn concurrent_first_calls_for_a_new_customer_all_succeed() {
             .unwrap()
             .expect("every concurrent get_billing succeeds");
         assert_eq!(billing.customer.external_id, "user_race");
+        // The answer's JSON is captured on the task that ran the call (a spawned one here).
+        assert!(billing.json().contains(r#""externalId":"user_race""#));
         ok += 1;
     }
     assert_eq!(ok, 50);

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Response, StatusCode};
-use flowglad::transport::{CallOptions, with_options};
+use flowglad::raw::ClientInfo;
+use flowglad::transport::CallOptions;
 use flowglad::{Error, FlowgladClient, raw};
 
 const KEY: &str = "sk_test_transport_secret_42";
@@ -123,21 +124,47 @@ async fn idempotency_comes_from_the_operation_table_with_per_call_overrides() {
     // ... unless the call says it is safe to repeat.
     let (base, count) = serve(flaky(1)).await;
     let client = self::client(&base);
-    let _ = with_options(
-        CallOptions::new().idempotent(true),
-        client.raw().customers_create(&create),
-    )
-    .await;
+    let _ = client
+        .raw()
+        .with_options(CallOptions::new().idempotent(true))
+        .customers_create(&create)
+        .await;
     assert_eq!(count.load(Ordering::SeqCst), 2, "503 then retried");
     // And a per-call retry budget.
     let (base, count) = serve(flaky(usize::MAX)).await;
     let client = self::client(&base);
-    let _ = with_options(
-        CallOptions::new().max_retries(0),
-        client.raw().customers_get("u"),
-    )
-    .await;
+    let _ = client
+        .raw()
+        .with_options(CallOptions::new().max_retries(0))
+        .customers_get("u")
+        .await;
     assert_eq!(count.load(Ordering::SeqCst), 1);
+    // The options travel with the client view: a call spawned onto another task keeps them.
+    let (base, count) = serve(flaky(usize::MAX)).await;
+    let once = self::client(&base)
+        .raw()
+        .with_options(CallOptions::new().max_retries(0));
+    tokio::spawn(async move { once.customers_get("u").await.map(|_| ()) })
+        .await
+        .expect("the spawned call")
+        .expect_err("503");
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1,
+        "no retry on the other task either"
+    );
+    // Nested views: the inner options win, the outer ones fill the rest.
+    let view = self::client(&base)
+        .raw()
+        .with_options(
+            CallOptions::new()
+                .max_retries(5)
+                .deadline(Duration::from_secs(3)),
+        )
+        .with_options(CallOptions::new().max_retries(1));
+    let options = view.inner().call_options();
+    assert_eq!(options.max_retries, Some(1));
+    assert_eq!(options.deadline, Some(Duration::from_secs(3)));
 }
 
 #[tokio::test]
@@ -252,14 +279,15 @@ async fn the_deadline_holds_against_a_server_that_never_answers() {
     assert!(elapsed < deadline.mul_f64(1.5), "{elapsed:?}");
     // The raw path too, and a per-call deadline.
     let started = Instant::now();
-    let err = with_options(
-        CallOptions::new().deadline(Duration::from_millis(300)),
-        client.raw().customers_get("u"),
-    )
-    .await
-    .unwrap_err();
+    let err = client
+        .raw()
+        .with_options(CallOptions::new().deadline(Duration::from_millis(300)))
+        .customers_get("u")
+        .await
+        .map_err(Error::from)
+        .unwrap_err();
     assert!(
-        matches!(err, raw::Error::Custom(ref m) if m.contains("deadline")),
+        matches!(err, Error::DeadlineExceeded { deadline } if deadline == Duration::from_millis(300)),
         "{err:?}"
     );
     assert!(started.elapsed() < Duration::from_millis(450));
