@@ -162,7 +162,7 @@ pub(crate) fn http_client_builder(
     let builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .default_headers(headers);
-    crate::tls::configure(builder, extra_roots)
+    crate::tls::configure(builder, extra_roots).map_err(|e| BuildError::Tls(e.0))
 }
 
 impl ClientHooks<Transport> for Client {

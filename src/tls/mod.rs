@@ -16,14 +16,17 @@
 //! are trusted besides the platform's own (a self-hosted Flowglad, a proxy that re-signs
 //! traffic).
 
-use crate::raw::BuildError;
+/// Why the TLS configuration could not be made (the raw client reports it as
+/// `raw::BuildError::Tls`; this module depends on nothing of the client's).
+#[derive(Debug)]
+pub(crate) struct TlsError(pub(crate) String);
 
 /// `builder` with this crate's TLS configuration, trusting `extra_roots` (PEM texts, each
 /// one certificate or a bundle) besides the platform's roots.
 pub(crate) fn configure(
     builder: reqwest::ClientBuilder,
     extra_roots: &[Vec<u8>],
-) -> Result<reqwest::ClientBuilder, BuildError> {
+) -> Result<reqwest::ClientBuilder, TlsError> {
     backend::configure(builder, extra_roots)
 }
 
@@ -32,12 +35,12 @@ pub(crate) fn configure(
 fn add_roots(
     mut builder: reqwest::ClientBuilder,
     extra_roots: &[Vec<u8>],
-) -> Result<reqwest::ClientBuilder, BuildError> {
+) -> Result<reqwest::ClientBuilder, TlsError> {
     for pem in extra_roots {
         let certificates = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| BuildError::Tls(format!("invalid root certificate PEM: {e}")))?;
+            .map_err(|e| TlsError(format!("invalid root certificate PEM: {e}")))?;
         if certificates.is_empty() {
-            return Err(BuildError::Tls(
+            return Err(TlsError(
                 "a root certificate PEM holds no certificate".into(),
             ));
         }
@@ -50,40 +53,40 @@ fn add_roots(
 
 #[cfg(feature = "native-tls")]
 mod backend {
-    use super::BuildError;
+    use super::TlsError;
 
     pub(super) fn configure(
         builder: reqwest::ClientBuilder,
         extra_roots: &[Vec<u8>],
-    ) -> Result<reqwest::ClientBuilder, BuildError> {
+    ) -> Result<reqwest::ClientBuilder, TlsError> {
         Ok(super::add_roots(builder, extra_roots)?.tls_backend_native())
     }
 }
 
 #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
 mod backend {
-    use super::BuildError;
+    use super::TlsError;
 
     pub(super) fn configure(
         builder: reqwest::ClientBuilder,
         extra_roots: &[Vec<u8>],
-    ) -> Result<reqwest::ClientBuilder, BuildError> {
+    ) -> Result<reqwest::ClientBuilder, TlsError> {
         Ok(super::add_roots(builder, extra_roots)?.tls_backend_rustls())
     }
 }
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 mod backend {
-    use super::BuildError;
+    use super::TlsError;
 
     pub(super) fn configure(
         builder: reqwest::ClientBuilder,
         extra_roots: &[Vec<u8>],
-    ) -> Result<reqwest::ClientBuilder, BuildError> {
+    ) -> Result<reqwest::ClientBuilder, TlsError> {
         if extra_roots.is_empty() {
             Ok(builder)
         } else {
-            Err(BuildError::Tls(
+            Err(TlsError(
                 "root certificates need a TLS backend: enable the `rustls` or `native-tls` feature"
                     .into(),
             ))
