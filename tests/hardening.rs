@@ -148,27 +148,58 @@ async fn no_action_reaches_another_customers_subscription() {
     let caller = Caller::new(format!("{base}/api/flowglad"));
     let theirs = subscription_of(&caller, "victim_all").await;
     subscription_of(&caller, "attacker_all").await;
-    let before = caller.post("customers/billing", Some("victim_all"), json!({})).await;
+    let before = caller
+        .post("customers/billing", Some("victim_all"), json!({}))
+        .await;
 
     let sub = theirs.as_str();
     let attempts = [
-        ("subscriptions/cancel", json!({"id": sub, "cancellation": {"timing": "immediately"}})),
+        (
+            "subscriptions/cancel",
+            json!({"id": sub, "cancellation": {"timing": "immediately"}}),
+        ),
         ("subscriptions/uncancel", json!({"id": sub})),
-        ("subscriptions/adjust", json!({"subscriptionId": sub, "priceSlug": "pro_monthly", "timing": "immediately"})),
-        ("usage-events/create", json!({"subscriptionId": sub, "usageMeterSlug": "api_calls", "amount": 1})),
+        (
+            "subscriptions/adjust",
+            json!({"subscriptionId": sub, "priceSlug": "pro_monthly", "timing": "immediately"}),
+        ),
+        (
+            "usage-events/create",
+            json!({"subscriptionId": sub, "usageMeterSlug": "api_calls", "amount": 1}),
+        ),
         ("resources/usages", json!({"subscriptionId": sub})),
-        ("resources/usages/retrieve", json!({"subscriptionId": sub, "resourceSlug": "seats"})),
-        ("resources/claim", json!({"subscriptionId": sub, "resourceSlug": "seats", "quantity": 1})),
-        ("resources/release", json!({"subscriptionId": sub, "resourceSlug": "seats", "quantity": 1})),
-        ("resources/claims", json!({"subscriptionId": sub, "resourceSlug": "seats"})),
+        (
+            "resources/usages/retrieve",
+            json!({"subscriptionId": sub, "resourceSlug": "seats"}),
+        ),
+        (
+            "resources/claim",
+            json!({"subscriptionId": sub, "resourceSlug": "seats", "quantity": 1}),
+        ),
+        (
+            "resources/release",
+            json!({"subscriptionId": sub, "resourceSlug": "seats", "quantity": 1}),
+        ),
+        (
+            "resources/claims",
+            json!({"subscriptionId": sub, "resourceSlug": "seats"}),
+        ),
         ("usage-meters/balances", json!({"subscriptionId": sub})),
         ("features/access", json!({"subscriptionId": sub})),
-        ("checkout-sessions/create-activate-subscription", json!({"successUrl": SUCCESS, "cancelUrl": CANCEL, "targetSubscriptionId": sub})),
-        ("checkout-sessions/create-add-payment-method", json!({"successUrl": SUCCESS, "cancelUrl": CANCEL, "targetSubscriptionId": sub})),
+        (
+            "checkout-sessions/create-activate-subscription",
+            json!({"successUrl": SUCCESS, "cancelUrl": CANCEL, "targetSubscriptionId": sub}),
+        ),
+        (
+            "checkout-sessions/create-add-payment-method",
+            json!({"successUrl": SUCCESS, "cancelUrl": CANCEL, "targetSubscriptionId": sub}),
+        ),
     ];
     let mut refused = 0;
     for (action, body) in &attempts {
-        let answer = caller.post(action, Some("attacker_all"), body.clone()).await;
+        let answer = caller
+            .post(action, Some("attacker_all"), body.clone())
+            .await;
         let status = answer.status.as_u16();
         assert!(
             status == 403 || status == 404,
@@ -178,13 +209,22 @@ async fn no_action_reaches_another_customers_subscription() {
         assert!(answer.body["data"].is_null(), "{action}: {}", answer.body);
         refused += 1;
     }
-    println!("cross-customer attempts refused: {refused} of {}", attempts.len());
-    let after = caller.post("customers/billing", Some("victim_all"), json!({})).await;
+    println!(
+        "cross-customer attempts refused: {refused} of {}",
+        attempts.len()
+    );
+    let after = caller
+        .post("customers/billing", Some("victim_all"), json!({}))
+        .await;
     assert_eq!(
-        before.data()["subscriptions"], after.data()["subscriptions"],
+        before.data()["subscriptions"],
+        after.data()["subscriptions"],
         "the victim's subscriptions are unchanged"
     );
-    assert_eq!(before.data()["currentSubscriptions"], after.data()["currentSubscriptions"]);
+    assert_eq!(
+        before.data()["currentSubscriptions"],
+        after.data()["currentSubscriptions"]
+    );
 }
 
 #[tokio::test]

@@ -208,8 +208,8 @@ fn a_key_in_any_configuration_slot_reaches_no_output() {
         show("raw client", format!("{raw_client:?}"));
         let error = flowglad::raw::Client::with_api_key(KEY, fake.base_url()).unwrap_err();
         show("raw swapped", format!("{error} {error:?}"));
-        let error =
-            flowglad::raw::Client::with_api_key(fake.base_url(), &format!("{KEY}\nnext")).unwrap_err();
+        let error = flowglad::raw::Client::with_api_key(fake.base_url(), &format!("{KEY}\nnext"))
+            .unwrap_err();
         show("raw bad key", format!("{error} {error:?}"));
 
         // The facade, the handler and their errors, traced.
