@@ -61,6 +61,12 @@
 //! ```
 
 #![warn(missing_docs)]
+// docs.rs (`--cfg docsrs`, see Cargo.toml): rustdoc notes on every gated item the cargo
+// features it needs ("Available on crate feature X only"). Since rustdoc 1.92, `doc_cfg` infers
+// them from the `#[cfg(feature = ...)]` attributes (of the item, its impl, its modules, and a
+// `pub use`), so items carry no `doc(cfg(...))` of their own that could drift from the `cfg`.
+// `tests/public_api.rs` checks the built docs (`.ci/run`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod codegen;
 mod document;

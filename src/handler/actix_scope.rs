@@ -12,10 +12,20 @@
 //! }
 //! ```
 //!
-//! actix-web 4 is built on `http` 0.2; the `customer_id` callback receives the request head
-//! converted to `http` 1 [`Parts`](http::request::Parts) (method, URI, version, headers;
-//! actix's extensions are not carried over: read what you need from headers, or resolve the
-//! user in a middleware that sets a header).
+//! Signed-in users: build the handler with
+//! [`actix_customer_id`](super::FlowgladHandlerBuilder::actix_customer_id), whose callback
+//! receives actix's own [`HttpRequest`] (its extensions, so `actix-identity`'s `Identity` and
+//! `actix-session`'s `Session`, and its extractors); `build()` then gives a
+//! [`FlowgladActixHandler`]. A handler built with
+//! [`customer_id`](super::FlowgladHandlerBuilder::customer_id) works here too, but its callback
+//! only receives the request head converted to `http` 1
+//! [`Parts`](http::request::Parts) (actix-web 4 is built on `http` 0.2): method, URI, version
+//! and headers, without actix's extensions, which are single-threaded (`Rc`) and cannot be
+//! moved into `http::Extensions`. `examples/actix_app.rs` is a complete app with
+//! `actix-identity`.
+
+use std::fmt;
+use std::sync::Arc;
 
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse, Scope};
@@ -25,19 +35,64 @@ use futures_util::StreamExt;
 use super::answer::Reply;
 use super::error::{ErrorCode, HandlerError};
 use super::input::too_large;
-use super::service::FlowgladHandler;
+use super::service::{ActixCustomerIdFn, CustomerIdFn, FlowgladHandler, Inner};
 
 /// A scope at `path` (e.g. `/api/flowglad`) answering every action key and every method.
-pub fn actix_scope(path: &str, handler: FlowgladHandler) -> Scope {
+/// Takes a [`FlowgladActixHandler`] (from
+/// [`actix_customer_id`](super::FlowgladHandlerBuilder::actix_customer_id)) or a
+/// [`FlowgladHandler`].
+pub fn actix_scope(path: &str, handler: impl Into<FlowgladActixHandler>) -> Scope {
     web::scope(path)
-        .app_data(web::Data::new(handler))
+        .app_data(web::Data::new(handler.into()))
         .default_service(web::to(serve))
+}
+
+/// A request handler for actix-web ([`actix_scope`]) whose `customer_id` callback receives
+/// actix's [`HttpRequest`]: built by
+/// [`FlowgladHandlerBuilder::actix_customer_id`](super::FlowgladHandlerBuilder::actix_customer_id)
+/// then `build()`, or converted from a [`FlowgladHandler`] (whose callback receives
+/// `http::request::Parts`). Cheap to clone (`Arc`s), `Send + Sync` for `HttpServer::new`.
+#[derive(Clone)]
+pub struct FlowgladActixHandler {
+    inner: Arc<Inner>,
+    customer_id: CustomerId,
+}
+
+#[derive(Clone)]
+enum CustomerId {
+    Actix(Arc<ActixCustomerIdFn>),
+    Parts(Arc<CustomerIdFn>),
+}
+
+impl FlowgladActixHandler {
+    pub(crate) fn new(inner: Arc<Inner>, customer_id: Arc<ActixCustomerIdFn>) -> Self {
+        FlowgladActixHandler {
+            inner,
+            customer_id: CustomerId::Actix(customer_id),
+        }
+    }
+}
+
+impl From<FlowgladHandler> for FlowgladActixHandler {
+    fn from(handler: FlowgladHandler) -> Self {
+        FlowgladActixHandler {
+            inner: handler.inner,
+            customer_id: CustomerId::Parts(handler.customer_id),
+        }
+    }
+}
+
+impl fmt::Debug for FlowgladActixHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner
+            .debug_fields(&mut f.debug_struct("FlowgladActixHandler"))
+    }
 }
 
 async fn serve(
     request: HttpRequest,
     mut payload: web::Payload,
-    handler: web::Data<FlowgladHandler>,
+    handler: web::Data<FlowgladActixHandler>,
 ) -> HttpResponse {
     let path = request.match_info().unprocessed().to_owned();
     let reply = match head(&request) {
@@ -67,7 +122,20 @@ async fn serve(
                 }
                 Ok(Bytes::from(body))
             };
-            handler.serve(&path, parts, read, true).await
+            let inner = &handler.inner;
+            match &handler.customer_id {
+                CustomerId::Actix(customer_id) => {
+                    let request = request.clone();
+                    inner
+                        .serve(&path, parts, read, true, |_| customer_id(request))
+                        .await
+                }
+                CustomerId::Parts(customer_id) => {
+                    inner
+                        .serve(&path, parts, read, true, |parts| customer_id(parts))
+                        .await
+                }
+            }
         }
         Err(reply) => reply,
     };

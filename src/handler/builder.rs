@@ -1,13 +1,19 @@
 //! [`FlowgladHandlerBuilder`]: the handler's options. `customer_id` and `server` are
 //! required, which the builder's type checks at compile time.
 
+#[cfg(feature = "actix")]
+use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
 use http::StatusCode;
 use http::request::Parts;
 
+#[cfg(feature = "actix")]
+use super::actix_scope::FlowgladActixHandler;
 use super::error::HandlerError;
+#[cfg(feature = "actix")]
+use super::service::ActixCustomerIdFn;
 use super::service::{
     AfterFn, BeforeFn, CustomerIdFn, FlowgladHandler, Inner, OnErrorFn, RequestInfo, ServerFn,
 };
@@ -31,6 +37,10 @@ pub struct NoServer;
 pub struct WithCustomerId(Arc<CustomerIdFn>);
 /// Builder state: the `server` factory is set.
 pub struct WithServer(Arc<ServerFn>);
+/// Builder state: the `customer_id` callback reads actix-web's `HttpRequest`
+/// ([`FlowgladHandlerBuilder::actix_customer_id`]).
+#[cfg(feature = "actix")]
+pub struct WithActixCustomerId(Arc<ActixCustomerIdFn>);
 
 /// Options of a [`FlowgladHandler`]. `customer_id` and `server` are required (checked at
 /// compile time); everything else is optional.
@@ -70,6 +80,67 @@ impl<S> FlowgladHandlerBuilder<NoCustomerId, S> {
         });
         FlowgladHandlerBuilder {
             customer_id: WithCustomerId(f),
+            server: self.server,
+            options: self.options,
+        }
+    }
+}
+
+#[cfg(feature = "actix")]
+impl<S> FlowgladHandlerBuilder<NoCustomerId, S> {
+    /// Your authentication for an actix-web app (instead of
+    /// [`customer_id`](Self::customer_id)): receives actix's own
+    /// [`HttpRequest`](actix_web::HttpRequest), with the extensions your middleware set
+    /// (`actix-identity`'s `Identity`, `actix-session`'s `Session`, your own types) and its
+    /// extractors (`Identity::extract(&request)`). [`build`](FlowgladHandlerBuilder::build)
+    /// then gives a [`FlowgladActixHandler`], served with [`actix_scope`](super::actix_scope)
+    /// only: no other adapter has an `HttpRequest`.
+    ///
+    /// Why not [`Parts`] as with axum: `http::Extensions` holds only `Send + Sync` values,
+    /// while actix-web runs each request on one thread and keeps its extensions (the session
+    /// an `Identity` reads from, among others) in `Rc`s; they cannot be copied into `Parts`.
+    /// For the same reason, the returned future need not be `Send`, and the error need only be
+    /// [`Display`](std::fmt::Display) (`actix_web::Error` is not `Send`): an error answers
+    /// 401, and `on_error` receives its message as the error's source.
+    ///
+    /// ```no_run
+    /// use actix_identity::IdentityExt;
+    /// use actix_web::HttpRequest;
+    /// use flowglad::handler::{FlowgladActixHandler, FlowgladHandler};
+    /// use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+    ///
+    /// fn handler(client: FlowgladClient) -> flowglad::Result<FlowgladActixHandler> {
+    ///     let server_client = client.clone();
+    ///     FlowgladHandler::builder()
+    ///         // Signed in with `Identity::login`; no identity answers 401.
+    ///         .actix_customer_id(|request: HttpRequest| async move {
+    ///             request.get_identity()?.id()
+    ///         })
+    ///         .server(move |id: String| {
+    ///             FlowgladServer::new(&server_client, id, |id: String| async move {
+    ///                 let email = format!("{id}@example.com"); // your user's details
+    ///                 Ok::<_, std::convert::Infallible>(CustomerProfile::new(id, email))
+    ///             })
+    ///         })
+    ///         .client(client)
+    ///         .build()
+    /// }
+    /// ```
+    pub fn actix_customer_id<F, Fut, E>(
+        self,
+        f: F,
+    ) -> FlowgladHandlerBuilder<WithActixCustomerId, S>
+    where
+        F: Fn(actix_web::HttpRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<String, E>> + 'static,
+        E: fmt::Display,
+    {
+        let f: Arc<ActixCustomerIdFn> = Arc::new(move |request| {
+            let fut = f(request);
+            Box::pin(async move { fut.await.map_err(|e| BoxError::from(e.to_string())) })
+        });
+        FlowgladHandlerBuilder {
+            customer_id: WithActixCustomerId(f),
             server: self.server,
             options: self.options,
         }
@@ -207,7 +278,33 @@ impl FlowgladHandlerBuilder<WithCustomerId, WithServer> {
     /// not an http(s) URL. The message says which, never showing the key. A handler that
     /// built is configured: it never answers `CONFIGURATION_ERROR` for its own client.
     pub fn build(self) -> Result<FlowgladHandler, Error> {
-        let o = self.options;
+        Ok(FlowgladHandler {
+            inner: Arc::new(self.options.into_inner(self.server.0)?),
+            customer_id: self.customer_id.0,
+        })
+    }
+}
+
+#[cfg(feature = "actix")]
+impl FlowgladHandlerBuilder<WithActixCustomerId, WithServer> {
+    /// The handler, for [`actix_scope`](super::actix_scope).
+    ///
+    /// # Errors
+    ///
+    /// As the other [`build`](FlowgladHandlerBuilder::build): [`Error::Config`] when no
+    /// client was given and none can be built.
+    pub fn build(self) -> Result<FlowgladActixHandler, Error> {
+        Ok(FlowgladActixHandler::new(
+            Arc::new(self.options.into_inner(self.server.0)?),
+            self.customer_id.0,
+        ))
+    }
+}
+
+impl Options {
+    /// Everything but the `customer_id` callback; the client is built here (see `build`).
+    fn into_inner(self, server: Arc<ServerFn>) -> Result<Inner, Error> {
+        let o = self;
         let client = match o.client {
             Some(client) => client,
             None => {
@@ -230,18 +327,15 @@ impl FlowgladHandlerBuilder<WithCustomerId, WithServer> {
             .base_path
             .map(|p| format!("/{}", p.trim_matches('/')))
             .unwrap_or_else(|| DEFAULT_BASE_PATH.to_owned());
-        Ok(FlowgladHandler {
-            inner: Arc::new(Inner {
-                customer_id: self.customer_id.0,
-                server: self.server.0,
-                client,
-                before: o.before,
-                after: o.after,
-                on_error: o.on_error,
-                body_limit: o.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
-                base_path,
-                get_for_reads: o.get_for_reads,
-            }),
+        Ok(Inner {
+            server,
+            client,
+            before: o.before,
+            after: o.after,
+            on_error: o.on_error,
+            body_limit: o.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+            base_path,
+            get_for_reads: o.get_for_reads,
         })
     }
 }

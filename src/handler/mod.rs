@@ -6,7 +6,9 @@
 //! factory of customer-scoped [`FlowgladServer`](crate::FlowgladServer)s, then mount it:
 //!
 //! - axum (feature `axum`): `Router::nest("/api/flowglad", handler::axum_router(handler))`;
-//! - actix-web (feature `actix`): `App::new().service(handler::actix_scope("/api/flowglad", handler))`;
+//! - actix-web (feature `actix`): `App::new().service(handler::actix_scope("/api/flowglad", handler))`,
+//!   with [`actix_customer_id`](FlowgladHandlerBuilder::actix_customer_id) instead of
+//!   `customer_id` to read actix's `HttpRequest` (`actix-identity`, `actix-session`);
 //! - anything else: [`FlowgladHandler::handle`] (`http::Request<Bytes>` →
 //!   `http::Response<Bytes>`), [`FlowgladHandler::handle_body`] (any `http_body::Body`), or
 //!   the handler as a `tower::Service`.
@@ -71,9 +73,11 @@ mod service;
 
 pub use self::action::{Action, UnknownAction};
 #[cfg(feature = "actix")]
-pub use self::actix_scope::actix_scope;
+pub use self::actix_scope::{FlowgladActixHandler, actix_scope};
 #[cfg(feature = "axum")]
 pub use self::axum_router::{axum_router, axum_routes};
+#[cfg(feature = "actix")]
+pub use self::builder::WithActixCustomerId;
 pub use self::builder::{
     DEFAULT_BASE_PATH, DEFAULT_BODY_LIMIT, FlowgladHandlerBuilder, NoCustomerId, NoServer,
     WithCustomerId, WithServer,

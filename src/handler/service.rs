@@ -35,6 +35,11 @@ use crate::server::FlowgladServer;
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 pub(crate) type CustomerIdFn = dyn Fn(Parts) -> BoxFuture<Result<String, BoxError>> + Send + Sync;
+/// The actix-web callback: its future may hold the (single-threaded) `HttpRequest`.
+#[cfg(feature = "actix")]
+pub(crate) type ActixCustomerIdFn = dyn Fn(actix_web::HttpRequest) -> Pin<Box<dyn Future<Output = Result<String, BoxError>>>>
+    + Send
+    + Sync;
 pub(crate) type ServerFn =
     dyn Fn(String) -> BoxFuture<Result<FlowgladServer, BoxError>> + Send + Sync;
 pub(crate) type BeforeFn = dyn Fn(RequestInfo) -> BoxFuture<()> + Send + Sync;
@@ -89,10 +94,13 @@ pub struct RequestInfo {
 #[derive(Clone)]
 pub struct FlowgladHandler {
     pub(crate) inner: Arc<Inner>,
+    pub(crate) customer_id: Arc<CustomerIdFn>,
 }
 
+/// Everything but the `customer_id` callback, shared with the actix-web handler
+/// ([`FlowgladActixHandler`](super::FlowgladActixHandler)), whose callback reads actix's own
+/// request instead of [`Parts`].
 pub(crate) struct Inner {
-    pub(crate) customer_id: Arc<CustomerIdFn>,
     pub(crate) server: Arc<ServerFn>,
     pub(crate) client: FlowgladClient,
     pub(crate) before: Option<Arc<BeforeFn>>,
@@ -105,11 +113,17 @@ pub(crate) struct Inner {
 
 impl fmt::Debug for FlowgladHandler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FlowgladHandler")
-            .field("base_path", &self.inner.base_path)
-            .field("body_limit", &self.inner.body_limit)
-            .field("get_for_reads", &self.inner.get_for_reads)
-            .field("client", &self.inner.client)
+        self.inner
+            .debug_fields(&mut f.debug_struct("FlowgladHandler"))
+    }
+}
+
+impl Inner {
+    pub(crate) fn debug_fields(&self, d: &mut fmt::DebugStruct<'_, '_>) -> fmt::Result {
+        d.field("base_path", &self.base_path)
+            .field("body_limit", &self.body_limit)
+            .field("get_for_reads", &self.get_for_reads)
+            .field("client", &self.client)
             .finish_non_exhaustive()
     }
 }
@@ -125,8 +139,7 @@ impl FlowgladHandler {
         &self.inner.base_path
     }
 
-    /// The core: `path` is relative to the mount point. `read_body` is called only for
-    /// non-GET requests to an existing action with an allowed method.
+    /// The core (see [`Inner::serve`]) with this handler's `customer_id` callback.
     pub(crate) async fn serve<F, Fut>(
         &self,
         path: &str,
@@ -137,6 +150,31 @@ impl FlowgladHandler {
     where
         F: FnOnce(usize) -> Fut,
         Fut: Future<Output = Result<Bytes, HandlerError>>,
+    {
+        let customer_id = &self.customer_id;
+        self.inner
+            .serve(path, parts, read_body, path_ok, |parts| customer_id(parts))
+            .await
+    }
+}
+
+impl Inner {
+    /// The core: `path` is relative to the mount point. `read_body` is called only for
+    /// non-GET requests to an existing action with an allowed method; `customer_id` only
+    /// after the body was read (never for an unknown action or a refused method).
+    pub(crate) async fn serve<F, Fut, C, CFut>(
+        &self,
+        path: &str,
+        parts: Parts,
+        read_body: F,
+        path_ok: bool,
+        customer_id: C,
+    ) -> Reply
+    where
+        F: FnOnce(usize) -> Fut,
+        Fut: Future<Output = Result<Bytes, HandlerError>>,
+        C: FnOnce(Parts) -> CFut,
+        CFut: Future<Output = Result<String, BoxError>>,
     {
         let key = path.trim_matches('/');
         let info = RequestInfo {
@@ -155,15 +193,15 @@ impl FlowgladHandler {
             error.type = tracing::field::Empty,
         );
         let work = async {
-            if let Some(before) = &self.inner.before {
+            if let Some(before) = &self.before {
                 before(info.clone()).await;
             }
-            let reply = match self.process(&info, parts, read_body).await {
+            let reply = match self.process(&info, parts, read_body, customer_id).await {
                 Ok(data) => Reply::ok(&data),
                 Err(error) => {
                     #[cfg(feature = "tracing")]
                     span.record("error.type", error.code().as_str());
-                    if let Some(on_error) = &self.inner.on_error {
+                    if let Some(on_error) = &self.on_error {
                         on_error(&info, &error);
                     }
                     Reply::from_error(&error)
@@ -171,7 +209,7 @@ impl FlowgladHandler {
             };
             #[cfg(feature = "tracing")]
             span.record("http.response.status_code", reply.status.as_u16());
-            if let Some(after) = &self.inner.after {
+            if let Some(after) = &self.after {
                 after(info.clone(), reply.status).await;
             }
             reply
@@ -181,15 +219,18 @@ impl FlowgladHandler {
         work.await
     }
 
-    async fn process<F, Fut>(
+    async fn process<F, Fut, C, CFut>(
         &self,
         info: &RequestInfo,
         parts: Parts,
         read_body: F,
+        customer_id: C,
     ) -> Result<Bytes, HandlerError>
     where
         F: FnOnce(usize) -> Fut,
         Fut: Future<Output = Result<Bytes, HandlerError>>,
+        C: FnOnce(Parts) -> CFut,
+        CFut: Future<Output = Result<String, BoxError>>,
     {
         let Some(action) = info.action else {
             return Err(HandlerError::new(
@@ -197,7 +238,7 @@ impl FlowgladHandler {
                 UnknownAction(info.path.clone()).to_string(),
             ));
         };
-        let get_for_reads = self.inner.get_for_reads;
+        let get_for_reads = self.get_for_reads;
         if !action.accepts(&parts.method, get_for_reads) {
             return Err(HandlerError::method_not_allowed(
                 action.allow(get_for_reads),
@@ -207,17 +248,17 @@ impl FlowgladHandler {
         let body = if is_get {
             Bytes::new()
         } else {
-            read_body(self.inner.body_limit).await?
+            read_body(self.body_limit).await?
         };
         let query = parts.uri.query().map(str::to_owned);
 
         let server = if action.is_hybrid() {
-            match (self.inner.customer_id)(parts).await {
+            match customer_id(parts).await {
                 Ok(id) if !id.trim().is_empty() => Some(self.make_server(id).await?),
                 _ => None,
             }
         } else {
-            let id = (self.inner.customer_id)(parts).await.map_err(|e| {
+            let id = customer_id(parts).await.map_err(|e| {
                 HandlerError::new(ErrorCode::Unauthenticated, "authentication required")
                     .with_source(e)
             })?;
@@ -246,12 +287,12 @@ impl FlowgladHandler {
         });
         match server {
             Some(server) => dispatch::run(action, &server, input).await,
-            None => dispatch::default_pricing_model(&self.inner.client, input).await,
+            None => dispatch::default_pricing_model(&self.client, input).await,
         }
     }
 
     async fn make_server(&self, id: String) -> Result<FlowgladServer, HandlerError> {
-        (self.inner.server)(id).await.map_err(|e| {
+        (self.server)(id).await.map_err(|e| {
             HandlerError::new(
                 ErrorCode::Internal,
                 "could not build the Flowglad server for this customer",

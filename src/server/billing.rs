@@ -721,7 +721,7 @@ impl FlowgladServer {
 
     /// Toggle features of the current subscriptions (or of one), first occurrence wins. A
     /// subscription id that is none of this customer's subscriptions is
-    /// [`Error::SubscriptionNotOwned`](crate::Error::SubscriptionNotOwned) (one of its past
+    /// [`Error::SubscriptionNotOwned`] (one of its past
     /// ones gives an empty list).
     ///
     /// ```no_run

@@ -291,7 +291,7 @@ impl FlowgladServer {
     ///
     /// A `target_subscription_id` must be one of this customer's subscriptions: it is read
     /// first (`GET /subscriptions/{id}`), and another customer's fails with
-    /// [`Error::SubscriptionNotOwned`](crate::Error::SubscriptionNotOwned) before any session
+    /// [`Error::SubscriptionNotOwned`] before any session
     /// is made. Flowglad's API itself creates such a session (checked against Flowglad's
     /// server at 49b3368; see `docs/facade.md`).
     ///
@@ -333,7 +333,7 @@ impl FlowgladServer {
     ///
     /// The target subscription must be this customer's: it is read first
     /// (`GET /subscriptions/{id}`), and another customer's fails with
-    /// [`Error::SubscriptionNotOwned`](crate::Error::SubscriptionNotOwned) before any session
+    /// [`Error::SubscriptionNotOwned`] before any session
     /// is made. (Flowglad's API refuses it too, but as a 500 `INTERNAL_SERVER_ERROR`.)
     ///
     /// ```no_run

@@ -62,6 +62,11 @@ pub async fn env() -> Env {
     Env { fake, handler }
 }
 
+/// A reqwest client for the tests' servers on 127.0.0.1.
+pub fn http_client() -> reqwest::Client {
+    loopback::client()
+}
+
 /// An HTTP client for `<base>/<action>`.
 pub struct Caller {
     http: reqwest::Client,
