@@ -28,20 +28,28 @@ async fn billing_helpers_free_then_pro(t: &Target) {
     let (_, pro) = subscribe_pro(&server).await;
     let billing = server.get_billing().await.unwrap();
     assert!(billing.check_feature_access("premium_feature", None));
-    let mut slugs: Vec<String> = billing
+    // Feature access items are the toggles granted.
+    let slugs: Vec<String> = billing
         .feature_access_items(Some(&pro))
         .into_iter()
-        .map(|f| json(&f)["slug"].as_str().unwrap_or_default().to_owned())
+        .map(|f| f.slug)
         .collect();
-    slugs.sort();
-    assert_eq!(
-        slugs,
-        ["api_calls_credits", "premium_feature", "seat_allocation"],
-        "{}",
-        json(&billing.features())
-    );
+    assert_eq!(slugs, ["premium_feature"]);
     let items = server.get_feature_access_items(Some(&pro)).await.unwrap();
-    assert_eq!(items.len(), 3);
+    assert_eq!(items.len(), 1);
+    // The resource and the credit grant are granted too (billing's feature items).
+    let granted = json(billing.current_subscription().unwrap());
+    let mut all: Vec<&str> = granted["experimental"]["featureItems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{granted}"))
+        .iter()
+        .map(|f| f["slug"].as_str().unwrap())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        ["api_calls_credits", "premium_feature", "seat_allocation"]
+    );
     let price = billing.get_price("pro_monthly").unwrap();
     assert_eq!(json(price)["unitPrice"], 1000);
     assert!(billing.get_product("pro").is_some());

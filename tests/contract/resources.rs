@@ -29,13 +29,15 @@ async fn claim_release_and_list_seats(t: &Target) {
         .get_resource_usage(&ResourceRef::slug("seats"), None)
         .await
         .unwrap();
-    let usage = json(&*usage);
+    let usage = json(&*usage)["usage"].clone();
+    assert_eq!(usage["resourceSlug"], "seats", "{usage}");
     assert_eq!(usage["capacity"], 5, "{usage}");
     assert_eq!(usage["claimed"], 2, "{usage}");
     assert_eq!(usage["available"], 3, "{usage}");
     let usages = server.get_resource_usages(None).await.unwrap();
     assert_eq!(usages.len(), 1);
-    assert_eq!(json(&*usages[0])["usage"]["resourceSlug"], "seats");
+    assert_eq!(usages[0].resource_slug, "seats");
+    assert_eq!(usages[0].claimed, 2);
 
     let err = server
         .claim_resource(ClaimResourceParams::new("seats", ClaimAmount::Quantity(9)))

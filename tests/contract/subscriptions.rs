@@ -215,11 +215,20 @@ async fn subscriptions_read_and_list(t: &Target) {
 
     let page = client
         .raw()
-        .subscriptions_list(None, Some("2"))
+        .subscriptions_list(None, Some("1"))
         .await
         .map_err(Error::from)
         .unwrap()
         .into_inner();
-    assert!(!page.data.is_empty() && page.data.len() <= 2);
-    assert!(page.has_more, "this run alone made two subscriptions");
+    assert_eq!(page.data.len(), 1);
+    assert!(page.has_more, "this test alone made two subscriptions");
+    let next = client
+        .raw()
+        .subscriptions_list(page.next_cursor.as_deref(), Some("1"))
+        .await
+        .map_err(Error::from)
+        .unwrap()
+        .into_inner();
+    assert_eq!(next.data.len(), 1);
+    assert_ne!(json(&next.data[0])["id"], json(&page.data[0])["id"]);
 }

@@ -154,7 +154,7 @@ async fn an_amount_below_one_is_a_validation_error(t: &Target) {
     assert_eq!(api.code.as_deref(), Some("BAD_REQUEST"));
     assert_eq!(api.issues.len(), 1, "{:?}", api.issues);
     let issue = &api.issues[0];
-    assert_eq!(issue.code.as_deref(), Some("too_small"));
+    assert_eq!(issue.code.as_deref(), Some("too_small"), "{issue:?}");
     assert_eq!(
         issue.path,
         [serde_json::json!("usageEvent"), serde_json::json!("amount")]
