@@ -539,10 +539,9 @@ async fn error_shapes_match_the_real_api() {
             .all(|i| i["code"].is_string() && i["path"].is_array() && i["message"].is_string())
     );
     // Unimplemented operation: 501 naming it.
-    let (status, _, err, _) =
-        error_parts(fake.client().invoices_list(None, None).await.unwrap_err()).await;
+    let (status, _, err, _) = error_parts(fake.client().resources_list().await.unwrap_err()).await;
     assert_eq!(status, 501);
-    assert!(err["error"].as_str().unwrap().contains("invoices-list"));
+    assert!(err["error"].as_str().unwrap().contains("resources-list"));
     // Recording.
     let requests = fake.requests();
     assert!(
@@ -551,8 +550,8 @@ async fn error_shapes_match_the_real_api() {
             .all(|r| r.header("authorization").is_none_or(|v| v == "[redacted]"))
     );
     let last = requests.last().unwrap();
-    assert_eq!(last.operation_id.as_deref(), Some("invoices-list"));
-    assert_eq!(last.path, "/api/v1/invoices");
+    assert_eq!(last.operation_id.as_deref(), Some("resources-list"));
+    assert_eq!(last.path, "/api/v1/resources");
 }
 
 #[tokio::test]
@@ -890,6 +889,26 @@ async fn responses_conform_to_the_spec() {
     let prices = call("prices-list", "GET", "/api/v1/prices".into(), None).await;
     let price = prices["data"][0]["id"].as_str().unwrap().to_owned();
     call("prices-get", "GET", format!("/api/v1/prices/{price}"), None).await;
+    let features = call("features-list", "GET", "/api/v1/features".into(), None).await;
+    let feature = features["data"][0]["id"].as_str().unwrap().to_owned();
+    call(
+        "features-get",
+        "GET",
+        format!("/api/v1/features/{feature}"),
+        None,
+    )
+    .await;
+    for (op, path) in [
+        ("productFeatures-list", "/api/v1/product-features"),
+        ("pricingModels-list", "/api/v1/pricing-models"),
+        ("usageEvents-list", "/api/v1/usage-events"),
+        ("checkoutSessions-list", "/api/v1/checkout-sessions"),
+        ("invoices-list", "/api/v1/invoices"),
+        ("invoiceLineItems-list", "/api/v1/invoice-line-items"),
+        ("discounts-list", "/api/v1/discounts"),
+    ] {
+        call(op, "GET", path.into(), None).await;
+    }
     let meters = call(
         "usageMeters-list",
         "GET",

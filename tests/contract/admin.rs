@@ -5,7 +5,12 @@ use futures_util::StreamExt;
 
 use super::{Target, contract, json, user};
 
-contract!(catalogue_reads, admin_reads_a_customer_and_lists);
+contract!(
+    catalogue_reads,
+    admin_reads_a_customer_and_lists,
+    every_admin_list_decodes,
+    a_pricing_model_is_set_up_and_read_back,
+);
 
 async fn catalogue_reads(t: &Target) {
     let client = t.client();
@@ -35,6 +40,19 @@ async fn catalogue_reads(t: &Target) {
     ] {
         assert!(text.contains(slug), "{slug} not in {text}");
     }
+    // The typed document of the same export.
+    let document = admin.export_pricing_model(&id).await.unwrap();
+    let document = json(&document);
+    let products: Vec<&str> = document["products"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{document}"))
+        .iter()
+        .map(|p| p["product"]["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        products.contains(&"free") && products.contains(&"pro"),
+        "{products:?}"
+    );
 
     let prices: Vec<_> = admin.list_prices(Some(50)).collect().await;
     let prices: Vec<_> = prices.into_iter().map(|p| json(&p.unwrap())).collect();
@@ -121,4 +139,91 @@ async fn admin_reads_a_customer_and_lists(t: &Target) {
     for s in subs {
         s.unwrap();
     }
+}
+
+/// Every list of the admin client decodes a page of whatever the account holds.
+async fn every_admin_list_decodes(t: &Target) {
+    let client = t.client();
+    let admin = client.admin();
+    // Something in the lists this run can fill: a customer with a usage event and a session.
+    let server = t.new_user(&client);
+    let billing = server.get_billing().await.unwrap();
+    let free = super::subscription_id(billing.current_subscription().unwrap()).to_owned();
+    server
+        .create_usage_event(flowglad::CreateUsageEventParams::new(
+            1,
+            flowglad::UsageTarget::usage_meter_slug("api_calls"),
+            &free,
+            t.unique("listed"),
+        ))
+        .await
+        .unwrap();
+    server
+        .create_checkout_session(flowglad::CreateProductCheckoutSessionParams::new(
+            flowglad::PriceRef::slug("pro_monthly"),
+            "https://example.com/ok",
+            "https://example.com/cancel",
+        ))
+        .await
+        .unwrap();
+
+    macro_rules! first_items {
+        ($method:ident) => {{
+            let items: Vec<_> = admin.$method(Some(3)).take(4).collect().await;
+            items
+                .into_iter()
+                .map(|item| {
+                    json(&item.unwrap_or_else(|e| panic!("{}: {e:?}", stringify!($method))))
+                })
+                .collect::<Vec<_>>()
+        }};
+    }
+    assert!(!first_items!(list_usage_events).is_empty());
+    assert!(!first_items!(list_checkout_sessions).is_empty());
+    assert!(!first_items!(list_pricing_models).is_empty());
+    assert!(!first_items!(list_product_features).is_empty());
+    // Nothing was paid locally, but whatever is there decodes.
+    let _decoded = [
+        first_items!(list_invoices),
+        first_items!(list_invoice_line_items),
+        first_items!(list_payments),
+        first_items!(list_payment_methods),
+        first_items!(list_discounts),
+    ];
+
+    let features = first_items!(list_features);
+    let id = features[0]["id"].as_str().unwrap();
+    let got = client
+        .raw()
+        .features_get(id)
+        .await
+        .map_err(flowglad::Error::from)
+        .unwrap()
+        .into_inner();
+    assert_eq!(json(&got)["feature"]["id"], id);
+}
+
+/// `pricingModels-setup` from a pricing model document, then read back by id.
+async fn a_pricing_model_is_set_up_and_read_back(t: &Target) {
+    let client = t.client();
+    let admin = client.admin();
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(super::PRICING_FILE).unwrap()).unwrap();
+    let name = t.unique("Contract model");
+    document["name"] = name.clone().into();
+    document["isDefault"] = false.into();
+    let model: flowglad::pricing::PricingModel = serde_json::from_value(document).unwrap();
+    let created = admin.setup_pricing_model(&model).await.unwrap();
+    let created = json(&created);
+    let record = &created["pricingModel"];
+    assert_eq!(record["name"], name.as_str(), "{created}");
+    assert_eq!(record["isDefault"], false, "{created}");
+    let id = record["id"].as_str().unwrap();
+    let got = admin.get_pricing_model(id).await.unwrap();
+    let got = json(&got.pricing_model);
+    assert_eq!(got["id"], id);
+    assert_eq!(got["name"], name.as_str());
+    // The account's default model is unchanged.
+    let default = admin.get_default_pricing_model().await.unwrap();
+    assert_ne!(json(&default.pricing_model)["id"], id);
 }

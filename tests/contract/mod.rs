@@ -90,6 +90,13 @@ impl std::fmt::Debug for Target {
     }
 }
 
+/// The retry backoff of clients whose retries would show in the time a call takes: a retry
+/// waits at least 3 s (jitter takes off up to 25 %) ...
+pub const RETRY_WAIT: Duration = Duration::from_secs(4);
+/// ... so a call answered within this time was sent once (a loaded machine and the real
+/// server's own latency stay well below it).
+pub const NO_RETRY_WITHIN: Duration = Duration::from_millis(2500);
+
 /// The seed of the fake: the real test server's pricing model.
 pub const PRICING_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/contract/pricing.json");
 

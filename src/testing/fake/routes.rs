@@ -45,6 +45,14 @@ pub const SUPPORTED_OPERATIONS: &[&str] = &[
     "features-list",
     "usageMeters-list",
     "usageMeters-get",
+    "features-get",
+    "productFeatures-list",
+    "pricingModels-list",
+    "usageEvents-list",
+    "checkoutSessions-list",
+    "invoices-list",
+    "invoiceLineItems-list",
+    "discounts-list",
     "resourceClaims-claim",
     "resourceClaims-release",
     "resourceClaims-getUsage",
@@ -89,20 +97,64 @@ pub(crate) fn dispatch(
             .price(p("id"))
             .map(|price| json!({"price": price.record}))
             .ok_or_else(|| Failure::not_found("Price")),
-        "features-list" => Ok(page(
-            state.catalog.record["products"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|p| p["features"].as_array().cloned().unwrap_or_default())
-                .fold(Vec::<Value>::new(), |mut all, f| {
-                    if !all.iter().any(|g| g["id"] == f["id"]) {
-                        all.push(f);
-                    }
-                    all
-                }),
+        "features-list" => Ok(page(features(state), query)),
+        "features-get" => features(state)
+            .into_iter()
+            .find(|f| f["id"] == json!(p("id")))
+            .map(|f| json!({"feature": f}))
+            .ok_or_else(|| Failure::not_found("Feature")),
+        "productFeatures-list" => {
+            let c = &state.catalog;
+            let data = c
+                .products
+                .iter()
+                .flat_map(|product| {
+                    product.feature_ids.iter().map(move |feature| {
+                        super::records::shape(
+                            "ProductFeatureClientSelectSchema",
+                            &json!({"id": format!("pf_{feature}"), "productId": product.id,
+                                    "featureId": feature, "pricingModelId": c.pm_id,
+                                    "organizationId": super::catalog::ORG, "livemode": false,
+                                    "createdAt": c.record["createdAt"],
+                                    "updatedAt": c.record["updatedAt"], "expiredAt": null}),
+                        )
+                    })
+                })
+                .collect();
+            Ok(page(data, query))
+        }
+        "pricingModels-list" => {
+            let data = std::iter::once(&state.catalog)
+                .chain(&state.other_models)
+                .map(|c| super::records::shape("PricingModelClientSelectSchema", &c.record))
+                .collect();
+            Ok(page(data, query))
+        }
+        "usageEvents-list" => Ok(page(state.usage_events.clone(), query)),
+        "checkoutSessions-list" => Ok(page(state.checkout_sessions.clone(), query)),
+        "invoices-list" => Ok(page(
+            state
+                .invoices
+                .iter()
+                .map(|i| i["invoice"].clone())
+                .collect(),
             query,
         )),
+        "invoiceLineItems-list" => Ok(page(
+            state
+                .invoices
+                .iter()
+                .flat_map(|i| {
+                    i["invoiceLineItems"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect(),
+            query,
+        )),
+        // The fake has no discounts.
+        "discounts-list" => Ok(page(Vec::new(), query)),
         "usageMeters-list" => Ok(page(
             catalog_list(state, "usageMeters", "UsageMeterClientSelectSchema"),
             query,
@@ -214,6 +266,21 @@ fn page(data: Vec<Value>, query: &Value) -> Value {
         page["nextCursor"] = json!(format!("offset_{end}"));
     }
     page
+}
+
+/// The seeded pricing model's features (as its products list them), each once.
+fn features(state: &State) -> Vec<Value> {
+    state.catalog.record["products"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["features"].as_array().cloned().unwrap_or_default())
+        .fold(Vec::new(), |mut all, f| {
+            if !all.iter().any(|g: &Value| g["id"] == f["id"]) {
+                all.push(f);
+            }
+            all
+        })
 }
 
 /// The records of a member of the seeded pricing model's record, shaped as `schema`.
