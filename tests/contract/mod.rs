@@ -33,6 +33,11 @@ mod billing;
 mod checkout;
 mod customers;
 mod errors;
+#[cfg(feature = "axum")]
+mod handler;
+/// A reqwest client for servers on 127.0.0.1 (tests/support/).
+#[path = "../support/loopback.rs"]
+mod loopback;
 mod resources;
 mod subscriptions;
 mod usage;
