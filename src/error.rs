@@ -167,8 +167,14 @@ impl Error {
 
     /// `true` for an API error whose JSON body has `code == "NOT_FOUND"`. A plain-text 404
     /// (unknown route: a wrong base URL or a client bug) is NOT a not-found.
+    ///
+    /// Also `true` for a 5xx whose message names upstream's `NotFoundError` (e.g.
+    /// `Unwrap called on Err: NotFoundError: No subscriptions found with id: …`): Flowglad
+    /// answers some lookups of an unknown id that way (a 500 with `INTERNAL_SERVER_ERROR`);
+    /// the status and code stay as sent. Such an answer is not retried.
     pub fn is_not_found(&self) -> bool {
-        matches!(self.unshared(), Error::Api(api) if api.code.as_deref() == Some("NOT_FOUND"))
+        matches!(self.unshared(), Error::Api(api) if api.code.as_deref() == Some("NOT_FOUND")
+            || says_not_found(api.status, &api.message))
     }
 
     /// `true` for an API error with status 409 and `code == "CONFLICT"`: the request
@@ -179,11 +185,12 @@ impl Error {
     }
 
     /// `true` when sending the same request again may succeed: transport errors, timeouts,
-    /// and API errors with status 408, 409 (but not a `CONFLICT`), 429 or 5xx.
+    /// and API errors with status 408, 409 (but not a `CONFLICT`), 429 or 5xx (but not a
+    /// not-found, see [`Error::is_not_found`]).
     pub fn is_retryable(&self) -> bool {
         match self.unshared() {
             Error::Transport(_) | Error::Timeout(_) => true,
-            Error::Api(_) if self.is_conflict() => false,
+            Error::Api(_) if self.is_conflict() || self.is_not_found() => false,
             Error::Api(api) => crate::retry::is_retryable_status(api.status),
             _ => false,
         }
@@ -251,6 +258,12 @@ impl From<raw::Error<raw::types::ApiError>> for Error {
     fn from(error: raw::Error<raw::types::ApiError>) -> Self {
         Error::from_raw(error)
     }
+}
+
+/// A 5xx whose message names upstream's `NotFoundError`: a lookup of an unknown id that
+/// Flowglad answers with a 500 (an unwrapped `Result` in its procedures) instead of a 404.
+pub(crate) fn says_not_found(status: u16, message: &str) -> bool {
+    status >= 500 && message.contains("NotFoundError")
 }
 
 /// Longest error message kept, in bytes (the body itself is kept up to the transport's cap).

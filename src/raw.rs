@@ -172,6 +172,16 @@ impl ClientHooks<Transport> for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         request.headers_mut().remove(PROGENITOR_VERSION_HEADER);
+        // Operations the spec describes without a body (e.g. `subscriptions-uncancel`) are
+        // sent with `{}`, as the official SDKs do: Flowglad's server answers a POST without a
+        // content type with 415 `Missing content-type header`.
+        if request.method() == reqwest::Method::POST && request.body().is_none() {
+            request.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            *request.body_mut() = Some(reqwest::Body::from("{}"));
+        }
         Ok(())
     }
 

@@ -50,7 +50,8 @@ pub enum Outcome<'a> {
         status: u16,
         /// Response headers.
         headers: &'a HeaderMap,
-        /// The JSON error body's `code`, if any.
+        /// The JSON error body's `code`, if any (`NOT_FOUND` for a 5xx whose message names
+        /// upstream's `NotFoundError`).
         code: Option<&'a str>,
     },
     /// The connection could not be established (nothing was sent).
@@ -96,7 +97,7 @@ pub fn decide(
     }
     let full_rules = safety == Safety::Idempotent || policy.retry_non_idempotent;
     let retry = match outcome {
-        _ if is_permanent_conflict(outcome) => false,
+        _ if is_permanent(outcome) => false,
         Outcome::Status {
             status, headers, ..
         } => match should_retry_header(headers) {
@@ -118,13 +119,17 @@ pub fn decide(
     Decision::RetryAfter(server_delay.unwrap_or_else(|| backoff(policy, retries_done, jitter)))
 }
 
-/// A 409 whose body says `code: "CONFLICT"`: the request collides with the API's state.
-fn is_permanent_conflict(outcome: Outcome<'_>) -> bool {
+/// A 409 whose body says `code: "CONFLICT"` (the request collides with the API's state), or
+/// a not-found (also one Flowglad sends as a 500): sending it again cannot succeed.
+fn is_permanent(outcome: Outcome<'_>) -> bool {
     matches!(
         outcome,
         Outcome::Status {
             status: 409,
             code: Some("CONFLICT"),
+            ..
+        } | Outcome::Status {
+            code: Some("NOT_FOUND"),
             ..
         }
     )
@@ -394,6 +399,32 @@ mod tests {
         // A 409 without that code (e.g. a proxy's lock timeout) is retried as before.
         assert!(matches!(
             decide(&p, 0, status(409, &h), Idempotent, NOW(), 1.0),
+            Decision::RetryAfter(_)
+        ));
+    }
+
+    #[test]
+    fn not_found_is_permanent_even_as_a_500() {
+        let p = RetryPolicy::default();
+        let h = HeaderMap::new();
+        // The transport reports NOT_FOUND for a 500 whose error names `NotFoundError`
+        // (src/transport/body.rs): Flowglad's answer to some lookups of an unknown id.
+        let not_found = Outcome::Status {
+            status: 500,
+            headers: &h,
+            code: Some("NOT_FOUND"),
+        };
+        assert_eq!(
+            decide(&p, 0, not_found, Idempotent, NOW(), 1.0),
+            Decision::Stop
+        );
+        let internal = Outcome::Status {
+            status: 500,
+            headers: &h,
+            code: Some("INTERNAL_SERVER_ERROR"),
+        };
+        assert!(matches!(
+            decide(&p, 0, internal, Idempotent, NOW(), 1.0),
             Decision::RetryAfter(_)
         ));
     }

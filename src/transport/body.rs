@@ -99,11 +99,21 @@ fn wrap(value: serde_json::Value) -> Bytes {
         .into()
 }
 
-/// The `code` member of a JSON error body.
-pub(crate) fn error_code(body: &[u8]) -> Option<String> {
+/// The `code` member of a JSON error body of an answer with `status`; `NOT_FOUND` for a 5xx
+/// whose `error` names upstream's `NotFoundError` (see [`crate::Error::is_not_found`]).
+pub(crate) fn error_code(status: u16, body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Code {
         code: Option<String>,
+        error: Option<serde_json::Value>,
     }
-    serde_json::from_slice::<Code>(body).ok()?.code
+    let parsed = serde_json::from_slice::<Code>(body).ok()?;
+    match parsed.error {
+        Some(serde_json::Value::String(message))
+            if crate::error::says_not_found(status, &message) =>
+        {
+            Some("NOT_FOUND".to_owned())
+        }
+        _ => parsed.code,
+    }
 }

@@ -213,7 +213,7 @@ impl Transport {
                 Ok(response) if is_error(response.status()) => {
                     match body::read_error(response).await {
                         Ok(buffered) => {
-                            let code = body::error_code(&buffered.body);
+                            let code = body::error_code(buffered.status.as_u16(), &buffered.body);
                             let outcome = Outcome::Status {
                                 status: buffered.status.as_u16(),
                                 headers: &buffered.headers,

@@ -53,6 +53,9 @@ fn classify(error: &Error) -> Class {
         // A plain-text 404 is an unknown route (a wrong base URL), not a refused event.
         Error::Api(api) if api.status == 404 && api.code.is_none() => Class::Fatal,
         Error::Api(api) if is_rejection(api.status) => Class::Rejected,
+        // Flowglad answers an unknown usage meter or subscription with a 500 naming
+        // `NotFoundError`: the event is refused, resending cannot land it.
+        Error::Api(_) if error.is_not_found() => Class::Rejected,
         Error::Api(_) => Class::Transient,
         _ => Class::Fatal,
     }
@@ -200,6 +203,16 @@ mod tests {
             );
         }
         assert_eq!(classify(&api(404, None)), Class::Fatal);
+        let unwrapped = Error::Api(Box::new(ApiError::from_body(
+            500,
+            None,
+            serde_json::from_value(serde_json::json!({
+                "error": "Unwrap called on Err: NotFoundError: UsageMeter not found: with slug x",
+                "code": "INTERNAL_SERVER_ERROR"
+            }))
+            .unwrap(),
+        )));
+        assert_eq!(classify(&unwrapped), Class::Rejected);
         assert_eq!(classify(&Error::UnexpectedStatus(302)), Class::Fatal);
         assert_eq!(classify(&Error::Request("bad".into())), Class::Fatal);
     }

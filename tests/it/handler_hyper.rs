@@ -199,6 +199,20 @@ async fn upstream_failures_and_rule_errors_map_to_documented_statuses() {
     )
     .await
     .error(409, "SUBSCRIPTION_ALREADY_CANCELED");
+    // As on Flowglad, cancelling the paid plan put the customer back on a new free plan; the
+    // fake still lets that be cancelled too (Flowglad refuses: docs/testing.md).
+    let billing = c
+        .post("customers/billing", user, serde_json::json!({}))
+        .await;
+    let free = billing.data()["currentSubscriptions"][0].clone();
+    assert_eq!(free["isFreePlan"], true, "{free}");
+    c.post(
+        "subscriptions/cancel",
+        user,
+        serde_json::json!({"id": free["id"], "cancellation": {"timing": "immediately"}}),
+    )
+    .await
+    .data();
     c.post("resources/usages", user, serde_json::json!({}))
         .await
         .error(400, "NO_ACTIVE_SUBSCRIPTION");

@@ -37,6 +37,9 @@ mod webhook_delivery;
 mod billing_cache;
 mod gate_axum;
 mod usage_batcher;
+// The contract suite: the same tests against the fake and a real Flowglad server.
+#[cfg(feature = "testing")]
+mod contract;
 // The fake Flowglad, its conformance checks, its clock; pricing as code; tracing.
 mod conformance;
 mod fake;

@@ -103,7 +103,7 @@ impl State {
         let claimed = self.active_claims(sub_id, Some(&rid)).len();
         if claimed + new.len() > usize::try_from(capacity).unwrap_or(0) {
             return Err(Failure::bad_request(format!(
-                "Claiming {} of {slug} exceeds the available capacity ({} of {capacity})",
+                "No available capacity. Requested: {}, Available: {}, Total capacity: {capacity}",
                 new.len(),
                 capacity - claimed as i64
             )));

@@ -10,6 +10,7 @@ use super::state::{Failure, State};
 
 /// The operations the fake implements; others answer 501.
 pub const SUPPORTED_OPERATIONS: &[&str] = &[
+    "customers-list",
     "customers-get",
     "customers-create",
     "customers-update",
@@ -38,6 +39,20 @@ pub const SUPPORTED_OPERATIONS: &[&str] = &[
     "invoices-get",
     "purchases-get",
     "products-get",
+    "products-list",
+    "prices-list",
+    "prices-get",
+    "features-list",
+    "usageMeters-list",
+    "usageMeters-get",
+    "features-get",
+    "productFeatures-list",
+    "pricingModels-list",
+    "usageEvents-list",
+    "checkoutSessions-list",
+    "invoices-list",
+    "invoiceLineItems-list",
+    "discounts-list",
     "resourceClaims-claim",
     "resourceClaims-release",
     "resourceClaims-getUsage",
@@ -55,6 +70,100 @@ pub(crate) fn dispatch(
 ) -> Option<Result<Value, Failure>> {
     let p = |name: &str| params.get(name).map_or("", String::as_str);
     Some(match op {
+        "customers-list" => {
+            let data: Vec<Value> = state
+                .customers
+                .iter()
+                .filter(|c| !c.archived)
+                .map(|c| state.customer_record(c))
+                .collect();
+            Ok(page(data, query))
+        }
+        "products-list" => Ok(page(
+            catalog_list(state, "products", "ProductClientSelectSchema"),
+            query,
+        )),
+        "prices-list" => Ok(page(
+            state
+                .catalog
+                .prices
+                .iter()
+                .map(|p| p.record.clone())
+                .collect(),
+            query,
+        )),
+        "prices-get" => state
+            .catalog
+            .price(p("id"))
+            .map(|price| json!({"price": price.record}))
+            .ok_or_else(|| Failure::not_found("Price")),
+        "features-list" => Ok(page(features(state), query)),
+        "features-get" => features(state)
+            .into_iter()
+            .find(|f| f["id"] == json!(p("id")))
+            .map(|f| json!({"feature": f}))
+            .ok_or_else(|| Failure::not_found("Feature")),
+        "productFeatures-list" => {
+            let c = &state.catalog;
+            let data = c
+                .products
+                .iter()
+                .flat_map(|product| {
+                    product.feature_ids.iter().map(move |feature| {
+                        super::records::shape(
+                            "ProductFeatureClientSelectSchema",
+                            &json!({"id": format!("pf_{feature}"), "productId": product.id,
+                                    "featureId": feature, "pricingModelId": c.pm_id,
+                                    "organizationId": super::catalog::ORG, "livemode": false,
+                                    "createdAt": c.record["createdAt"],
+                                    "updatedAt": c.record["updatedAt"], "expiredAt": null}),
+                        )
+                    })
+                })
+                .collect();
+            Ok(page(data, query))
+        }
+        "pricingModels-list" => {
+            let data = std::iter::once(&state.catalog)
+                .chain(&state.other_models)
+                .map(|c| super::records::shape("PricingModelClientSelectSchema", &c.record))
+                .collect();
+            Ok(page(data, query))
+        }
+        "usageEvents-list" => Ok(page(state.usage_events.clone(), query)),
+        "checkoutSessions-list" => Ok(page(state.checkout_sessions.clone(), query)),
+        "invoices-list" => Ok(page(
+            state
+                .invoices
+                .iter()
+                .map(|i| i["invoice"].clone())
+                .collect(),
+            query,
+        )),
+        "invoiceLineItems-list" => Ok(page(
+            state
+                .invoices
+                .iter()
+                .flat_map(|i| {
+                    i["invoiceLineItems"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect(),
+            query,
+        )),
+        // The fake has no discounts.
+        "discounts-list" => Ok(page(Vec::new(), query)),
+        "usageMeters-list" => Ok(page(
+            catalog_list(state, "usageMeters", "UsageMeterClientSelectSchema"),
+            query,
+        )),
+        "usageMeters-get" => catalog_list(state, "usageMeters", "UsageMeterClientSelectSchema")
+            .into_iter()
+            .find(|m| m["id"] == json!(p("id")))
+            .map(|m| json!({"usageMeter": m}))
+            .ok_or_else(|| Failure::not_found("Usage meter")),
         "customers-get" => state
             .customer_by_external(p("externalId"))
             .map(|c| json!({"customer": state.customer_record(c)})),
@@ -90,7 +199,7 @@ pub(crate) fn dispatch(
                 .iter()
                 .map(|s| state.subscription_record(s))
                 .collect();
-            Ok(json!({"total": data.len(), "hasMore": false, "data": data}))
+            Ok(page(data, query))
         }
         "subscriptions-create" => create_subscription(state, body),
         "subscriptions-cancel" => state.cancel(
@@ -101,8 +210,8 @@ pub(crate) fn dispatch(
         ),
         "subscriptions-uncancel" => state.uncancel(p("id")),
         "subscriptions-adjust" => state.adjust(p("id"), &body["adjustment"]),
-        "usageEvents-create" => state
-            .usage_event(&body["usageEvent"])
+        "usageEvents-create" => check_amount(&body["usageEvent"], json!(["usageEvent", "amount"]))
+            .and_then(|()| state.usage_event(&body["usageEvent"]))
             .map(|e| json!({"usageEvent": e})),
         "usageEvents-bulkInsert" => bulk_insert(state, body),
         "usageEvents-get" => state
@@ -123,6 +232,85 @@ pub(crate) fn dispatch(
         }
         _ => return super::payments::read(state, op, p("id")),
     })
+}
+
+/// One page of a list answer: `limit` records (10 by default) after the `cursor` (an offset
+/// the fake made), with Flowglad's paging members.
+fn page(data: Vec<Value>, query: &Value) -> Value {
+    let total = data.len();
+    let limit = query["limit"]
+        .as_str()
+        .and_then(|l| l.parse::<usize>().ok())
+        .or_else(|| query["limit"].as_u64().map(|l| l as usize))
+        .unwrap_or(10)
+        .clamp(1, 100);
+    let start = query["cursor"]
+        .as_str()
+        .and_then(|c| c.strip_prefix("offset_"))
+        .and_then(|o| o.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(total);
+    let end = (start + limit).min(total);
+    let has_more = end < total;
+    // Flowglad sends `null` cursors; the spec the fake answers by has strings, so a missing
+    // cursor is left out.
+    let mut page = json!({
+        "data": data[start..end].to_vec(),
+        "hasMore": has_more,
+        "total": total,
+    });
+    if let Some(cursor) = query["cursor"].as_str() {
+        page["currentCursor"] = json!(cursor);
+    }
+    if has_more {
+        page["nextCursor"] = json!(format!("offset_{end}"));
+    }
+    page
+}
+
+/// The seeded pricing model's features (as its products list them), each once.
+fn features(state: &State) -> Vec<Value> {
+    state.catalog.record["products"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["features"].as_array().cloned().unwrap_or_default())
+        .fold(Vec::new(), |mut all, f| {
+            if !all.iter().any(|g: &Value| g["id"] == f["id"]) {
+                all.push(f);
+            }
+            all
+        })
+}
+
+/// The records of a member of the seeded pricing model's record, shaped as `schema`.
+fn catalog_list(state: &State, member: &str, schema: &str) -> Vec<Value> {
+    state.catalog.record[member]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| super::records::shape(schema, r))
+        .collect()
+}
+
+/// A usage event's amount is a positive integer (the real API's validation and issue).
+fn check_amount(event: &Value, path: Value) -> Result<(), Failure> {
+    match &event["amount"] {
+        Value::Number(n) if n.as_i64().is_some_and(|a| a > 0) => Ok(()),
+        Value::Number(n) if n.is_f64() => Err(Failure::invalid(
+            path,
+            "invalid_type",
+            "Invalid input: expected int, received number",
+            json!({"expected": "int", "format": "safeint"}),
+        )),
+        Value::Number(_) => Err(Failure::invalid(
+            path,
+            "too_small",
+            "Too small: expected number to be >0",
+            json!({"origin": "number", "minimum": 0, "inclusive": false}),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The pricing model with this id (the seeded one or one made by setup).
@@ -163,7 +351,37 @@ fn create_subscription(state: &mut State, body: &Value) -> Result<Value, Failure
     let price = state.resolve_price(body)?.clone();
     let quantity = body["quantity"].as_f64().map_or(1, |q| q as i64);
     let metadata = body.get("metadata").cloned().unwrap_or(Value::Null);
+    // Flowglad's rules: a paid subscription replaces a free plan; any other current
+    // subscription refuses a new one (an unwrapped ConflictError, sent as a 500).
+    let is_free = |price_id: &str| {
+        state
+            .catalog
+            .price(price_id)
+            .is_none_or(|p| p.unit_price == 0)
+    };
+    let current: Vec<(String, bool)> = state
+        .current_subscriptions(&customer_id)
+        .iter()
+        .map(|s| (s.id.clone(), is_free(&s.price_id)))
+        .collect();
+    if current.iter().any(|(_, free)| !free) {
+        return Err(Failure::unwrapped_conflict(format!(
+            "Subscription conflict: Customer {customer_id} already has an active subscription. \
+             Please cancel the existing subscription before creating a new one."
+        )));
+    }
+    if !current.is_empty() && price.unit_price == 0 {
+        return Err(Failure::unwrapped_conflict(format!(
+            "Subscription conflict: Customer {customer_id} already has an active free \
+             subscription. Only one free subscription is allowed per customer. Please upgrade \
+             or cancel the existing free subscription before creating a new one."
+        )));
+    }
     let id = state.start_subscription(&customer_id, &price, quantity, metadata);
+    state.set_do_not_charge(&id, body["doNotCharge"] == json!(true));
+    for (free, _) in current {
+        state.replace_free_plan(&free, &id);
+    }
     let s = state.sub(&id)?;
     Ok(json!({"subscription": state.subscription_record(s)}))
 }
@@ -171,6 +389,9 @@ fn create_subscription(state: &mut State, body: &Value) -> Result<Value, Failure
 /// All events or none: a failing event leaves the state unchanged.
 fn bulk_insert(state: &mut State, body: &Value) -> Result<Value, Failure> {
     let events = body["usageEvents"].as_array().cloned().unwrap_or_default();
+    for (i, ev) in events.iter().enumerate() {
+        check_amount(ev, json!(["usageEvents", i, "amount"]))?;
+    }
     let before = state.usage_events.len();
     let mut out = Vec::new();
     for ev in &events {

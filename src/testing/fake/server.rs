@@ -280,6 +280,20 @@ fn issue(v: &Violation) -> Value {
                 .collect()
         })
         .unwrap_or_else(|| vec![json!(v.location)]);
+    // A number below its minimum reads as Flowglad's (zod's) `too_small` issue.
+    if v.kind == ViolationKind::Schema {
+        if let Some((_, min)) = v
+            .message
+            .split_once("less than or equal to the minimum of ")
+        {
+            let message = format!("Too small: expected number to be >{min}");
+            return json!({"code": "too_small", "path": path, "message": message});
+        }
+        if let Some((_, min)) = v.message.split_once("less than the minimum of ") {
+            let message = format!("Too small: expected number to be >={min}");
+            return json!({"code": "too_small", "path": path, "message": message});
+        }
+    }
     let code = match v.kind {
         ViolationKind::MissingParameter | ViolationKind::MissingBody => "invalid_type",
         ViolationKind::Schema | ViolationKind::InvalidParameter => "invalid_type",

@@ -44,6 +44,41 @@ impl Failure {
         }
     }
 
+    /// A lookup of an unknown id the way Flowglad answers it in some procedures (at upstream
+    /// 49b3368): an unwrapped `NotFoundError`, sent as a 500.
+    pub(crate) fn unwrapped_not_found(message: impl std::fmt::Display) -> Self {
+        Self {
+            status: 500,
+            code: "INTERNAL_SERVER_ERROR",
+            error: json!(format!("Unwrap called on Err: NotFoundError: {message}")),
+        }
+    }
+
+    /// A refusal Flowglad sends as a 500 (an unwrapped `ConflictError`, at upstream 49b3368).
+    pub(crate) fn unwrapped_conflict(message: impl std::fmt::Display) -> Self {
+        Self {
+            status: 500,
+            code: "INTERNAL_SERVER_ERROR",
+            error: json!(format!("Unwrap called on Err: ConflictError: {message}")),
+        }
+    }
+
+    /// A validation failure with one issue at `path` (the real API's zod issue shape).
+    pub(crate) fn invalid(path: Value, code: &str, message: &str, extra: Value) -> Self {
+        let mut issue = merge(
+            extra,
+            json!({"code": code, "path": path, "message": message}),
+        );
+        if issue.is_null() {
+            issue = json!({"code": code, "path": path, "message": message});
+        }
+        Self {
+            status: 400,
+            code: "BAD_REQUEST",
+            error: json!([issue]),
+        }
+    }
+
     pub(crate) fn conflict(message: impl Into<String>) -> Self {
         Self {
             status: 409,
@@ -89,6 +124,10 @@ pub(crate) struct Subscription {
     /// The price and quantity a scheduled adjustment switches to at `scheduled_adjustment_at`.
     pub scheduled_price: Option<(String, i64)>,
     pub metadata: Value,
+    /// Created with `doNotCharge: true`: never billed, and grants no usage credits.
+    pub do_not_charge: bool,
+    /// `cancellationReason` (e.g. `upgraded_to_paid` for a free plan a paid one replaced).
+    pub cancellation_reason: Option<String>,
 }
 
 /// A resource claim.
@@ -205,14 +244,14 @@ impl State {
         self.customers
             .iter()
             .find(|c| c.external_id == external_id && !c.archived)
-            .ok_or_else(|| Failure::not_found("Customer"))
+            .ok_or_else(|| customer_not_found(external_id))
     }
 
     fn customer_index(&self, external_id: &str) -> Result<usize, Failure> {
         self.customers
             .iter()
             .position(|c| c.external_id == external_id && !c.archived)
-            .ok_or_else(|| Failure::not_found("Customer"))
+            .ok_or_else(|| customer_not_found(external_id))
     }
 
     pub(crate) fn customer_record(&self, c: &Customer) -> Value {
@@ -238,9 +277,11 @@ impl State {
             .ok_or_else(|| Failure::bad_request("customer.externalId is required"))?
             .to_owned();
         if self.customer_by_external(&external_id).is_ok() {
-            // The real API's answer (a unique-constraint violation mapped to CONFLICT).
+            // The real API's answer (a unique-constraint violation mapped to CONFLICT, in
+            // the wording of upstream 49b3368).
             return Err(Failure::conflict(
-                "A customer with this external ID already exists in your organization.",
+                "This pricing model id external id unique idx already exists. Please choose a \
+                 different value.",
             ));
         }
         let now = self.now();
@@ -335,18 +376,20 @@ impl State {
 
     // ----- subscriptions -----
 
+    /// The subscription with this id; an unknown id is answered as Flowglad does (a 500
+    /// naming `NotFoundError`).
     pub(crate) fn sub(&self, id: &str) -> Result<&Subscription, Failure> {
         self.subscriptions
             .iter()
             .find(|s| s.id == id)
-            .ok_or_else(|| Failure::not_found("Subscription"))
+            .ok_or_else(|| subscription_not_found(id))
     }
 
     fn sub_mut(&mut self, id: &str) -> Result<&mut Subscription, Failure> {
         self.subscriptions
             .iter_mut()
             .find(|s| s.id == id)
-            .ok_or_else(|| Failure::not_found("Subscription"))
+            .ok_or_else(|| subscription_not_found(id))
     }
 
     /// Starts an active subscription to `price` for the customer (by internal id).
@@ -385,6 +428,8 @@ impl State {
             scheduled_adjustment_at: None,
             scheduled_price: None,
             metadata,
+            do_not_charge: false,
+            cancellation_reason: None,
         });
         self.emit(
             EventType::SubscriptionCreated,
@@ -424,6 +469,26 @@ impl State {
         new_id
     }
 
+    /// Marks a subscription `doNotCharge`.
+    pub(crate) fn set_do_not_charge(&mut self, id: &str, do_not_charge: bool) {
+        if let Ok(s) = self.sub_mut(id) {
+            s.do_not_charge = do_not_charge;
+        }
+    }
+
+    /// Cancels the free plan `free` that the paid subscription `by` replaces (Flowglad
+    /// announces only the new subscription).
+    pub(crate) fn replace_free_plan(&mut self, free: &str, by: &str) {
+        let now = self.now();
+        if let Ok(s) = self.sub_mut(free) {
+            s.status = "canceled".into();
+            s.canceled_at = Some(now);
+            s.updated_at = now;
+            s.replaced_by = Some(by.to_owned());
+            s.cancellation_reason = Some("upgraded_to_paid".into());
+        }
+    }
+
     pub(crate) fn current_subscriptions(&self, customer_id: &str) -> Vec<&Subscription> {
         self.subscriptions
             .iter()
@@ -452,8 +517,8 @@ impl State {
                 "canceledAt": s.canceled_at, "cancelScheduledAt": s.cancel_scheduled_at,
                 "replacedBySubscriptionId": s.replaced_by,
                 "scheduledAdjustmentAt": s.scheduled_adjustment_at,
-                "metadata": s.metadata, "doNotCharge": false, "runBillingAtPeriodStart": true,
-                "cancellationReason": null,
+                "metadata": s.metadata, "doNotCharge": s.do_not_charge,
+                "runBillingAtPeriodStart": true, "cancellationReason": s.cancellation_reason,
                 "defaultPaymentMethodId": self.default_payment_method(&s.customer_id),
                 "backupPaymentMethodId": null, "trialEnd": s.trial_end,
             }),
@@ -535,16 +600,26 @@ impl State {
             .collect()
     }
 
-    /// Credits granted minus usage, per usage meter of the pricing model.
+    /// Credits granted minus usage, per usage meter of the pricing model that has ledger
+    /// entries for the subscription (credits granted, or usage recorded), as Flowglad lists
+    /// them: a meter without either has no balance at all. A `doNotCharge` subscription is
+    /// never paid, so it is granted no credits.
     pub(crate) fn balances(&self, s: &Subscription) -> Vec<Value> {
-        let features = self
-            .catalog
-            .price(&s.price_id)
-            .map(|p| self.catalog.features_of(p))
-            .unwrap_or_default();
+        let features = if s.do_not_charge {
+            Vec::new()
+        } else {
+            self.catalog
+                .price(&s.price_id)
+                .map(|p| self.catalog.features_of(p))
+                .unwrap_or_default()
+        };
         self.catalog
             .meters
             .iter()
+            .filter(|m| {
+                let (per_period, once) = credit_grants(&features, &m.id);
+                per_period + once > 0 || self.usage_used.contains_key(&(s.id.clone(), m.id.clone()))
+            })
             .map(|m| {
                 let (per_period, once) = credit_grants(&features, &m.id);
                 let key = (s.id.clone(), m.id.clone());
@@ -561,11 +636,15 @@ impl State {
             .collect()
     }
 
+    /// Cancels a subscription. Cancelling a canceled one answers it unchanged; cancelling a
+    /// paid one immediately puts the customer back on the default (free) plan, as Flowglad
+    /// does.
     pub(crate) fn cancel(&mut self, id: &str, timing: &str) -> Result<Value, Failure> {
         let now = self.now();
         let s = self.sub_mut(id)?;
         if s.status == "canceled" {
-            return Err(Failure::bad_request("Subscription is already canceled"));
+            let s = s.clone();
+            return Ok(json!({"subscription": self.subscription_record(&s)}));
         }
         if timing == "immediately" {
             s.status = "canceled".into();
@@ -582,6 +661,18 @@ impl State {
             EventType::SubscriptionUpdated
         };
         self.emit(event, "subscription", &s.id, &s.customer_id);
+        let was_paid = self
+            .catalog
+            .price(&s.price_id)
+            .is_some_and(|p| p.unit_price > 0);
+        let free = self.catalog.default_price().cloned();
+        if let Some(free) = free
+            && s.status == "canceled"
+            && was_paid
+            && self.current_subscriptions(&s.customer_id).is_empty()
+        {
+            self.start_subscription(&s.customer_id, &free, 1, json!(null));
+        }
         Ok(json!({"subscription": self.subscription_record(&s)}))
     }
 
@@ -693,7 +784,12 @@ impl State {
                     "Exactly one of priceId, priceSlug, usageMeterId or usageMeterSlug must be provided",
                 ));
             }
-            .ok_or_else(|| Failure::not_found("Usage meter"))?;
+            .ok_or_else(|| match ev["usageMeterSlug"].as_str() {
+                Some(slug) => Failure::unwrapped_not_found(format!(
+                    "UsageMeter not found: with slug {slug} (not in customer's pricing model)"
+                )),
+                None => Failure::not_found("Usage meter"),
+            })?;
             let price = self
                 .catalog
                 .prices
@@ -996,4 +1092,18 @@ pub(crate) fn credit_grants(features: &[&super::catalog::Feature], meter_id: &st
         }
     }
     grants
+}
+
+/// Flowglad's answer to an unknown customer external id.
+fn customer_not_found(external_id: &str) -> Failure {
+    Failure {
+        status: 404,
+        code: "NOT_FOUND",
+        error: json!(format!("Customer with externalId {external_id} not found")),
+    }
+}
+
+/// Flowglad's answer to an unknown subscription id (a 500, at upstream 49b3368).
+fn subscription_not_found(id: &str) -> Failure {
+    Failure::unwrapped_not_found(format!("No subscriptions found with id: {id}"))
 }

@@ -406,8 +406,14 @@ pub async fn exercise_all_actions(base: &str, fake: &FakeFlowglad) {
     assert_eq!(a.data()["subscription"]["status"], "active");
     covered.insert(Action::SubscriptionsUncancel);
 
+    // As on Flowglad, a customer with a current paid subscription cannot get a second one:
+    // a newcomer (on the free plan) subscribes to pro, which replaces the free plan.
     let a = c
-        .post("subscriptions/create", user, json!({"priceSlug": "free"}))
+        .post(
+            "subscriptions/create",
+            Some("user_newcomer"),
+            json!({"priceSlug": "pro_monthly"}),
+        )
         .await;
     assert!(a.data()["subscription"]["id"].is_string());
     covered.insert(Action::SubscriptionsCreate);
