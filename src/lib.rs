@@ -61,6 +61,8 @@ pub mod server;
 mod tls;
 pub mod transport;
 pub mod usage_batcher;
+#[cfg(any(feature = "outbox-sqlite", feature = "outbox-postgres"))]
+pub mod usage_outbox;
 pub mod verbatim;
 pub mod webhook;
 

@@ -36,6 +36,9 @@ mod webhook_delivery;
 // Usage, caching, feature gates.
 mod billing_cache;
 mod gate_axum;
+mod outbox_postgres;
+mod outbox_sqlite;
+mod outbox_support;
 mod usage_batcher;
 // The fake Flowglad, its conformance checks, its clock; pricing as code; tracing.
 mod conformance;
