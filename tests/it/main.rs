@@ -36,6 +36,7 @@ mod webhook_delivery;
 // Usage, caching, feature gates.
 mod billing_cache;
 mod gate_axum;
+mod outbox_crash;
 mod outbox_postgres;
 mod outbox_sqlite;
 mod outbox_support;
