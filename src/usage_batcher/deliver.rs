@@ -83,6 +83,10 @@ pub(crate) async fn deliver_batch<T: Borrow<CreateUsageEventParams>>(
         acked: Vec::with_capacity(events.len()),
         failed: Vec::new(),
     };
+    if events.is_empty() {
+        // (An outbox claim whose rows were all undecodable.) No empty bulk request.
+        return settled;
+    }
     // Halves of a rejected batch are sent one after the other, first half first.
     let mut work = vec![events];
     while let Some(batch) = work.pop() {

@@ -119,8 +119,9 @@ impl UsageOutboxBuilder {
     /// Events the relay reads and sends per bulk request (default 500, at least 1).
     ///
     /// ```no_run
-    /// # async fn run(client: flowglad::FlowgladClient) -> Result<(), flowglad::usage_outbox::OutboxError> {
-    /// let outbox = flowglad::usage_outbox::UsageOutbox::sqlite(&client, "usage.db")
+    /// # async fn run(builder: flowglad::usage_outbox::UsageOutboxBuilder) -> Result<(), flowglad::usage_outbox::OutboxError> {
+    /// // builder: UsageOutbox::sqlite(&client, path) or UsageOutbox::postgres(&client, pool)
+    /// let outbox = builder
     ///     .max_batch_size(1000)
     ///     .build()
     ///     .await?;
@@ -136,8 +137,9 @@ impl UsageOutboxBuilder {
     /// flight.
     ///
     /// ```no_run
-    /// # async fn run(client: flowglad::FlowgladClient) -> Result<(), flowglad::usage_outbox::OutboxError> {
-    /// let outbox = flowglad::usage_outbox::UsageOutbox::sqlite(&client, "usage.db")
+    /// # async fn run(builder: flowglad::usage_outbox::UsageOutboxBuilder) -> Result<(), flowglad::usage_outbox::OutboxError> {
+    /// // builder: UsageOutbox::sqlite(&client, path) or UsageOutbox::postgres(&client, pool)
+    /// let outbox = builder
     ///     .max_in_flight(4)
     ///     .build()
     ///     .await?;
@@ -154,8 +156,9 @@ impl UsageOutboxBuilder {
     /// Events recorded through this handle wake the relay at once.
     ///
     /// ```no_run
-    /// # async fn run(client: flowglad::FlowgladClient) -> Result<(), flowglad::usage_outbox::OutboxError> {
-    /// let outbox = flowglad::usage_outbox::UsageOutbox::sqlite(&client, "usage.db")
+    /// # async fn run(builder: flowglad::usage_outbox::UsageOutboxBuilder) -> Result<(), flowglad::usage_outbox::OutboxError> {
+    /// // builder: UsageOutbox::sqlite(&client, path) or UsageOutbox::postgres(&client, pool)
+    /// let outbox = builder
     ///     .poll_interval(std::time::Duration::from_millis(100))
     ///     .build()
     ///     .await?;
@@ -172,8 +175,9 @@ impl UsageOutboxBuilder {
     /// (only Flowglad's refusal dead-letters it).
     ///
     /// ```no_run
-    /// # async fn run(client: flowglad::FlowgladClient) -> Result<(), flowglad::usage_outbox::OutboxError> {
-    /// let outbox = flowglad::usage_outbox::UsageOutbox::sqlite(&client, "usage.db")
+    /// # async fn run(builder: flowglad::usage_outbox::UsageOutboxBuilder) -> Result<(), flowglad::usage_outbox::OutboxError> {
+    /// // builder: UsageOutbox::sqlite(&client, path) or UsageOutbox::postgres(&client, pool)
+    /// let outbox = builder
     ///     .give_up_after(std::time::Duration::from_secs(10))
     ///     .build()
     ///     .await?;
@@ -189,8 +193,9 @@ impl UsageOutboxBuilder {
     /// [`record_in`](UsageOutbox::record_in), one worker that relays).
     ///
     /// ```no_run
-    /// # async fn run(client: flowglad::FlowgladClient, pool: sqlx::PgPool) -> Result<(), flowglad::usage_outbox::OutboxError> {
-    /// let record_only = flowglad::usage_outbox::UsageOutbox::postgres(&client, pool)
+    /// # async fn run(builder: flowglad::usage_outbox::UsageOutboxBuilder) -> Result<(), flowglad::usage_outbox::OutboxError> {
+    /// // builder: UsageOutbox::postgres(&client, pool)
+    /// let record_only = builder
     ///     .relay(false)
     ///     .build()
     ///     .await?;
@@ -208,8 +213,9 @@ impl UsageOutboxBuilder {
     /// callback is caught.
     ///
     /// ```no_run
-    /// # async fn run(client: flowglad::FlowgladClient) -> Result<(), flowglad::usage_outbox::OutboxError> {
-    /// let outbox = flowglad::usage_outbox::UsageOutbox::sqlite(&client, "usage.db")
+    /// # async fn run(builder: flowglad::usage_outbox::UsageOutboxBuilder) -> Result<(), flowglad::usage_outbox::OutboxError> {
+    /// // builder: UsageOutbox::sqlite(&client, path) or UsageOutbox::postgres(&client, pool)
+    /// let outbox = builder
     ///     .on_failure(|failed| eprintln!("dead letter {}: {}", failed.event.transaction_id(), failed.error))
     ///     .build()
     ///     .await?;
@@ -225,8 +231,8 @@ impl UsageOutboxBuilder {
     /// an earlier run are delivered first.
     ///
     /// ```no_run
-    /// # async fn run(client: flowglad::FlowgladClient) -> Result<(), flowglad::usage_outbox::OutboxError> {
-    /// let outbox = flowglad::usage_outbox::UsageOutbox::sqlite(&client, "usage.db").build().await?;
+    /// # async fn run(builder: flowglad::usage_outbox::UsageOutboxBuilder) -> Result<(), flowglad::usage_outbox::OutboxError> {
+    /// let outbox = builder.build().await?;
     /// # Ok(()) }
     /// ```
     ///

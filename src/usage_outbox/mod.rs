@@ -35,6 +35,7 @@
 //! use flowglad::usage_outbox::UsageOutbox;
 //! use flowglad::{FlowgladClient, UsageTarget};
 //!
+//! # #[cfg(feature = "outbox-sqlite")]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = FlowgladClient::from_env()?;
 //! let usage = UsageOutbox::sqlite(&client, "/var/lib/app/usage.db")
