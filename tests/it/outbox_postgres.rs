@@ -105,6 +105,13 @@ async fn three_relays_share_the_table_without_sending_an_event_twice_and_dead_le
         }))
         .await
         .unwrap();
+    // A row some other writer got wrong: dead-lettered with the reason, never sent.
+    sqlx::query(
+        "INSERT INTO flowglad_usage_outbox (transaction_id, payload) VALUES ('junk', 'not json')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let mut relays = Vec::new();
     for _ in 0..3 {
         relays.push(
@@ -144,9 +151,25 @@ async fn three_relays_share_the_table_without_sending_an_event_twice_and_dead_le
         "{} events sent more than once",
         twice.len()
     );
-    let dead = writer.dead_letters().await.unwrap();
-    assert_eq!(dead.len(), 1);
-    assert_eq!(dead[0].transaction_id, "refused");
-    assert_eq!(dead[0].status, Some(404));
+    let mut dead = writer.dead_letters().await.unwrap();
+    dead.sort_by(|a, b| a.transaction_id.cmp(&b.transaction_id));
+    assert_eq!(dead.len(), 2);
+    assert_eq!(dead[0].transaction_id, "junk");
+    assert_eq!((dead[0].status, dead[0].event.as_ref()), (None, None));
+    assert!(
+        dead[0].error.contains("not a usage event"),
+        "{}",
+        dead[0].error
+    );
+    assert_eq!(dead[1].transaction_id, "refused");
+    assert_eq!(dead[1].status, Some(404));
+    assert!(!sends.contains_key("junk"));
+    assert!(
+        fake.requests()
+            .iter()
+            .filter_map(|r| r.body.as_ref()?["usageEvents"].as_array().map(Vec::len))
+            .all(|n| n > 0),
+        "no empty bulk request"
+    );
     writer.shutdown().await;
 }
