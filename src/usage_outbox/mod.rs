@@ -94,6 +94,7 @@ struct Inner {
     shared: Arc<Shared>,
     ids: TransactionIds,
     control: mpsc::UnboundedSender<Ctl>,
+    wake: Arc<tokio::sync::Notify>,
     finished: watch::Receiver<bool>,
     closed: AtomicBool,
     released: Arc<AtomicU64>,
@@ -172,6 +173,7 @@ impl UsageOutbox {
         });
         let store = Arc::new(store);
         let released = Arc::new(AtomicU64::new(0));
+        let wake = Arc::new(tokio::sync::Notify::new());
         if config.relay {
             let relay = Relay {
                 store: store.clone(),
@@ -182,6 +184,7 @@ impl UsageOutbox {
                 poll_interval: config.poll_interval,
                 give_up_after: config.give_up_after,
                 control: rx,
+                wake: wake.clone(),
                 finished: finished_tx,
                 released: released.clone(),
             };
@@ -195,6 +198,7 @@ impl UsageOutbox {
                 shared,
                 ids: TransactionIds::new(),
                 control,
+                wake,
                 finished,
                 closed: AtomicBool::new(false),
                 released,
@@ -244,7 +248,7 @@ impl UsageOutbox {
             .insert(vec![(transaction_id.clone(), payload)])
             .await?;
         Counters::add(&self.inner.shared.counters.accepted, 1);
-        let _ = self.inner.control.send(Ctl::Wake);
+        self.inner.wake.notify_one();
         Ok(transaction_id)
     }
 
@@ -280,7 +284,7 @@ impl UsageOutbox {
         let ids: Vec<String> = rows.iter().map(|(t, _)| t.clone()).collect();
         self.inner.store.insert(rows).await?;
         Counters::add(&self.inner.shared.counters.accepted, ids.len() as u64);
-        let _ = self.inner.control.send(Ctl::Wake);
+        self.inner.wake.notify_one();
         Ok(ids)
     }
 

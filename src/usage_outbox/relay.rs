@@ -21,8 +21,6 @@ use crate::usage_batcher::metrics::Counters;
 
 /// What the handles tell the relay.
 pub(crate) enum Ctl {
-    /// An event was stored through this handle.
-    Wake,
     /// Answer once the outbox is drained (or Flowglad is unreachable).
     Flush(oneshot::Sender<()>),
     /// Settle the deliveries in flight, claim nothing more, finish.
@@ -38,6 +36,8 @@ pub(crate) struct Relay {
     pub poll_interval: Duration,
     pub give_up_after: Duration,
     pub control: mpsc::UnboundedReceiver<Ctl>,
+    /// Events were stored through a handle: look now (one permit however many records).
+    pub wake: Arc<tokio::sync::Notify>,
     pub finished: watch::Sender<bool>,
     /// Claimed rows returned to the store unsettled (for the metrics' `in_flight`).
     pub released: Arc<std::sync::atomic::AtomicU64>,
@@ -102,7 +102,6 @@ impl Relay {
                 }
                 ctl = self.control.recv(), if open => {
                     match ctl {
-                        Some(Ctl::Wake) => {}
                         Some(Ctl::Flush(reply)) => {
                             // A flush tries now, even during a pause.
                             flushes.push(reply);
@@ -113,6 +112,10 @@ impl Relay {
                             open = ctl.is_some();
                         }
                     }
+                    look = true;
+                    drained = false;
+                }
+                () = self.wake.notified() => {
                     look = true;
                     drained = false;
                 }
