@@ -14,23 +14,39 @@ use flowglad::usage_outbox::{OutboxError, Synchronous, UsageOutbox};
 
 use crate::outbox_support::{BULK, event, ledger_txns, sends_per_txn, setup};
 
-fn temp_db(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "flowglad-outbox-{name}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("usage.db")
+/// A database file in a directory of its own, deleted when dropped.
+struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    fn new(name: &str) -> TempDb {
+        let dir = std::env::temp_dir().join(format!(
+            "flowglad-outbox-{name}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDb(dir)
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.0.join("usage.db")
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[tokio::test]
 async fn records_durably_then_delivers_every_event_once() {
     let (fake, client, sub) = setup().await;
-    let path = temp_db("deliver");
+    let db = TempDb::new("deliver");
+    let path = db.path();
     let outbox = UsageOutbox::sqlite(&client, &path)
         .max_batch_size(100)
         .build()
@@ -72,7 +88,8 @@ async fn records_durably_then_delivers_every_event_once() {
 #[tokio::test]
 async fn a_restarted_outbox_delivers_what_an_earlier_run_stored() {
     let (fake, client, sub) = setup().await;
-    let path = temp_db("resume");
+    let db = TempDb::new("resume");
+    let path = db.path();
     // A process that only records, then stops (or dies) before anything is sent.
     let first = UsageOutbox::sqlite(&client, &path)
         .relay(false)
@@ -102,7 +119,8 @@ async fn a_restarted_outbox_delivers_what_an_earlier_run_stored() {
 async fn a_batch_processed_but_not_acknowledged_is_resent_without_duplicates() {
     let (fake, client, sub) = setup().await;
     fake.inject(Fault::on(BULK).drop_after_processing().times(1));
-    let outbox = UsageOutbox::sqlite(&client, temp_db("redeliver"))
+    let db = TempDb::new("redeliver");
+    let outbox = UsageOutbox::sqlite(&client, db.path())
         .build()
         .await
         .unwrap();
@@ -127,7 +145,8 @@ async fn refused_events_are_dead_lettered_with_the_api_error_and_reported() {
     let (fake, client, sub) = setup().await;
     let reported: Arc<Mutex<Vec<FailedEvent>>> = Arc::default();
     let sink = reported.clone();
-    let path = temp_db("dead");
+    let db = TempDb::new("dead");
+    let path = db.path();
     let outbox = UsageOutbox::sqlite(&client, &path)
         .on_failure(move |f| sink.lock().unwrap().push(f))
         .build()
@@ -180,7 +199,8 @@ async fn refused_events_are_dead_lettered_with_the_api_error_and_reported() {
 async fn an_unreachable_flowglad_keeps_the_events_stored() {
     let (fake, client, sub) = setup().await;
     fake.inject(Fault::on(BULK).status(503).times(1000));
-    let outbox = UsageOutbox::sqlite(&client, temp_db("unreachable"))
+    let db = TempDb::new("unreachable");
+    let outbox = UsageOutbox::sqlite(&client, db.path())
         .give_up_after(Duration::from_millis(50))
         .poll_interval(Duration::from_millis(20))
         .synchronous(Synchronous::Normal)
@@ -202,7 +222,8 @@ async fn an_unreachable_flowglad_keeps_the_events_stored() {
 #[tokio::test]
 async fn one_file_one_outbox_invalid_and_late_events_are_refused() {
     let (_fake, client, sub) = setup().await;
-    let path = temp_db("exclusive");
+    let db = TempDb::new("exclusive");
+    let path = db.path();
     let outbox = UsageOutbox::sqlite(&client, &path).build().await.unwrap();
     // A second outbox (another process, or this one) cannot open the file meanwhile.
     let second = UsageOutbox::sqlite(&client, &path).build().await;
