@@ -39,6 +39,9 @@
 //! - [`models`]: readable names for the API's records (`Customer`, `Subscription`, `Price`, ...).
 //! - [`UsageBatcher`]: records usage events from hot paths and delivers them in the
 //!   background in bulk, with retries, backpressure and failure reports.
+//! - [`usage_outbox`] (features `outbox-sqlite`, `outbox-postgres`): the same events stored
+//!   in SQLite or the application's PostgreSQL before they are delivered, so a crash loses
+//!   none; with PostgreSQL, recorded inside the application's own transaction.
 //! - [`raw`]: the generated client for everything else (`.raw()` on every facade type).
 
 #![warn(missing_docs)]
@@ -67,6 +70,8 @@ pub mod server;
 mod tls;
 pub mod transport;
 pub mod usage_batcher;
+#[cfg(any(feature = "outbox-sqlite", feature = "outbox-postgres"))]
+pub mod usage_outbox;
 pub mod verbatim;
 pub mod webhook;
 

@@ -6,6 +6,7 @@
 //! answer was lost creates no duplicate (the API is idempotent on transaction id + usage
 //! meter).
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -61,16 +62,40 @@ fn classify(error: &Error) -> Class {
     }
 }
 
-/// Delivers `events` (one batch): acknowledged events are counted as sent, the others are
-/// reported. Returns when every event is one or the other.
-pub(crate) async fn deliver(ctx: &Delivery, events: Vec<CreateUsageEventParams>) {
-    let counters = &ctx.shared.counters;
+/// How one batch ended: the events Flowglad acknowledged, and the groups it did not (each
+/// with why and the last error). Every event given to [`deliver_batch`] is in exactly one.
+pub(crate) struct Settled<T> {
+    pub acked: Vec<T>,
+    pub failed: Vec<(Vec<T>, FailureKind, Error)>,
+}
+
+/// Delivers `events` (one batch) and settles each one: the one delivery loop of the crate,
+/// used by the batcher (through [`deliver`]) and by the usage outbox's relay (whose events
+/// carry their row ids, hence the generic item). Retries through transient failures until
+/// `give_up_after`, splits a rejected batch until the refused events are alone. Counts
+/// requests and resends in `counters`; acknowledged and failed events are the caller's to
+/// count (the batcher counts them as sent / reports them; the outbox first deletes or
+/// dead-letters them).
+pub(crate) async fn deliver_batch<T: Borrow<CreateUsageEventParams>>(
+    client: &FlowgladClient,
+    counters: &Counters,
+    give_up_after: Duration,
+    events: Vec<T>,
+) -> Settled<T> {
+    let mut settled = Settled {
+        acked: Vec::with_capacity(events.len()),
+        failed: Vec::new(),
+    };
+    if events.is_empty() {
+        // (An outbox claim whose rows were all undecodable.) No empty bulk request.
+        return settled;
+    }
     // Halves of a rejected batch are sent one after the other, first half first.
     let mut work = vec![events];
     while let Some(batch) = work.pop() {
         let n = batch.len() as u64;
-        match send(ctx, &batch).await {
-            Ok(()) => Counters::add(&counters.sent, n),
+        match send(client, counters, give_up_after, &batch).await {
+            Ok(()) => settled.acked.extend(batch),
             Err((Class::Rejected, _)) if batch.len() > 1 => {
                 Counters::add(&counters.retried, n);
                 let mut first = batch;
@@ -84,21 +109,36 @@ pub(crate) async fn deliver(ctx: &Delivery, events: Vec<CreateUsageEventParams>)
                 } else {
                     FailureKind::Undelivered
                 };
-                report(&ctx.shared, batch, kind, error);
+                settled.failed.push((batch, kind, error));
             }
         }
+    }
+    settled
+}
+
+/// The batcher's delivery of one batch: acknowledged events are counted as sent, the others
+/// are reported. Returns when every event is one or the other.
+pub(crate) async fn deliver(ctx: &Delivery, events: Vec<CreateUsageEventParams>) {
+    let counters = &ctx.shared.counters;
+    let settled = deliver_batch(&ctx.client, counters, ctx.give_up_after, events).await;
+    Counters::add(&counters.sent, settled.acked.len() as u64);
+    for (batch, kind, error) in settled.failed {
+        report(&ctx.shared, batch, kind, error);
     }
 }
 
 /// Sends one batch until it is acknowledged, rejected, or `give_up_after` has passed.
-async fn send(ctx: &Delivery, batch: &[CreateUsageEventParams]) -> Result<(), (Class, Error)> {
-    let counters = &ctx.shared.counters;
+async fn send<T: Borrow<CreateUsageEventParams>>(
+    client: &FlowgladClient,
+    counters: &Counters,
+    give_up_after: Duration,
+    batch: &[T],
+) -> Result<(), (Class, Error)> {
     let n = batch.len() as u64;
     let body = types::UsageEventsBulkInsertBody {
         usage_events: batch
             .iter()
-            .cloned()
-            .map(CreateUsageEventParams::into_bulk_item)
+            .map(|event| event.borrow().clone().into_bulk_item())
             .collect(),
     };
     // Serialized once; every attempt sends the same bytes.
@@ -106,8 +146,7 @@ async fn send(ctx: &Delivery, batch: &[CreateUsageEventParams]) -> Result<(), (C
         Ok(json) => bytes::Bytes::from(json),
         Err(e) => return Err((Class::Fatal, Error::Request(e.to_string()))),
     };
-    let client = &ctx.client;
-    let policy = *ctx.client.retry_policy();
+    let policy = *client.retry_policy();
     let started = Instant::now();
     let mut round = 0;
     loop {
@@ -135,7 +174,7 @@ async fn send(ctx: &Delivery, batch: &[CreateUsageEventParams]) -> Result<(), (C
             policy.max_retries.saturating_add(round),
             retry::jitter(),
         );
-        if started.elapsed() + delay >= ctx.give_up_after {
+        if started.elapsed() + delay >= give_up_after {
             return Err((class, error));
         }
         tokio::time::sleep(delay).await;
@@ -143,8 +182,14 @@ async fn send(ctx: &Delivery, batch: &[CreateUsageEventParams]) -> Result<(), (C
     }
 }
 
-/// Counts and reports events that will not be acknowledged.
-fn report(shared: &Shared, events: Vec<CreateUsageEventParams>, kind: FailureKind, error: Error) {
+/// Counts and reports events that will not be acknowledged (the batcher's failures, the
+/// outbox's dead letters): to the callback, or kept for `take_failures`.
+pub(crate) fn report(
+    shared: &Shared,
+    events: Vec<CreateUsageEventParams>,
+    kind: FailureKind,
+    error: Error,
+) {
     let error = Arc::new(error);
     Counters::add(&shared.counters.failed, events.len() as u64);
     for event in events {

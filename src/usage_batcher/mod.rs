@@ -61,10 +61,10 @@
 //! the `tracing` feature is enabled (the crate has no other logging).
 
 mod config;
-mod deliver;
+pub(crate) mod deliver;
 mod error;
-mod event;
-mod metrics;
+pub(crate) mod event;
+pub(crate) mod metrics;
 mod worker;
 
 use std::sync::{Arc, Mutex};

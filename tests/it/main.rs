@@ -36,6 +36,10 @@ mod webhook_delivery;
 // Usage, caching, feature gates.
 mod billing_cache;
 mod gate_axum;
+mod outbox_crash;
+mod outbox_postgres;
+mod outbox_sqlite;
+mod outbox_support;
 mod usage_batcher;
 // The contract suite: the same tests against the fake and a real Flowglad server.
 #[cfg(feature = "testing")]

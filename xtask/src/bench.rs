@@ -47,7 +47,9 @@ pub const USAGE: &str = "usage: cargo xtask bench [--smoke] [--runs N] [--only L
                handler-billing,handler-usage,billing-seq-20ms (fake answers after 20 ms),gate
                (feature gate middleware, warm cache, vs an Express getBilling + checkFeatureAccess),
                gate-20ms, replay-billing-seq,replay-billing-c32,replay-usage,replay-bulk (the
-               clients against pre-recorded answers: no fake in the loop)
+               clients against pre-recorded answers: no fake in the loop), outbox (record
+               latency and events/s: batcher vs SQLite outbox vs PostgreSQL outbox when
+               FLOWGLAD_BENCH_POSTGRES_URL names a database; with the disk's fsync rate)
   --debug      use the dev profile instead of --release
   --no-ts      skip the @flowglad/server (Node) implementation";
 
@@ -675,6 +677,18 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
         .args(["build", "--quiet", "--features", "testing"])
         .args(["--example", "fake_server", "--example", "bench_load"])
         .args(["--example", "replay_server"]);
+    let outbox = o
+        .only
+        .as_ref()
+        .is_none_or(|only| only.iter().any(|n| n == "outbox"));
+    if outbox {
+        build.args([
+            "--example",
+            "bench_outbox",
+            "--features",
+            "outbox-sqlite,outbox-postgres",
+        ]);
+    }
     let rust_handler = root().join("examples/bench_handler.rs").exists();
     if rust_handler {
         build.args(["--example", "bench_handler", "--features", "axum,tower"]);
@@ -802,7 +816,22 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
         });
     }
 
-    let report = report(&all);
+    let mut report = report(&all);
+    if outbox {
+        // examples/bench_outbox.rs prints its own table (record awaited alone, and 32 tasks).
+        let n = if o.smoke { "64" } else { "2000" };
+        let out = Command::new(examples.join("bench_outbox"))
+            .args(["--n", n])
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("bench_outbox: {e}"))?;
+        if !out.status.success() {
+            ok = false;
+            eprintln!("bench_outbox failed: {}", out.status);
+        }
+        report.push_str("\n## Usage outbox: `record` latency (examples/bench_outbox.rs)\n\n");
+        report.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
     println!("{report}");
     let out_dir = target_dir().join("bench");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;

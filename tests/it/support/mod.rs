@@ -8,6 +8,8 @@
 
 pub mod fixtures;
 pub mod loopback;
+#[cfg(feature = "outbox-postgres")]
+pub mod postgres;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
