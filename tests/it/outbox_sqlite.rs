@@ -172,8 +172,15 @@ async fn refused_events_are_dead_lettered_with_the_api_error_and_reported() {
     let dead_ids: Vec<&str> = dead.iter().map(|d| d.transaction_id.as_str()).collect();
     assert_eq!(dead_ids, ["bad-5", "bad-13"]);
     for d in &dead {
-        assert_eq!(d.status, Some(404));
-        assert!(d.error.contains("Subscription not found"), "{}", d.error);
+        // Flowglad answers an unknown subscription with a 500 naming `NotFoundError`
+        // (upstream 49b3368; the fake follows it): permanent, so dead-lettered.
+        assert_eq!(d.status, Some(500));
+        assert!(
+            d.error
+                .contains("NotFoundError: No subscriptions found with id"),
+            "{}",
+            d.error
+        );
         assert_eq!(
             d.event.as_ref().unwrap().subscription_id(),
             "sub_does_not_exist"
