@@ -13,7 +13,7 @@ use axum::Router;
 use flowglad::handler::FlowgladHandler;
 use flowglad::webhook::WebhookEvent;
 use flowglad::{Error, FlowgladClient, raw};
-use handler_support::{Caller, env};
+use handler_support::{Caller, env, serve_axum};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -42,12 +42,7 @@ async fn subscription_of(caller: &Caller, user: &str) -> String {
 #[tokio::test]
 async fn checkout_sessions_cannot_target_another_customers_subscription() {
     let env = env().await;
-    let base = serve(Router::new().nest(
-        "/api/flowglad",
-        flowglad::handler::axum_router(env.handler.clone()),
-    ))
-    .await;
-    let caller = Caller::new(format!("{base}/api/flowglad"));
+    let caller = serve_axum(env.handler.clone()).await;
     let theirs = subscription_of(&caller, "victim").await;
     let ours = subscription_of(&caller, "attacker").await;
     env.fake.clear_requests();
@@ -140,12 +135,7 @@ async fn checkout_sessions_cannot_target_another_customers_subscription() {
 #[tokio::test]
 async fn no_action_reaches_another_customers_subscription() {
     let env = env().await;
-    let base = serve(Router::new().nest(
-        "/api/flowglad",
-        flowglad::handler::axum_router(env.handler.clone()),
-    ))
-    .await;
-    let caller = Caller::new(format!("{base}/api/flowglad"));
+    let caller = serve_axum(env.handler.clone()).await;
     let theirs = subscription_of(&caller, "victim_all").await;
     subscription_of(&caller, "attacker_all").await;
     let before = caller
@@ -230,12 +220,7 @@ async fn no_action_reaches_another_customers_subscription() {
 #[tokio::test]
 async fn blank_or_dot_ids_anywhere_in_the_input_are_a_400_naming_the_field() {
     let env = env().await;
-    let base = serve(Router::new().nest(
-        "/api/flowglad",
-        flowglad::handler::axum_router(env.handler.clone()),
-    ))
-    .await;
-    let caller = Caller::new(format!("{base}/api/flowglad"));
+    let caller = serve_axum(env.handler.clone()).await;
     env.fake.clear_requests();
     let cases = [
         (
@@ -265,8 +250,7 @@ async fn blank_or_dot_ids_anywhere_in_the_input_are_a_400_naming_the_field() {
         assert_eq!(error["issues"][0]["path"], path, "{action}: {error}");
     }
     // Through a GET's query string too.
-    let get_env = Caller::new(format!("{base}/api/flowglad"));
-    let answer = get_env
+    let answer = caller
         .get("features/access?subscriptionId=..", Some("user_ids"))
         .await;
     answer.error(400, "VALIDATION_ERROR");

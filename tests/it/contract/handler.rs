@@ -2,10 +2,6 @@
 //! it, as `@flowglad/react` calls it: first page loads of a new user at once, billing, feature
 //! access, usage, balances, checkout, lists.
 
-use std::convert::Infallible;
-
-use flowglad::handler::FlowgladHandler;
-use flowglad::{CustomerProfile, FlowgladServer};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -15,33 +11,13 @@ contract!(the_react_actions_over_the_target);
 
 /// Serves the handler over this target on 127.0.0.1; returns `<base>/api/flowglad`.
 async fn serve(t: &Target) -> String {
-    let client = t.client();
-    let server_client = client.clone();
-    let handler = FlowgladHandler::builder()
-        .customer_id(|parts: http::request::Parts| async move {
-            parts
-                .headers
-                .get("x-user-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .ok_or("missing x-user-id")
-        })
-        .server(move |id: String| {
-            FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerProfile::new(
-                    id.clone(),
-                    format!("{id}@example.com"),
-                ))
-            })
-        })
-        .client(client)
+    let handler = crate::handler_support::builder(t.client())
         .build()
         .expect("handler");
-    let app = axum::Router::new().nest("/api/flowglad", flowglad::handler::axum_router(handler));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}/api/flowglad")
+    crate::handler_support::serve_axum(handler)
+        .await
+        .base()
+        .to_owned()
 }
 
 /// POSTs `body` to the action as `user`; the answer's `data` (asserting a 200 without error).

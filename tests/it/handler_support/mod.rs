@@ -31,8 +31,34 @@ pub async fn env() -> Env {
         .max_retries(0)
         .build()
         .expect("client");
+    let handler = builder(client.clone())
+        // Small enough that an oversize body still fits the loopback socket buffers: the
+        // client finishes writing and reads the 413 before the server closes the connection
+        // (with a 1 MiB body it may see a broken pipe instead, depending on timing).
+        .body_limit(BODY_LIMIT)
+        // The adapters' query-string path is exercised too (POST-only is the default; see
+        // tests/handler_contract.rs).
+        .allow_get_for_reads(true)
+        .build()
+        .expect("handler");
+    Env { fake, handler }
+}
+
+/// A reqwest client for the tests' servers on 127.0.0.1.
+pub fn http_client() -> reqwest::Client {
+    loopback::client()
+}
+
+/// The handler options every test app uses: the `x-user-id` header is the signed-in user,
+/// customers are made from the id, `client` serves everything.
+pub fn builder(
+    client: FlowgladClient,
+) -> flowglad::handler::FlowgladHandlerBuilder<
+    flowglad::handler::WithCustomerId,
+    flowglad::handler::WithServer,
+> {
     let server_client = client.clone();
-    let handler = FlowgladHandler::builder()
+    FlowgladHandler::builder()
         .customer_id(|parts: http::request::Parts| async move {
             parts
                 .headers
@@ -50,21 +76,18 @@ pub async fn env() -> Env {
             })
         })
         .client(client)
-        // Small enough that an oversize body still fits the loopback socket buffers: the
-        // client finishes writing and reads the 413 before the server closes the connection
-        // (with a 1 MiB body it may see a broken pipe instead, depending on timing).
-        .body_limit(BODY_LIMIT)
-        // The adapters' query-string path is exercised too (POST-only is the default; see
-        // tests/handler_contract.rs).
-        .allow_get_for_reads(true)
-        .build()
-        .expect("handler");
-    Env { fake, handler }
 }
 
-/// A reqwest client for the tests' servers on 127.0.0.1.
-pub fn http_client() -> reqwest::Client {
-    loopback::client()
+/// `handler` nested at `/api/flowglad` in an axum app on 127.0.0.1, and a caller for it.
+#[cfg(feature = "axum")]
+pub async fn serve_axum(handler: FlowgladHandler) -> Caller {
+    let app = axum::Router::new().nest("/api/flowglad", flowglad::handler::axum_router(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Caller::new(format!("http://{address}/api/flowglad"))
 }
 
 /// An HTTP client for `<base>/<action>`.
@@ -107,6 +130,11 @@ impl Caller {
             http: loopback::client(),
             base: base.into(),
         }
+    }
+
+    /// `<base>`, the handler's mount point URL.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     pub async fn send(
