@@ -7,11 +7,9 @@
 
 use crate::support::loopback;
 
-use std::convert::Infallible;
-
-use flowglad::handler::{Action, FlowgladHandler};
+use flowglad::FlowgladClient;
+use flowglad::handler::Action;
 use flowglad::testing::FakeFlowglad;
-use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -39,25 +37,7 @@ async fn env(get_for_reads: bool) -> Env {
         .max_retries(0)
         .build()
         .unwrap();
-    let server_client = client.clone();
-    let handler = FlowgladHandler::builder()
-        .customer_id(|parts: http::request::Parts| async move {
-            parts
-                .headers
-                .get("x-user-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .ok_or("not signed in")
-        })
-        .server(move |id: String| {
-            FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerProfile::new(
-                    id.clone(),
-                    format!("{id}@example.com"),
-                ))
-            })
-        })
-        .client(client)
+    let handler = crate::handler_support::builder(client)
         .allow_get_for_reads(get_for_reads)
         .build()
         .expect("handler");
