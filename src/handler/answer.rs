@@ -135,9 +135,6 @@ pub(crate) struct PurchasesAnswer {
     pub(crate) purchases: Vec<Verbatim<types::PurchaseRecord>>,
 }
 
-/// The JSON Schemas of an action's input (the request body) and of its answer (`data`), as
-/// subschemas of `generator` (references into its definitions). The `match` is exhaustive,
-/// so a new action cannot go undocumented; the answer types are the ones [`run`] serializes.
 /// The JSON text of `value` ([`crate::Verbatim`] values and [`crate::Billing`] write the
 /// API's JSON as received).
 pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Bytes, HandlerError> {

@@ -13,6 +13,9 @@ use super::error::{ErrorCode, HandlerError};
 use crate::error::{BoxError, Error};
 use crate::ids::{PriceRef, ResourceRef, UsageTarget};
 use crate::raw::types;
+use crate::server::resources::{
+    ClaimFields, ClaimResourceParams, ReleaseFields, ReleaseResourceParams,
+};
 use crate::server::subscriptions::{CancellationTiming, CreateSubscriptionParams};
 
 /// Reads `body` completely, failing with 413 beyond `limit` bytes.
@@ -174,6 +177,11 @@ pub(crate) struct UpdateCustomerFields {
     pub(crate) email: Option<String>,
 }
 
+/// The input of actions that read none (any JSON object is accepted).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub(crate) struct NoInput {}
+
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub(crate) struct IdInput {
@@ -263,9 +271,22 @@ pub(crate) struct CreateSubscriptionInput {
     pub(crate) metadata: Option<types::Metadata>,
 }
 
-pub(crate) fn create_subscription_params(
+/// `resources/claim`'s input: read as the fields first, then checked by `try_from`, so a
+/// validation error names each field (serde's own error would be one message).
+pub(crate) fn claim_params(input: Value) -> Result<ClaimResourceParams, HandlerError> {
+    Ok(ClaimResourceParams::try_from(parse::<ClaimFields>(input)?)?)
+}
+
+/// `resources/release`'s input, read as [`claim_params`] reads a claim.
+pub(crate) fn release_params(input: Value) -> Result<ReleaseResourceParams, HandlerError> {
+    Ok(ReleaseResourceParams::try_from(parse::<ReleaseFields>(input)?)?)
+}
+
+/// `subscriptions/create`'s input: a body setting any of
+/// [`SERVER_ONLY_SUBSCRIPTION_FIELDS`] is refused, naming each.
+pub(crate) fn create_subscription_input(
     input: Value,
-) -> Result<CreateSubscriptionParams, HandlerError> {
+) -> Result<CreateSubscriptionInput, HandlerError> {
     if let Value::Object(map) = &input {
         let refused: Vec<&str> = SERVER_ONLY_SUBSCRIPTION_FIELDS
             .iter()
@@ -287,10 +308,16 @@ pub(crate) fn create_subscription_params(
             return Err(error);
         }
     }
-    let input: CreateSubscriptionInput = parse(input)?;
+    parse(input)
+}
+
+/// The facade's params for the browser's subscription (quantity defaults to 1).
+pub(crate) fn create_subscription_params(
+    input: CreateSubscriptionInput,
+) -> Result<CreateSubscriptionParams, Error> {
     let quantity = input.quantity.unwrap_or(1);
     if quantity <= 0 {
-        return Err(Error::validation("quantity", "must be an integer > 0").into());
+        return Err(Error::validation("quantity", "must be an integer > 0"));
     }
     let mut params = CreateSubscriptionParams::new(input.price).quantity(quantity);
     params.name = input.name;
@@ -320,7 +347,6 @@ pub(crate) struct UsageEventInput {
 mod tests {
     use super::*;
     use crate::CreateProductCheckoutSessionParams;
-    use crate::server::resources::ClaimResourceParams;
     use serde_json::json;
 
     #[test]
@@ -360,7 +386,7 @@ mod tests {
         }))
         .unwrap_err();
         assert!(e.message().contains("priceId"), "{}", e.message());
-        let e = create_subscription_params(json!({"priceSlug": "pro", "doNotCharge": true}))
+        let e = create_subscription_input(json!({"priceSlug": "pro", "doNotCharge": true}))
             .unwrap_err();
         assert_eq!(e.issues()[0].path, vec![json!("doNotCharge")]);
         let e = parse::<ClaimResourceParams>(

@@ -62,7 +62,7 @@ mod answer;
 mod axum_router;
 mod builder;
 mod classify;
-mod dispatch;
+mod calls;
 mod error;
 mod error_code;
 mod input;

@@ -8,26 +8,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::action::Action;
-use super::answer::{
-    CustomerAnswer, CustomerDetailsAnswer, FeaturesAnswer, InvoicesAnswer, PricingModelAnswer,
-    PurchasesAnswer, ResourcesAnswer,
-};
+use super::action::{Action, schemas};
 use super::builder::DEFAULT_BASE_PATH;
 use super::error::{ErrorCode, HandlerError};
-use super::input::{
-    CancelInput, CreateSubscriptionInput, IdInput, ResourceUsageInput, SubscriptionInput,
-    SubscriptionsListInput, UpdateCustomerInput, UsageEventInput,
-};
-use crate::raw::types;
-use crate::server::billing::ListParams;
-use crate::server::resources::{
-    ClaimResourceParams, ListResourceClaimsParams, ReleaseResourceParams,
-};
-use crate::{
-    ActivateSubscriptionCheckoutSessionParams, AddPaymentMethodCheckoutSessionParams,
-    AdjustSubscriptionParams, CreateProductCheckoutSessionParams,
-};
 
 /// The error statuses every action documents; `4XX` covers the Flowglad API's other refusals
 /// (`UPSTREAM_REJECTED` keeps the upstream status, e.g. 422 or 429).
@@ -189,71 +172,6 @@ fn error_response(status: &str) -> Value {
         }});
     }
     response
-}
-
-#[derive(schemars::JsonSchema)]
-struct NoInput {}
-
-fn schemas(
-    action: Action,
-    generator: &mut schemars::SchemaGenerator,
-) -> (schemars::Schema, schemars::Schema) {
-    use crate::server::billing::{Billing, PaymentMethods, Subscriptions};
-
-    fn pair<I: schemars::JsonSchema, A: schemars::JsonSchema>(
-        generator: &mut schemars::SchemaGenerator,
-    ) -> (schemars::Schema, schemars::Schema) {
-        (
-            generator.subschema_for::<I>(),
-            generator.subschema_for::<A>(),
-        )
-    }
-    let g = generator;
-    match action {
-        Action::CustomersBilling => pair::<NoInput, Billing>(g),
-        Action::CustomersFindOrCreate => pair::<NoInput, CustomerAnswer>(g),
-        Action::CustomersUpdate => pair::<UpdateCustomerInput, types::CustomersUpdateResponse>(g),
-        Action::CheckoutSessionsCreate => {
-            pair::<CreateProductCheckoutSessionParams, types::CheckoutSessionsCreateResponse>(g)
-        }
-        Action::CheckoutSessionsCreateAddPaymentMethod => {
-            pair::<AddPaymentMethodCheckoutSessionParams, types::CheckoutSessionsCreateResponse>(g)
-        }
-        Action::CheckoutSessionsCreateActivateSubscription => pair::<
-            ActivateSubscriptionCheckoutSessionParams,
-            types::CheckoutSessionsCreateResponse,
-        >(g),
-        Action::SubscriptionsCancel => pair::<CancelInput, types::SubscriptionsCancelResponse>(g),
-        Action::SubscriptionsUncancel => pair::<IdInput, types::SubscriptionsUncancelResponse>(g),
-        Action::SubscriptionsAdjust => {
-            pair::<AdjustSubscriptionParams, types::AdjustSubscriptionOutput>(g)
-        }
-        Action::SubscriptionsCreate => {
-            pair::<CreateSubscriptionInput, types::SubscriptionsCreateResponse>(g)
-        }
-        Action::SubscriptionsList => pair::<SubscriptionsListInput, Subscriptions>(g),
-        Action::UsageEventsCreate => pair::<UsageEventInput, types::UsageEventsCreateResponse>(g),
-        Action::ResourcesUsages => pair::<SubscriptionInput, ResourcesAnswer>(g),
-        Action::ResourcesUsagesRetrieve => pair::<ResourceUsageInput, types::ResourceUsage>(g),
-        Action::ResourcesClaim => {
-            pair::<ClaimResourceParams, types::ResourceClaimsClaimResponse>(g)
-        }
-        Action::ResourcesRelease => {
-            pair::<ReleaseResourceParams, types::ResourceClaimsReleaseResponse>(g)
-        }
-        Action::ResourcesClaims => {
-            pair::<ListResourceClaimsParams, types::ResourceClaimsListClaimsResponse>(g)
-        }
-        Action::PricingModelsRetrieve => pair::<NoInput, PricingModelAnswer>(g),
-        Action::UsageMetersBalances => {
-            pair::<SubscriptionInput, types::CustomersGetUsageBalancesResponse>(g)
-        }
-        Action::FeaturesAccess => pair::<SubscriptionInput, FeaturesAnswer>(g),
-        Action::PaymentMethodsList => pair::<NoInput, PaymentMethods>(g),
-        Action::CustomerDetails => pair::<NoInput, CustomerDetailsAnswer>(g),
-        Action::InvoicesList => pair::<ListParams, InvoicesAnswer>(g),
-        Action::PurchasesList => pair::<ListParams, PurchasesAnswer>(g),
-    }
 }
 
 #[cfg(test)]

@@ -24,9 +24,9 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{Method, StatusCode};
 
-use super::action::{Action, UnknownAction};
+use super::action::{self, Action, UnknownAction};
 use super::answer::Reply;
-use super::dispatch;
+use super::calls;
 use super::error::{ErrorCode, HandlerError};
 use super::input::{body_input, check_ids, query_input};
 use crate::client::FlowgladClient;
@@ -286,8 +286,8 @@ impl Inner {
             }
         });
         match server {
-            Some(server) => dispatch::run(action, &server, input).await,
-            None => dispatch::default_pricing_model(&self.client, input).await,
+            Some(server) => action::run(action, &server, input).await,
+            None => calls::default_pricing_model(&self.client, input).await,
         }
     }
 

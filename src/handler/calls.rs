@@ -1,0 +1,96 @@
+//! The action calls that are more than one facade call: the default pricing model for
+//! anonymous visitors, and `usage-events/create` with its defaults.
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::answer::{PricingModelAnswer, PricingModelSource, json};
+use super::error::{ErrorCode, HandlerError};
+use super::input::UsageEventInput;
+use crate::client::FlowgladClient;
+use crate::error::Error;
+use crate::ids::check_path_id;
+use crate::raw::types;
+use crate::server::FlowgladServer;
+use crate::server::usage::CreateUsageEventParams;
+use crate::verbatim::Verbatim;
+
+/// `pricing-models/retrieve` without a signed-in customer: the default pricing model.
+pub(crate) async fn default_pricing_model(
+    client: &FlowgladClient,
+    _input: Value,
+) -> Result<Bytes, HandlerError> {
+    let response = client.admin().get_default_pricing_model().await?;
+    json(&PricingModelAnswer {
+        pricing_model: response.project(&["pricingModel"], |r| r.pricing_model)?,
+        source: PricingModelSource::Default,
+    })
+}
+
+/// `usage-events/create` (reference 5.4): the subscription defaults to the API's
+/// `currentSubscription` and must be one of `currentSubscriptions`; `amount` defaults to 1
+/// and `transactionId` to a fresh 21-character id.
+pub(crate) async fn create_usage_event(
+    server: &FlowgladServer,
+    input: UsageEventInput,
+) -> Result<Verbatim<types::UsageEventsCreateResponse>, HandlerError> {
+    let billing = server.get_billing().await?;
+    let subscription_id = match input.subscription_id {
+        Some(id) => {
+            check_path_id("subscriptionId", &id)?;
+            id
+        }
+        None => match &billing.raw().current_subscription {
+            Some(current) => current.id().as_str().to_owned(),
+            None => {
+                return Err(HandlerError::new(
+                    ErrorCode::NoActiveSubscription,
+                    "subscriptionId required: no current subscription found",
+                ));
+            }
+        },
+    };
+    if !billing
+        .current_subscriptions
+        .iter()
+        .any(|s| s.id().as_str() == subscription_id)
+    {
+        return Err(Error::SubscriptionNotCurrent { subscription_id }.into());
+    }
+    let mut params = CreateUsageEventParams::new(
+        input.amount.unwrap_or(1),
+        input.target,
+        subscription_id,
+        input
+            .transaction_id
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(transaction_id),
+    );
+    params.usage_date = input.usage_date;
+    params.properties = input.properties;
+    Ok(server.create_usage_event(params).await?)
+}
+
+/// A 21-character URL-safe random id (the TypeScript SDK uses nanoid).
+pub(crate) fn transaction_id() -> String {
+    const ALPHABET: &[u8] = b"useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict";
+    (0..21)
+        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transaction_ids() {
+        let a = transaction_id();
+        assert_eq!(a.len(), 21);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        );
+        assert_ne!(a, transaction_id());
+    }
+}
