@@ -174,7 +174,7 @@ impl Error {
     /// the status and code stay as sent. Such an answer is not retried.
     pub fn is_not_found(&self) -> bool {
         matches!(self.unshared(), Error::Api(api) if api.code.as_deref() == Some("NOT_FOUND")
-            || says_not_found(api.status, &api.message))
+            || crate::transport::says_not_found(api.status, &api.message))
     }
 
     /// `true` for an API error with status 409 and `code == "CONFLICT"`: the request
@@ -258,12 +258,6 @@ impl From<raw::Error<raw::types::ApiError>> for Error {
     fn from(error: raw::Error<raw::types::ApiError>) -> Self {
         Error::from_raw(error)
     }
-}
-
-/// A 5xx whose message names upstream's `NotFoundError`: a lookup of an unknown id that
-/// Flowglad answers with a 500 (an unwrapped `Result` in its procedures) instead of a 404.
-pub(crate) fn says_not_found(status: u16, message: &str) -> bool {
-    status >= 500 && message.contains("NotFoundError")
 }
 
 /// Longest error message kept, in bytes (the body itself is kept up to the transport's cap).

@@ -53,6 +53,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod admin;
+mod billing;
 #[cfg(feature = "cache")]
 pub mod cache;
 pub mod client;
@@ -67,6 +68,7 @@ pub mod raw;
 mod redact;
 mod retry;
 pub mod server;
+mod subscription_choice;
 mod tls;
 pub mod transport;
 pub mod usage_batcher;

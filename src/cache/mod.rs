@@ -51,8 +51,8 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 use futures_util::future::Shared;
 
+use crate::billing::Billing;
 use crate::error::{Error, Result};
-use crate::server::{Billing, FlowgladServer};
 
 /// Default time an entry is served: 30 seconds.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
@@ -168,26 +168,24 @@ impl BillingCache {
         self.inner.ttl
     }
 
-    /// The customer's billing: from memory when fetched less than the TTL ago, else with
-    /// [`FlowgladServer::get_billing`] (one request for an existing customer; concurrent
-    /// callers for the same customer share it). May create the customer, unless `server`
-    /// was made with [`FlowgladServer::without_customer_creation`].
-    ///
-    /// Errors are not cached; callers that waited on the failed request all get it (as
-    /// [`Error::Shared`] when there were several).
-    ///
-    /// ```no_run
-    /// # async fn run(cache: flowglad::cache::BillingCache, server: flowglad::FlowgladServer) -> flowglad::Result<()> {
-    /// let billing = cache.get(&server).await?;
-    /// let allowed = billing.check_feature_access("advanced_export", None);
-    /// # Ok(()) }
-    /// ```
-    pub async fn get(&self, server: &FlowgladServer) -> Result<Arc<Billing>> {
-        let key: Arc<str> = server.customer_external_id().into();
+    /// The single-flight read under [`get`](Self::get) (defined beside the facade, in
+    /// `server/cached.rs`, so this module needs no facade): `load` is called only when no
+    /// fresh entry and no flight for (`customer`, `creates`) exists.
+    pub(crate) async fn get_with<F, Fut>(
+        &self,
+        customer: &str,
+        creates: bool,
+        load: F,
+    ) -> Result<Arc<Billing>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Billing>> + Send + 'static,
+    {
+        let key: Arc<str> = customer.into();
         if let Some(billing) = self.fresh(&key) {
             return Ok(billing);
         }
-        let flight_key: FlightKey = (key.clone(), server.creates_missing_customer());
+        let flight_key: FlightKey = (key.clone(), creates);
         let future = {
             let mut flights = self.inner.flights.lock().expect("billing cache flights");
             // A flight may have finished between the first look and the lock.
@@ -198,12 +196,7 @@ impl BillingCache {
                 Some(flight) => flight.future.clone(),
                 None => {
                     let id = self.inner.next_flight.fetch_add(1, Ordering::Relaxed);
-                    let future = fetch(
-                        Arc::downgrade(&self.inner),
-                        flight_key.clone(),
-                        id,
-                        server.clone(),
-                    );
+                    let future = fetch(Arc::downgrade(&self.inner), flight_key.clone(), id, load());
                     flights.insert(
                         flight_key,
                         Flight {
@@ -308,10 +301,15 @@ pub fn invalidate_on_webhook(cache: &BillingCache, customer_external_id: Option<
 
 /// The shared request for one flight. It holds the cache weakly, so an abandoned flight does
 /// not keep the cache alive.
-fn fetch(inner: Weak<Inner>, key: FlightKey, id: u64, server: FlowgladServer) -> FlightFuture {
+fn fetch(
+    inner: Weak<Inner>,
+    key: FlightKey,
+    id: u64,
+    load: impl Future<Output = Result<Billing>> + Send + 'static,
+) -> FlightFuture {
     let future: Pin<Box<dyn Future<Output = FlightResult> + Send>> = Box::pin(async move {
         let started = Instant::now();
-        let result = server.get_billing().await.map(Arc::new);
+        let result = load.await.map(Arc::new);
         if let Some(inner) = inner.upgrade() {
             let mut flights = inner.flights.lock().expect("billing cache flights");
             // Still the flight of record (not invalidated meanwhile): publish and retire.

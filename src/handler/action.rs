@@ -21,9 +21,9 @@ use super::answer::{
 use super::calls::create_usage_event;
 use super::error::HandlerError;
 use super::input::{
-    CancelInput, CreateSubscriptionInput, IdInput, NoInput, ResourceUsageInput,
-    SubscriptionInput, SubscriptionsListInput, UpdateCustomerInput, UsageEventInput,
-    claim_params, create_subscription_input, create_subscription_params, parse, release_params,
+    CancelInput, CreateSubscriptionInput, IdInput, NoInput, ResourceUsageInput, SubscriptionInput,
+    SubscriptionsListInput, UpdateCustomerInput, UsageEventInput, claim_params,
+    create_subscription_input, create_subscription_params, parse, release_params,
 };
 use crate::ids::check_path_id;
 use crate::raw::types;

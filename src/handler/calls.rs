@@ -13,6 +13,7 @@ use crate::ids::check_path_id;
 use crate::raw::types;
 use crate::server::FlowgladServer;
 use crate::server::usage::CreateUsageEventParams;
+use crate::subscription_choice::{MULTIPLE, Unnamed, choose};
 use crate::verbatim::Verbatim;
 
 /// `pricing-models/retrieve` without a signed-in customer: the default pricing model.
@@ -27,36 +28,31 @@ pub(crate) async fn default_pricing_model(
     })
 }
 
-/// `usage-events/create` (reference 5.4): the subscription defaults to the API's
-/// `currentSubscription` and must be one of `currentSubscriptions`; `amount` defaults to 1
-/// and `transactionId` to a fresh 21-character id.
+/// `usage-events/create` (reference 5.4): the subscription is chosen by the facade's one rule
+/// ([`subscription_choice`](crate::subscription_choice): a named one must be current;
+/// none named is the only current one), `amount` defaults to 1 and `transactionId` to a fresh
+/// 21-character id.
 pub(crate) async fn create_usage_event(
     server: &FlowgladServer,
     input: UsageEventInput,
 ) -> Result<Verbatim<types::UsageEventsCreateResponse>, HandlerError> {
-    let billing = server.get_billing().await?;
-    let subscription_id = match input.subscription_id {
-        Some(id) => {
-            check_path_id("subscriptionId", &id)?;
-            id
-        }
-        None => match &billing.raw().current_subscription {
-            Some(current) => current.id().as_str().to_owned(),
-            None => {
-                return Err(HandlerError::new(
-                    ErrorCode::NoActiveSubscription,
-                    "subscriptionId required: no current subscription found",
-                ));
-            }
-        },
-    };
-    if !billing
-        .current_subscriptions
-        .iter()
-        .any(|s| s.id().as_str() == subscription_id)
-    {
-        return Err(Error::SubscriptionNotCurrent { subscription_id }.into());
+    if let Some(id) = &input.subscription_id {
+        check_path_id("subscriptionId", id)?;
     }
+    let billing = server.get_billing().await?;
+    let i = choose(
+        billing.current_subscription_ids(),
+        input.subscription_id.as_deref(),
+        Unnamed::Only(MULTIPLE),
+    )
+    .map_err(|error| match error {
+        Error::NoActiveSubscription => HandlerError::new(
+            ErrorCode::NoActiveSubscription,
+            "subscriptionId required: no current subscription found",
+        ),
+        other => other.into(),
+    })?;
+    let subscription_id = billing.current_subscriptions[i].id().as_str().to_owned();
     let mut params = CreateUsageEventParams::new(
         input.amount.unwrap_or(1),
         input.target,

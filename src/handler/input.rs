@@ -279,7 +279,9 @@ pub(crate) fn claim_params(input: Value) -> Result<ClaimResourceParams, HandlerE
 
 /// `resources/release`'s input, read as [`claim_params`] reads a claim.
 pub(crate) fn release_params(input: Value) -> Result<ReleaseResourceParams, HandlerError> {
-    Ok(ReleaseResourceParams::try_from(parse::<ReleaseFields>(input)?)?)
+    Ok(ReleaseResourceParams::try_from(parse::<ReleaseFields>(
+        input,
+    )?)?)
 }
 
 /// `subscriptions/create`'s input: a body setting any of

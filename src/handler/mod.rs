@@ -61,8 +61,8 @@ mod answer;
 #[cfg(feature = "axum")]
 mod axum_router;
 mod builder;
-mod classify;
 mod calls;
+mod classify;
 mod error;
 mod error_code;
 mod input;

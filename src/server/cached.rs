@@ -1,9 +1,37 @@
-//! Reading billing through the client's [`BillingCache`] (cargo feature `cache`).
+//! Reading billing through the client's [`BillingCache`] (cargo feature `cache`). The cache
+//! itself knows no facade: it is given the read to share.
 
 use std::sync::Arc;
 
 use super::{Billing, FlowgladServer};
+use crate::cache::BillingCache;
 use crate::error::Result;
+
+impl BillingCache {
+    /// The customer's billing: from memory when fetched less than the TTL ago, else with
+    /// [`FlowgladServer::get_billing`] (one request for an existing customer; concurrent
+    /// callers for the same customer share it). May create the customer, unless `server`
+    /// was made with [`FlowgladServer::without_customer_creation`].
+    ///
+    /// Errors are not cached; callers that waited on the failed request all get it (as
+    /// [`Error::Shared`](crate::Error::Shared) when there were several).
+    ///
+    /// ```no_run
+    /// # async fn run(cache: flowglad::cache::BillingCache, server: flowglad::FlowgladServer) -> flowglad::Result<()> {
+    /// let billing = cache.get(&server).await?;
+    /// let allowed = billing.check_feature_access("advanced_export", None);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, server: &FlowgladServer) -> Result<Arc<Billing>> {
+        let owned = server.clone();
+        self.get_with(
+            server.customer_external_id(),
+            server.creates_missing_customer(),
+            move || async move { owned.get_billing().await },
+        )
+        .await
+    }
+}
 
 impl FlowgladServer {
     /// The customer's billing through the client's [`BillingCache`](crate::cache::BillingCache)

@@ -11,7 +11,8 @@
 //!
 //! Rules shared by several methods live here: the ownership check (GET the subscription,
 //! then GET the customer, compare `subscription.customerId` with the customer's Flowglad id)
-//! and the auto-resolution of the subscription (exactly one current subscription).
+//! and the auto-resolution of the subscription ([`subscription_choice`], shared with the
+//! `Billing` helpers and the request handler).
 
 pub mod billing;
 #[cfg(feature = "cache")]
@@ -33,6 +34,7 @@ use crate::client::FlowgladClient;
 use crate::error::{BoxError, Error, Result};
 use crate::raw;
 use crate::raw::types;
+use crate::subscription_choice::{self, Unnamed};
 use crate::verbatim::Verbatim;
 
 pub use billing::{Billing, FeatureAccessItem, UsageMeterBalance};
@@ -268,7 +270,8 @@ impl FlowgladServer {
         Ok(subscription)
     }
 
-    /// The given subscription id, or the customer's only current subscription.
+    /// The given subscription id (not checked against billing, which is not read), or the
+    /// customer's only current subscription ([`subscription_choice`]).
     async fn resolve_subscription_id(
         &self,
         subscription_id: Option<&str>,
@@ -279,19 +282,11 @@ impl FlowgladServer {
             return Ok(id.to_owned());
         }
         let billing = self.get_billing().await?;
-        match billing.current_subscriptions.as_slice() {
-            [] => Err(Error::NoActiveSubscription),
-            [only] => Ok(only.id().clone()),
-            _ => Err(Error::MultipleActiveSubscriptions {
-                message: multiple_message,
-            }),
-        }
+        let i = subscription_choice::choose(
+            billing.current_subscription_ids(),
+            None,
+            Unnamed::Only(multiple_message),
+        )?;
+        Ok(billing.current_subscriptions[i].id().clone())
     }
 }
-
-/// Message of adjust's auto-resolution.
-pub(crate) const MULTIPLE_ADJUST: &str =
-    "Customer has multiple active subscriptions. Please specify subscriptionId in params.";
-/// Message of the resource methods' auto-resolution.
-pub(crate) const MULTIPLE_RESOURCES: &str =
-    "Customer has multiple active subscriptions. Please specify subscriptionId.";

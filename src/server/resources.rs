@@ -3,10 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FlowgladServer, MULTIPLE_RESOURCES};
+use super::FlowgladServer;
 use crate::error::{Error, Result};
 use crate::ids::{exactly_one, field};
 use crate::raw::types;
+use crate::subscription_choice::MULTIPLE;
 use crate::verbatim::Verbatim;
 
 use crate::ids::ResourceRef;
@@ -284,7 +285,7 @@ fn non_empty(field: &'static str, ids: Vec<String>) -> Result<Vec<String>> {
 impl FlowgladServer {
     async fn resource_subscription(&self, subscription_id: Option<&str>) -> Result<String> {
         let id = self
-            .resolve_subscription_id(subscription_id, MULTIPLE_RESOURCES)
+            .resolve_subscription_id(subscription_id, MULTIPLE)
             .await?;
         self.owned_subscription(&id).await?;
         Ok(id)

@@ -5,11 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FlowgladServer, MULTIPLE_ADJUST};
+use super::FlowgladServer;
 use crate::error::{Error, Result};
 use crate::ids::PriceRef;
 use crate::raw::types;
 use crate::server::checkout::check_metadata;
+use crate::subscription_choice::MULTIPLE_ADJUST;
 use crate::verbatim::Verbatim;
 
 /// Parameters of [`FlowgladServer::create_subscription`] (the customer is implied). Unset

@@ -3,14 +3,13 @@
 //! Usage-event POSTs are retried like GETs: the API is idempotent on `transactionId`, so a
 //! retry of a request that was processed creates no duplicate.
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 
 use super::FlowgladServer;
 use crate::error::{Error, Result};
 use crate::ids::UsageTarget;
 use crate::raw::types;
+use crate::subscription_choice::{MULTIPLE, Unnamed, choose};
 use crate::verbatim::Verbatim;
 
 /// One usage event.
@@ -195,19 +194,12 @@ impl FlowgladServer {
     ) -> Result<Verbatim<types::UsageEventsBulkInsertResponse>> {
         let body = CreateUsageEventParams::bulk_body(events)?;
         let billing = self.get_billing().await?;
-        let current: HashSet<&str> = billing
-            .current_subscriptions
-            .iter()
-            .map(|s| s.id().as_str())
-            .collect();
-        if let Some(foreign) = body
-            .usage_events
-            .iter()
-            .find(|e| !current.contains(e.subscription_id.as_str()))
-        {
-            return Err(Error::SubscriptionNotCurrent {
-                subscription_id: foreign.subscription_id.clone(),
-            });
+        for event in &body.usage_events {
+            choose(
+                billing.current_subscription_ids(),
+                Some(&event.subscription_id),
+                Unnamed::Only(MULTIPLE),
+            )?;
         }
         let raw = self.raw();
         self.send_mutation(raw.usage_events_bulk_insert(&body))

@@ -109,11 +109,16 @@ pub(crate) fn error_code(status: u16, body: &[u8]) -> Option<String> {
     }
     let parsed = serde_json::from_slice::<Code>(body).ok()?;
     match parsed.error {
-        Some(serde_json::Value::String(message))
-            if crate::error::says_not_found(status, &message) =>
-        {
+        Some(serde_json::Value::String(message)) if says_not_found(status, &message) => {
             Some("NOT_FOUND".to_owned())
         }
         _ => parsed.code,
     }
+}
+
+/// A 5xx whose message names upstream's `NotFoundError`: a lookup of an unknown id that
+/// Flowglad answers with a 500 (an unwrapped `Result` in its procedures) instead of a 404.
+/// The transport does not retry it; the facade's error calls it a not-found.
+pub(crate) fn says_not_found(status: u16, message: &str) -> bool {
+    status >= 500 && message.contains("NotFoundError")
 }

@@ -60,6 +60,7 @@ use crate::retry::{self, Decision, Outcome, Safety};
 
 pub use crate::retry::RetryPolicy;
 pub use body::ERROR_BODY_CAP;
+pub(crate) use body::says_not_found;
 pub use context::CallOptions;
 pub(crate) use context::{Failure, observe};
 pub(crate) use idempotency::safety_of;

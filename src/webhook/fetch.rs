@@ -1,10 +1,10 @@
 //! Reading the current state of the record a thin event names, through the API.
 
+use crate::billing::Billing;
 use crate::client::FlowgladClient;
 use crate::error::Result;
 use crate::models;
 use crate::raw::types;
-use crate::server::billing::Billing;
 use crate::verbatim::Verbatim;
 
 use super::event::WebhookEvent;

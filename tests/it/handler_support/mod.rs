@@ -326,7 +326,7 @@ pub async fn exercise_all_actions(base: &str, fake: &FakeFlowglad) {
     covered.insert(Action::UsageMetersBalances);
 
     // Usage events: amount defaults to 1, transactionId to a fresh 21-char id, the
-    // subscription to the API's currentSubscription.
+    // subscription to the only current one (the one rule of server::subscription_choice).
     fake.clear_requests();
     let a = c
         .post(
