@@ -57,6 +57,7 @@ mod billing;
 #[cfg(feature = "cache")]
 pub mod cache;
 pub mod client;
+mod customer_id;
 pub mod error;
 #[cfg(feature = "tower")]
 pub mod gate;
@@ -82,6 +83,7 @@ pub mod testing;
 
 pub use admin::FlowgladAdmin;
 pub use client::{ApiKey, ClientBuilder, FlowgladClient};
+pub use customer_id::CustomerIdResolver;
 pub use error::{ApiError, BoxError, Error, Issue, Result};
 pub use ids::{PriceRef, ResourceRef, UsageMeterRef, UsageTarget};
 pub use retry::RetryPolicy;

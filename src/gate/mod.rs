@@ -57,7 +57,6 @@ mod extract;
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -65,6 +64,7 @@ use http::request::Parts;
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::json;
 
+use crate::customer_id::CustomerIdResolver;
 use crate::error::{BoxError, Error};
 use crate::server::{Billing, FlowgladServer};
 
@@ -72,8 +72,6 @@ use crate::server::{Billing, FlowgladServer};
 pub use self::extract::MissingBilling;
 pub use service::{RequireLayer, RequireService};
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type CustomerIdFn = dyn Fn(Parts) -> BoxFuture<Result<String, BoxError>> + Send + Sync;
 type ServerFn = dyn Fn(String) -> Result<FlowgladServer, BoxError> + Send + Sync;
 type DeniedFn = dyn Fn(&Denial) -> http::Response<Bytes> + Send + Sync;
 
@@ -199,7 +197,7 @@ pub(crate) enum Verdict {
 
 #[derive(Clone)]
 struct GateInner {
-    customer_id: Arc<CustomerIdFn>,
+    customer_id: CustomerIdResolver,
     server: Arc<ServerFn>,
     fail_open_for_reads: bool,
     on_denied: Arc<DeniedFn>,
@@ -250,12 +248,36 @@ impl BillingGate {
         S: Fn(String) -> Result<FlowgladServer, SE> + Send + Sync + 'static,
         SE: Into<BoxError>,
     {
+        Self::with_resolver(CustomerIdResolver::new(customer_id), server)
+    }
+
+    /// [`new`](Self::new) with a resolver you built once, e.g. the one your request handler
+    /// uses ([`FlowgladHandlerBuilder::customer_id_resolver`](crate::handler::FlowgladHandlerBuilder::customer_id_resolver)):
+    /// both then agree on who is signed in.
+    ///
+    /// ```no_run
+    /// # fn run(client: flowglad::FlowgladClient) {
+    /// use flowglad::CustomerIdResolver;
+    /// use flowglad::gate::BillingGate;
+    ///
+    /// let signed_in = CustomerIdResolver::new(|parts: http::request::Parts| async move {
+    ///     parts.extensions.get::<String>().cloned().ok_or("not signed in")
+    /// });
+    /// let gate = BillingGate::with_resolver(signed_in.clone(), move |id: String| {
+    ///     flowglad::FlowgladServer::new(&client, id, |_id: String| async {
+    ///         Err::<flowglad::CustomerProfile, _>("only existing customers")
+    ///     })
+    /// });
+    /// # }
+    /// ```
+    pub fn with_resolver<S, SE>(customer_id: CustomerIdResolver, server: S) -> Self
+    where
+        S: Fn(String) -> Result<FlowgladServer, SE> + Send + Sync + 'static,
+        SE: Into<BoxError>,
+    {
         BillingGate {
             inner: Arc::new(GateInner {
-                customer_id: Arc::new(move |parts| {
-                    let fut = customer_id(parts);
-                    Box::pin(async move { fut.await.map_err(Into::into) })
-                }),
+                customer_id,
                 server: Arc::new(move |id| server(id).map_err(Into::into)),
                 fail_open_for_reads: false,
                 on_denied: Arc::new(Denial::default_response),
@@ -353,7 +375,7 @@ impl BillingGate {
     /// Checks one request against `requirement`.
     pub(crate) async fn check(&self, parts: Parts, requirement: &Requirement) -> Verdict {
         let is_read = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        let id = match (self.inner.customer_id)(parts).await {
+        let id = match self.inner.customer_id.resolve(parts).await {
             Ok(id) => id,
             Err(error) => return Verdict::Deny(Denial::Unauthenticated(error)),
         };

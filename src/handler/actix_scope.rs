@@ -35,7 +35,8 @@ use futures_util::StreamExt;
 use super::answer::Reply;
 use super::error::{ErrorCode, HandlerError};
 use super::input::too_large;
-use super::service::{ActixCustomerIdFn, CustomerIdFn, FlowgladHandler, Inner};
+use super::service::{ActixCustomerIdFn, FlowgladHandler, Inner};
+use crate::customer_id::{CustomerIdResolver, signed_in};
 
 /// A scope at `path` (e.g. `/api/flowglad`) answering every action key and every method.
 /// Takes a [`FlowgladActixHandler`] (from
@@ -61,7 +62,7 @@ pub struct FlowgladActixHandler {
 #[derive(Clone)]
 enum CustomerId {
     Actix(Arc<ActixCustomerIdFn>),
-    Parts(Arc<CustomerIdFn>),
+    Parts(CustomerIdResolver),
 }
 
 impl FlowgladActixHandler {
@@ -127,12 +128,14 @@ async fn serve(
                 CustomerId::Actix(customer_id) => {
                     let request = request.clone();
                     inner
-                        .serve(&path, parts, read, true, |_| customer_id(request))
+                        .serve(&path, parts, read, true, |_| async move {
+                            signed_in(customer_id(request).await?)
+                        })
                         .await
                 }
                 CustomerId::Parts(customer_id) => {
                     inner
-                        .serve(&path, parts, read, true, |parts| customer_id(parts))
+                        .serve(&path, parts, read, true, |parts| customer_id.resolve(parts))
                         .await
                 }
             }

@@ -14,10 +14,9 @@ use super::actix_scope::FlowgladActixHandler;
 use super::error::HandlerError;
 #[cfg(feature = "actix")]
 use super::service::ActixCustomerIdFn;
-use super::service::{
-    AfterFn, BeforeFn, CustomerIdFn, FlowgladHandler, Inner, OnErrorFn, RequestInfo, ServerFn,
-};
+use super::service::{AfterFn, BeforeFn, FlowgladHandler, Inner, OnErrorFn, RequestInfo, ServerFn};
 use crate::client::{ApiKey, FlowgladClient};
+use crate::customer_id::CustomerIdResolver;
 use crate::error::{BoxError, Error};
 use crate::server::FlowgladServer;
 
@@ -34,7 +33,7 @@ pub struct NoCustomerId;
 #[derive(Debug, Default)]
 pub struct NoServer;
 /// Builder state: the `customer_id` callback is set.
-pub struct WithCustomerId(Arc<CustomerIdFn>);
+pub struct WithCustomerId(CustomerIdResolver);
 /// Builder state: the `server` factory is set.
 pub struct WithServer(Arc<ServerFn>);
 /// Builder state: the `customer_id` callback reads actix-web's `HttpRequest`
@@ -74,12 +73,38 @@ impl<S> FlowgladHandlerBuilder<NoCustomerId, S> {
         Fut: Future<Output = Result<String, E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        let f: Arc<CustomerIdFn> = Arc::new(move |parts| {
-            let fut = f(parts);
-            Box::pin(async move { fut.await.map_err(Into::into) })
-        });
+        self.customer_id_resolver(CustomerIdResolver::new(f))
+    }
+
+    /// [`customer_id`](Self::customer_id) with a resolver you built once, e.g. to share it
+    /// with the feature gate (`gate::BillingGate::with_resolver`).
+    ///
+    /// ```no_run
+    /// # fn run(client: flowglad::FlowgladClient) -> flowglad::Result<()> {
+    /// use flowglad::handler::FlowgladHandler;
+    /// use flowglad::{CustomerIdResolver, CustomerProfile, FlowgladServer};
+    ///
+    /// let signed_in = CustomerIdResolver::new(|parts: http::request::Parts| async move {
+    ///     parts.extensions.get::<String>().cloned().ok_or("not signed in")
+    /// });
+    /// let server_client = client.clone();
+    /// let handler = FlowgladHandler::builder()
+    ///     .customer_id_resolver(signed_in.clone())
+    ///     .server(move |id: String| {
+    ///         FlowgladServer::new(&server_client, id, |_id: String| async {
+    ///             Err::<CustomerProfile, _>("only existing customers")
+    ///         })
+    ///     })
+    ///     .client(client)
+    ///     .build()?;
+    /// # let _ = handler; Ok(()) }
+    /// ```
+    pub fn customer_id_resolver(
+        self,
+        resolver: CustomerIdResolver,
+    ) -> FlowgladHandlerBuilder<WithCustomerId, S> {
         FlowgladHandlerBuilder {
-            customer_id: WithCustomerId(f),
+            customer_id: WithCustomerId(resolver),
             server: self.server,
             options: self.options,
         }

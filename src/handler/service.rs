@@ -30,11 +30,11 @@ use super::calls;
 use super::error::{ErrorCode, HandlerError};
 use super::input::{body_input, check_ids, query_input};
 use crate::client::FlowgladClient;
+use crate::customer_id::CustomerIdResolver;
 use crate::error::BoxError;
 use crate::server::FlowgladServer;
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-pub(crate) type CustomerIdFn = dyn Fn(Parts) -> BoxFuture<Result<String, BoxError>> + Send + Sync;
 /// The actix-web callback: its future may hold the (single-threaded) `HttpRequest`.
 #[cfg(feature = "actix")]
 pub(crate) type ActixCustomerIdFn = dyn Fn(actix_web::HttpRequest) -> Pin<Box<dyn Future<Output = Result<String, BoxError>>>>
@@ -94,7 +94,7 @@ pub struct RequestInfo {
 #[derive(Clone)]
 pub struct FlowgladHandler {
     pub(crate) inner: Arc<Inner>,
-    pub(crate) customer_id: Arc<CustomerIdFn>,
+    pub(crate) customer_id: CustomerIdResolver,
 }
 
 /// Everything but the `customer_id` callback, shared with the actix-web handler
@@ -153,7 +153,9 @@ impl FlowgladHandler {
     {
         let customer_id = &self.customer_id;
         self.inner
-            .serve(path, parts, read_body, path_ok, |parts| customer_id(parts))
+            .serve(path, parts, read_body, path_ok, |parts| {
+                customer_id.resolve(parts)
+            })
             .await
     }
 }
@@ -252,23 +254,16 @@ impl Inner {
         };
         let query = parts.uri.query().map(str::to_owned);
 
-        let server = if action.is_hybrid() {
-            match customer_id(parts).await {
-                Ok(id) if !id.trim().is_empty() => Some(self.make_server(id).await?),
-                _ => None,
-            }
-        } else {
-            let id = customer_id(parts).await.map_err(|e| {
-                HandlerError::new(ErrorCode::Unauthenticated, "authentication required")
-                    .with_source(e)
-            })?;
-            if id.trim().is_empty() {
+        let server = match customer_id(parts).await {
+            Ok(id) => Some(self.make_server(id).await?),
+            Err(_) if action.is_hybrid() => None,
+            Err(e) => {
                 return Err(HandlerError::new(
                     ErrorCode::Unauthenticated,
                     "authentication required",
-                ));
+                )
+                .with_source(e));
             }
-            Some(self.make_server(id).await?)
         };
 
         let input = if is_get {

@@ -25,25 +25,51 @@ struct App {
 }
 
 /// `x-user` names the signed-in user; no header means nobody is signed in.
+async fn x_user(parts: http::request::Parts) -> Result<String, &'static str> {
+    parts
+        .headers
+        .get("x-user")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or("not signed in")
+}
+
+/// The facade for a customer id; a new customer is created with an example email.
+fn servers(
+    client: FlowgladClient,
+) -> impl Fn(String) -> flowglad::Result<FlowgladServer> + Clone + Send + Sync + 'static {
+    move |id: String| {
+        FlowgladServer::new(&client, id, |id: String| async move {
+            Ok::<_, std::io::Error>(CustomerProfile::new(
+                String::new(),
+                format!("{id}@example.com"),
+            ))
+        })
+    }
+}
+
 fn gate(client: FlowgladClient) -> BillingGate {
-    BillingGate::new(
-        |parts: http::request::Parts| async move {
-            parts
-                .headers
-                .get("x-user")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .ok_or("not signed in")
-        },
-        move |id: String| {
-            FlowgladServer::new(&client, id, |id: String| async move {
-                Ok::<_, std::io::Error>(CustomerProfile::new(
-                    String::new(),
-                    format!("{id}@example.com"),
-                ))
-            })
-        },
-    )
+    BillingGate::new(x_user, servers(client))
+}
+
+/// A client of the fake that does not retry.
+fn client_builder(fake: &FakeFlowglad) -> flowglad::ClientBuilder {
+    FlowgladClient::builder()
+        .api_key(fake.api_key())
+        .base_url(fake.base_url())
+        .max_retries(0)
+}
+
+/// Serves `app` on 127.0.0.1.
+async fn serve(fake: FakeFlowglad, app: Router) -> App {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    App {
+        fake,
+        base,
+        http: loopback::client(),
+    }
 }
 
 fn routes(gate: &BillingGate) -> Router {
@@ -72,22 +98,12 @@ fn routes(gate: &BillingGate) -> Router {
 }
 
 async fn start(fake: FakeFlowglad, customize: impl FnOnce(BillingGate) -> BillingGate) -> App {
-    let client = FlowgladClient::builder()
-        .api_key(fake.api_key())
-        .base_url(fake.base_url())
-        .max_retries(0)
+    let client = client_builder(&fake)
         .billing_cache(BillingCache::builder().ttl(Duration::from_secs(60)).build())
         .build()
         .unwrap();
     let app = routes(&customize(gate(client)));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    App {
-        fake,
-        base,
-        http: loopback::client(),
-    }
+    serve(fake, app).await
 }
 
 impl App {
@@ -261,4 +277,67 @@ async fn one_hundred_concurrent_gated_requests_on_a_cold_cache_read_billing_once
     }
     assert_eq!(billing_requests(&app.fake), 1);
     assert_eq!(app.fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn one_resolver_serves_the_handler_and_the_gate_and_a_blank_id_is_nobody() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use flowglad::CustomerIdResolver;
+    use flowglad::handler::FlowgladHandler;
+
+    let fake = FakeFlowglad::start().await;
+    let client = client_builder(&fake).build().unwrap();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let resolver = CustomerIdResolver::new(move |parts: http::request::Parts| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        x_user(parts)
+    });
+    let gate = BillingGate::with_resolver(resolver.clone(), servers(client.clone()));
+    let handler = FlowgladHandler::builder()
+        .customer_id_resolver(resolver)
+        .server(servers(client.clone()))
+        .client(client)
+        .build()
+        .unwrap();
+    let app = routes(&gate).nest("/api/flowglad", flowglad::handler::axum_router(handler));
+    let app = serve(fake, app).await;
+
+    // A blank id is nobody, for both: 401 and nothing asked of Flowglad.
+    for user in ["", "  "] {
+        let (status, body) = app.call("GET", "/export", Some(user)).await;
+        assert_eq!(status, 401, "gate, {user:?}: {body}");
+        let (status, body) = app
+            .call("POST", "/api/flowglad/customers/billing", Some(user))
+            .await;
+        assert_eq!(status, 401, "handler, {user:?}: {body}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()["error"]["code"],
+            "UNAUTHENTICATED"
+        );
+    }
+    assert!(app.fake.requests().is_empty());
+
+    // A signed-in user gets through both, each asking the same resolver once.
+    asked.store(0, Ordering::SeqCst);
+    app.pro("user_shared").await;
+    assert_eq!(
+        app.call("GET", "/export", Some("user_shared")).await,
+        (200, "user_shared".to_owned())
+    );
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/flowglad/customers/billing",
+            Some("user_shared"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["data"]["customer"]["externalId"],
+        "user_shared"
+    );
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
 }
