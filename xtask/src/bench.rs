@@ -1,4 +1,4 @@
-//! `cargo xtask bench` and `cargo xtask build-cost`: the end-to-end benchmarks of
+//! `cargo xtask bench`: the end-to-end benchmarks of
 //! `docs/PERFORMANCE.md`.
 //!
 //! `bench` builds `examples/fake_server.rs` and `examples/bench_load.rs`, and for every
@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 pub const USAGE: &str = "usage: cargo xtask bench [--smoke] [--runs N] [--only LIST] [--debug]
-       cargo xtask build-cost [--jobs N]
+       cargo xtask build-cost [--jobs N] [--no-stripe]
 
   --smoke      tiny sizes, one run, dev profile (CI: checks the harness still works)
   --runs N     samples per scenario and implementation (default 5)
@@ -191,11 +191,11 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-fn run_ok(cmd: &mut Command) -> Result<(), String> {
+pub(crate) fn run_ok(cmd: &mut Command) -> Result<(), String> {
     let status = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
     status
         .success()
@@ -984,47 +984,4 @@ fn report(all: &[Outcome]) -> String {
     out.push('\n');
     out.push_str(&ratios(all));
     out
-}
-
-/// `cargo xtask build-cost`: cold build and one-file incremental rebuild of the crate, in a
-/// separate target directory.
-pub fn build_cost(args: &[String]) -> Result<bool, String> {
-    let mut jobs = "1".to_owned();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--jobs" => jobs = args.next().ok_or("--jobs needs a number")?.clone(),
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    let dir = root().join("target/build-cost");
-    let _ = std::fs::remove_dir_all(&dir);
-    let timed = |what: &str| -> Result<f64, String> {
-        let t = Instant::now();
-        run_ok(
-            cargo()
-                .current_dir(root())
-                .env("CARGO_TARGET_DIR", &dir)
-                .args(["build", "--quiet", "--package", "flowglad", "-j", &jobs]),
-        )?;
-        let secs = t.elapsed().as_secs_f64();
-        println!("{what}: {secs:.1} s");
-        Ok(secs)
-    };
-    let cold = timed("cold build (dev profile, default features)")?;
-    let facade = root().join("src/server/billing.rs");
-    let touch = |p: &Path| -> Result<(), String> {
-        let f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(p)
-            .map_err(|e| e.to_string())?;
-        f.set_modified(std::time::SystemTime::now())
-            .map_err(|e| e.to_string())
-    };
-    touch(&facade)?;
-    let incremental = timed("rebuild after touching src/server/billing.rs")?;
-    println!(
-        "| cold build | incremental (one facade file) |\n|---|---|\n| {cold:.0} s | {incremental:.1} s |"
-    );
-    Ok(true)
 }

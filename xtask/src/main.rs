@@ -3,9 +3,10 @@
 //! - `update-spec [--from <URL|PATH>] [--check]` vendors Flowglad's OpenAPI description into
 //!   `openapi/flowglad.json`, prints what changed, and refreshes `generated/`.
 //! - `bench [--smoke] [--runs N] [--only LIST]` runs the end-to-end benchmarks against the
-//!   standalone fake (`docs/PERFORMANCE.md`); `build-cost` times cold and incremental builds.
+//!   standalone fake (`docs/PERFORMANCE.md`); `build-cost` times cold and incremental builds, beside async-stripe.
 
 mod bench;
+mod build_cost;
 // The generation pipeline ships inside the `flowglad` package (its build.rs runs it), so the
 // package builds from crates.io; the xtask compiles the same file.
 #[path = "../../build/codegen.rs"]
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("update-spec") => parse_update_spec(&args[1..]).and_then(|o| update_spec(&o)),
         Some("bench") => bench::bench(&args[1..]),
-        Some("build-cost") => bench::build_cost(&args[1..]),
+        Some("build-cost") => build_cost::build_cost(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}\n\n{}", bench::USAGE);
             Ok(true)
