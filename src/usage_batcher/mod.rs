@@ -95,6 +95,19 @@ pub(crate) struct Shared {
     pub failures: FailureSink,
 }
 
+impl Shared {
+    /// Fresh counters; failures go to `on_failure`, or are kept for `take_failures`.
+    pub(crate) fn new(on_failure: Option<OnFailure>) -> Arc<Self> {
+        Arc::new(Shared {
+            counters: Counters::default(),
+            failures: match on_failure {
+                Some(callback) => FailureSink::Callback(callback),
+                None => FailureSink::Keep(Mutex::new(Vec::new())),
+            },
+        })
+    }
+}
+
 /// A background usage-event batcher; see the [module docs](self). Cheap to clone: clones
 /// share one queue and one background task.
 #[derive(Clone)]
@@ -167,13 +180,7 @@ impl UsageBatcher {
     fn start(config: UsageBatcherBuilder, runtime: &tokio::runtime::Handle) -> Self {
         let (tx, rx) = mpsc::channel(config.queue_capacity);
         let (finished_tx, finished) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            counters: Counters::default(),
-            failures: match config.on_failure {
-                Some(callback) => FailureSink::Callback(callback),
-                None => FailureSink::Keep(Mutex::new(Vec::new())),
-            },
-        });
+        let shared = Shared::new(config.on_failure);
         let worker = Worker {
             rx,
             delivery: Arc::new(deliver::Delivery {

@@ -63,7 +63,6 @@ mod sqlite;
 mod store;
 
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use tokio::sync::{mpsc, oneshot, watch};
@@ -164,13 +163,7 @@ impl UsageOutbox {
     fn start(config: UsageOutboxBuilder, store: Store, runtime: &tokio::runtime::Handle) -> Self {
         let (control, rx) = mpsc::unbounded_channel();
         let (finished_tx, finished) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            counters: Counters::default(),
-            failures: match config.on_failure {
-                Some(callback) => FailureSink::Callback(callback),
-                None => FailureSink::Keep(Mutex::new(Vec::new())),
-            },
-        });
+        let shared = Shared::new(config.on_failure);
         let store = Arc::new(store);
         let released = Arc::new(AtomicU64::new(0));
         let wake = Arc::new(tokio::sync::Notify::new());
