@@ -1043,10 +1043,12 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
         };
         if let Some(real) = real.as_ref().filter(|_| s.real) {
             for imp in &imps {
-                if !real_counts.contains_key(&(s.kind, *imp)) {
+                if let std::collections::btree_map::Entry::Vacant(slot) =
+                    real_counts.entry((s.kind, *imp))
+                {
                     let c = count_real(&s, imp, &examples, real)
                         .map_err(|e| format!("{} / {imp} / counting requests: {e}", s.name))?;
-                    real_counts.insert((s.kind, *imp), c);
+                    slot.insert(c);
                 }
             }
         }
