@@ -1,24 +1,37 @@
-//! Record latency and throughput of the usage outbox against the in-memory batcher (not part
-//! of the SDK): `record` p50/p99 awaited one at a time, and events/s with 32 tasks recording
-//! at once, while the relay (or the batcher) delivers to the fake Flowglad on 127.0.0.1.
-//! Also this disk's `fsync` rate, the physical limit of a durable `record` awaited alone.
+//! Record latency and throughput of the usage outbox against the in-memory batcher and against
+//! awaiting each event (not part of the SDK): `record` p50/p99 awaited one at a time, and
+//! events/s with 32 tasks recording at once, while the relay (or the batcher) delivers to the
+//! fake Flowglad on 127.0.0.1, in this process. The awaited rows send each event to the same
+//! fake: this SDK's `create_usage_event`, and `@flowglad/server`'s `createUsageEvent` on Node
+//! (`bench/node/bench.mjs`, when `--ts` names it). Also this disk's `fsync` rate, the physical
+//! limit of a durable `record` awaited alone.
 //!
 //! ```sh
 //! cargo run --release --example bench_outbox --features outbox-sqlite,outbox-postgres,testing \
-//!     -- [--n 2000] [--dir /var/tmp] [--postgres postgres://user@127.0.0.1:5432/db]
+//!     -- [--n 2000] [--dir /var/tmp] [--ts bench/node/bench.mjs] [--postgres URL]
 //! ```
 //!
-//! PostgreSQL rows are measured when `--postgres` (or `FLOWGLAD_BENCH_POSTGRES_URL`) names a
-//! database the user may create tables in; the outbox's tables are created there.
+//! PostgreSQL rows run against a private cluster this program starts (Debian's `initdb` and
+//! `pg_ctl` into a temporary directory on a free port of 127.0.0.1, default settings: `fsync`
+//! and `synchronous_commit` on; the tests' `tests/it/support/postgres.rs`), or against the
+//! database `--postgres` (or `FLOWGLAD_BENCH_POSTGRES_URL`) names; they are skipped, saying
+//! so, when PostgreSQL is not installed.
 
 use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+// The tests' private PostgreSQL cluster, shared rather than copied.
+#[path = "../tests/it/support/postgres.rs"]
+mod pg_cluster;
+
 use flowglad::testing::FakeFlowglad;
 use flowglad::usage_batcher::{UsageBatcher, UsageEvent};
 use flowglad::usage_outbox::{Synchronous, UsageOutbox, postgres};
-use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer, UsageTarget};
+use flowglad::{
+    CreateUsageEventParams, CustomerProfile, FlowgladClient, FlowgladServer, UsageTarget,
+};
+use serde_json::Value;
 
 const TASKS: usize = 32;
 
@@ -26,6 +39,7 @@ struct Args {
     n: usize,
     dir: std::path::PathBuf,
     postgres: Option<String>,
+    ts: Option<std::path::PathBuf>,
 }
 
 fn args() -> Args {
@@ -33,6 +47,7 @@ fn args() -> Args {
         n: 2000,
         dir: std::env::temp_dir(),
         postgres: std::env::var("FLOWGLAD_BENCH_POSTGRES_URL").ok(),
+        ts: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -41,6 +56,7 @@ fn args() -> Args {
             "--n" => a.n = value.parse().expect("--n N"),
             "--dir" => a.dir = value.into(),
             "--postgres" => a.postgres = Some(value),
+            "--ts" => a.ts = Some(value.into()),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -75,6 +91,56 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// One way of recording: an async closure per event.
 type Record = Arc<dyn Fn(String) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
+
+/// `@flowglad/server`'s `createUsageEvent` awaited per event (`bench.mjs --scenario usage`)
+/// against the same fake: p50/p99 one at a time, then events/s with 32 callers.
+async fn measure_ts(script: &std::path::Path, fake: &FakeFlowglad, sub: &str, n: usize) {
+    let run = |concurrency: usize| {
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg(script).args([
+            "--impl",
+            "ts",
+            "--scenario",
+            "usage",
+            "--base-url",
+            fake.base_url(),
+            "--api-key",
+            fake.api_key(),
+            "--customer",
+            "bench",
+            "--subscription",
+            sub,
+            "--n",
+            &n.to_string(),
+            "--concurrency",
+            &concurrency.to_string(),
+            "--warmup",
+            "10",
+            "--txn-prefix",
+            &format!("ts-{concurrency}"),
+        ]);
+        // The fake answers on this process' runtime: wait for Node on a blocking thread.
+        tokio::task::spawn_blocking(move || {
+            let out = cmd
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .expect("node");
+            assert!(out.status.success(), "bench.mjs failed: {}", out.status);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            serde_json::from_str::<Value>(stdout.lines().last().unwrap_or_default())
+                .expect("bench.mjs result")
+        })
+    };
+    let seq = run(1).await.unwrap();
+    let par = run(TASKS).await.unwrap();
+    let ms = |v: &Value| v.as_f64().unwrap_or(f64::NAN) / 1e3;
+    println!(
+        "| `@flowglad/server` `createUsageEvent` awaited (Node) | {:.3} | {:.3} | {:.0} |",
+        ms(&seq["p50_us"]),
+        ms(&seq["p99_us"]),
+        par["events_per_s"].as_f64().unwrap_or(f64::NAN)
+    );
+}
 
 async fn measure(name: &str, n: usize, record: Record) {
     let mut latencies = Vec::with_capacity(n);
@@ -152,6 +218,40 @@ async fn main() {
     .await;
     batcher.shutdown().await;
 
+    let (c, s) = (client.clone(), sub.clone());
+    measure(
+        "`FlowgladServer::create_usage_event` awaited (this SDK)",
+        args.n,
+        Arc::new(move |t| {
+            let (c, s) = (c.clone(), s.clone());
+            Box::pin(async move {
+                let server = FlowgladServer::new(&c, "bench", |id: String| async move {
+                    Ok::<_, std::io::Error>(CustomerProfile::new(
+                        "Bench",
+                        format!("{id}@example.com"),
+                    ))
+                })
+                .unwrap();
+                server
+                    .create_usage_event(CreateUsageEventParams::new(
+                        1,
+                        UsageTarget::usage_meter_slug("api_calls"),
+                        s.as_str(),
+                        format!("sdk-{t}"),
+                    ))
+                    .await
+                    .unwrap();
+            })
+        }),
+    )
+    .await;
+    match &args.ts {
+        Some(script) => measure_ts(script, &fake, &sub, args.n).await,
+        None => {
+            println!("| `@flowglad/server` (not measured: pass --ts bench/node/bench.mjs) | | | |")
+        }
+    }
+
     for (label, level) in [
         ("SQLite outbox, synchronous=FULL", Synchronous::Full),
         ("SQLite outbox, synchronous=NORMAL", Synchronous::Normal),
@@ -188,7 +288,17 @@ async fn main() {
         }
     }
 
-    if let Some(url) = &args.postgres {
+    // A private cluster unless a database was named; `None` (skipped) without PostgreSQL.
+    let cluster = match &args.postgres {
+        Some(_) => None,
+        None => pg_cluster::TestPostgres::start("bench_outbox PostgreSQL rows"),
+    };
+    let url = match (&args.postgres, &cluster) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some(pg)) => Some(pg.create_database("flowglad_bench").await),
+        (None, None) => None,
+    };
+    if let Some(url) = &url {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(TASKS as u32 + 4)
             .connect(url)
@@ -233,7 +343,7 @@ async fn main() {
         .await;
         outbox.flush().await;
         outbox.shutdown().await;
-    } else {
-        println!("\n(PostgreSQL not measured: pass --postgres URL)");
+        pool.close().await;
     }
+    drop(cluster);
 }

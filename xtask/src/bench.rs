@@ -23,6 +23,17 @@
 //! request counts (and no unmatched request) are checked like the fake's, and its CPU per call
 //! is reported in the server column.
 //!
+//! Real-server scenarios (`real-*`, with `--real`) take Flowglad's own API server
+//! (`../shared/flowglad-real`, coordinates from its env file) as the counterparty instead of
+//! the fake: one customer per bench run (`bench-real-<time>-<pid>`, on the free plan it is
+//! given), `get_billing` for that existing customer and `create_usage_event` on its
+//! subscription, this SDK against `@flowglad/server`. The clients talk to the server directly
+//! (nothing in between); requests per call are counted in a separate pass per operation and
+//! implementation through `replay_server --record` (a counting proxy on 127.0.0.1), so the
+//! proxy's hop is not in any latency. The server's CPU (its API process and every PostgreSQL
+//! process of its cluster, from `/proc`) is reported too, but the server is shared: anything
+//! else using it at the time is counted in.
+//!
 //! Handler scenarios start a request-handler server (Express + `expressRouter`, and the Rust
 //! axum adapter once `examples/bench_handler.rs` exists) between the load generator and the
 //! fake. A handler server is any command that reads `PORT`, `FLOWGLAD_BASE_URL`,
@@ -34,7 +45,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
@@ -48,8 +59,15 @@ pub const USAGE: &str = "usage: cargo xtask bench [--smoke] [--runs N] [--only L
                (feature gate middleware, warm cache, vs an Express getBilling + checkFeatureAccess),
                gate-20ms, replay-billing-seq,replay-billing-c32,replay-usage,replay-bulk (the
                clients against pre-recorded answers: no fake in the loop), outbox (record
-               latency and events/s: batcher vs SQLite outbox vs PostgreSQL outbox when
-               FLOWGLAD_BENCH_POSTGRES_URL names a database; with the disk's fsync rate)
+               latency and events/s: batcher vs SQLite outbox vs PostgreSQL outbox (a private
+               cluster, when Debian's postgresql is installed) vs awaiting each event, this
+               SDK and @flowglad/server; with the disk's fsync rate),
+               real-billing-seq,real-billing-c16,real-usage-seq,real-usage-c16 (Flowglad's own
+               API server as the counterparty; see --real)
+  --real       also run the real-* scenarios, against the server named by the env file
+               $FLOWGLAD_REAL_ENV (default ${TMPDIR:-/tmp}/flowglad-real/env, written by
+               ../shared/flowglad-real/start.sh); --smoke runs them (tiny) when that file
+               exists and says it skipped them otherwise
   --debug      use the dev profile instead of --release
   --no-ts      skip the @flowglad/server (Node) implementation";
 
@@ -73,6 +91,8 @@ struct Scenario {
     latency_ms: u64,
     /// Against `replay_server --replay` (answers recorded once from the fake) instead of the fake.
     replay: bool,
+    /// Against Flowglad's own API server (`--real`) instead of the fake.
+    real: bool,
 }
 
 struct Options {
@@ -81,6 +101,7 @@ struct Options {
     only: Option<Vec<String>>,
     release: bool,
     ts: bool,
+    real: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -90,6 +111,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         only: None,
         release: true,
         ts: true,
+        real: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -101,6 +123,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--debug" => o.release = false,
             "--no-ts" => o.ts = false,
+            "--real" => o.real = true,
             "--runs" => {
                 o.runs = args
                     .next()
@@ -134,6 +157,7 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
         batcher: false,
         latency_ms: 0,
         replay: false,
+        real: false,
     };
     let batcher = |n, warmup| Scenario {
         batcher: true,
@@ -144,7 +168,21 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
         ..s
     };
     let replay = |s: Scenario| Scenario { replay: true, ..s };
-    if smoke {
+    let real = |s: Scenario| Scenario { real: true, ..s };
+    // Flowglad's own server answers a billing read in ≈ 0.35 s and a usage event in ≈ 0.5 s
+    // on this machine (bun + PostgreSQL with row-level security): small counts.
+    let [(seq_n, seq_w), (par_n, par_w)] = if smoke {
+        [(2, 1), (16, 1)]
+    } else {
+        [(20, 3), (48, 3)]
+    };
+    let real_scenarios = vec![
+        real(s("real-billing-seq", "billing", seq_n, 1, 1, seq_w, false)),
+        real(s("real-billing-c16", "billing", par_n, 16, 1, par_w, false)),
+        real(s("real-usage-seq", "usage", seq_n, 1, 1, seq_w, false)),
+        real(s("real-usage-c16", "usage", par_n, 16, 1, par_w, false)),
+    ];
+    let mut all = if smoke {
         vec![
             s("billing-seq", "billing", 20, 1, 1, 2, false),
             s("billing-c32", "billing", 64, 32, 1, 2, false),
@@ -178,7 +216,9 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
             replay(s("replay-usage", "usage", 10_000, 64, 1, 50, false)),
             replay(s("replay-bulk", "bulk", 200, 4, 100, 2, false)),
         ]
-    }
+    };
+    all.extend(real_scenarios);
+    all
 }
 
 fn root() -> PathBuf {
@@ -218,16 +258,23 @@ impl Drop for Proc {
     }
 }
 
+/// `(parent pid, CPU seconds)` of a process from `/proc/<pid>/stat` (Linux).
+fn pid_stat(pid: u32) -> Option<(u32, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // ppid is field 4 (1-based), utime and stime are 14 and 15: 1, 11 and 12 after `) `.
+    let ppid = fields.get(1)?.parse().ok()?;
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some((ppid, ticks / 100.0))
+}
+
 impl Proc {
     /// `(CPU seconds, peak RSS KiB)` from `/proc` (Linux), for server processes.
     fn usage(&self) -> Option<(f64, i64)> {
         let pid = self.0.id();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let after = &stat[stat.rfind(')')? + 2..];
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after `) `.
-        let ticks: f64 =
-            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        let (_, cpu) = pid_stat(pid)?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let hwm = status
             .lines()
@@ -237,8 +284,7 @@ impl Proc {
             .trim()
             .parse()
             .ok()?;
-        // USER_HZ is 100 on every Linux this runs on.
-        Some((ticks / 100.0, hwm))
+        Some((cpu, hwm))
     }
 }
 
@@ -296,10 +342,20 @@ fn http(
     stream
         .write_all(req.as_bytes())
         .map_err(|e| e.to_string())?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| e.to_string())?;
+    // Read to the end of the message, not of the connection: some servers (Flowglad's own, on
+    // bun) keep the connection open despite `connection: close`.
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16384];
+    loop {
+        let n = stream
+            .read(&mut buf)
+            .map_err(|e| format!("{method} {url}: {e}"))?;
+        raw.extend_from_slice(&buf[..n]);
+        if n == 0 || message_complete(&raw) {
+            break;
+        }
+    }
+    let response = String::from_utf8_lossy(&raw);
     let (head, body) = response
         .split_once("\r\n\r\n")
         .ok_or_else(|| format!("{url}: bad response"))?;
@@ -324,6 +380,23 @@ fn http(
         return Ok(Value::Null);
     }
     serde_json::from_str(&body).map_err(|e| format!("{url}: {e}: {body}"))
+}
+
+/// Whether `raw` holds a whole HTTP/1.1 response (by `content-length`, or the last chunk).
+fn message_complete(raw: &[u8]) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let body = &raw[end + 4..];
+    if let Some(len) = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        return body.len() >= len;
+    }
+    head.contains("transfer-encoding: chunked") && body.ends_with(b"0\r\n\r\n")
 }
 
 fn dechunk(mut body: &str) -> String {
@@ -413,7 +486,10 @@ struct Sample {
 struct Api<'a> {
     base_url: &'a str,
     api_key: &'a str,
+    customer: &'a str,
     subscription: &'a str,
+    /// Prefix of every transaction id (unique per bench run on a server that keeps its data).
+    run_id: &'a str,
 }
 
 impl Fake {
@@ -421,7 +497,9 @@ impl Fake {
         Api {
             base_url: &self.base_url,
             api_key: &self.api_key,
+            customer: CUSTOMER,
             subscription: &self.subscription,
+            run_id: "",
         }
     }
 }
@@ -431,13 +509,13 @@ fn client_args(s: &Scenario, api: &Api<'_>, run: usize, imp: &str) -> Vec<String
         ("--scenario", s.kind.to_owned()),
         ("--base-url", api.base_url.to_owned()),
         ("--api-key", api.api_key.to_owned()),
-        ("--customer", CUSTOMER.to_owned()),
+        ("--customer", api.customer.to_owned()),
         ("--subscription", api.subscription.to_owned()),
         ("--n", s.n.to_string()),
         ("--concurrency", s.concurrency.to_string()),
         ("--batch", s.batch.to_string()),
         ("--warmup", s.warmup.to_string()),
-        ("--txn-prefix", format!("{imp}-{run}")),
+        ("--txn-prefix", format!("{}{imp}-{run}", api.run_id)),
         ("--max-seconds", "120".to_owned()),
     ]
     .into_iter()
@@ -612,7 +690,9 @@ fn replay_sample(
     let api = Api {
         base_url: &url,
         api_key: &rec.api_key,
+        customer: CUSTOMER,
         subscription: &rec.subscription,
+        run_id: "",
     };
     let args = client_args(s, &api, run, imp);
     let mut result = run_client(client_cmd(imp, &args, examples))?;
@@ -628,6 +708,185 @@ fn replay_sample(
         result,
         per_call,
         server_cpu_s,
+        handler_cpu_s: None,
+        handler_rss_kb: None,
+        usage_events: None,
+    })
+}
+
+/// Flowglad's own API server (`../shared/flowglad-real`) and this run's customer on it.
+struct Real {
+    base_url: String,
+    api_key: String,
+    customer: String,
+    subscription: String,
+    /// Prefix of this run's transaction ids.
+    run_id: String,
+    /// Where start.sh keeps its PID files (`api.pid`, `postgres.pid`).
+    pids: Option<PathBuf>,
+}
+
+impl Real {
+    fn api(&self) -> Api<'_> {
+        Api {
+            base_url: &self.base_url,
+            api_key: &self.api_key,
+            customer: &self.customer,
+            subscription: &self.subscription,
+            run_id: &self.run_id,
+        }
+    }
+
+    /// CPU seconds of the server so far: its API process, the PostgreSQL postmaster and every
+    /// child of it (one backend per connection).
+    fn cpu(&self) -> Option<f64> {
+        let pid = |name: &str| -> Option<u32> {
+            std::fs::read_to_string(self.pids.as_ref()?.join(name))
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        let (api, postmaster) = (pid("api.pid")?, pid("postgres.pid")?);
+        let mut total = pid_stat(api)?.1 + pid_stat(postmaster)?.1;
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Some(child) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+                continue;
+            };
+            if let Some((ppid, cpu)) = pid_stat(child)
+                && ppid == postmaster
+            {
+                total += cpu;
+            }
+        }
+        Some(total)
+    }
+}
+
+/// The env file start.sh writes: `$FLOWGLAD_REAL_ENV`, else `$TMPDIR/flowglad-real/env`.
+fn real_env_file() -> PathBuf {
+    std::env::var_os("FLOWGLAD_REAL_ENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("flowglad-real/env"))
+}
+
+/// Reads the env file and creates this run's customer (a new customer gets the free plan).
+fn start_real(env_file: &Path) -> Result<Real, String> {
+    let text =
+        std::fs::read_to_string(env_file).map_err(|e| format!("{}: {e}", env_file.display()))?;
+    let vars: BTreeMap<&str, &str> = text
+        .lines()
+        .filter_map(|l| l.trim().trim_start_matches("export ").split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim().trim_matches('"').trim_matches('\'')))
+        .collect();
+    let get = |k: &str| {
+        vars.get(k)
+            .map(|v| (*v).to_owned())
+            .ok_or_else(|| format!("{}: no {k}", env_file.display()))
+    };
+    let (base_url, api_key) = (get("FLOWGLAD_BASE_URL")?, get("FLOWGLAD_SECRET_KEY")?);
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let customer = format!("bench-real-{secs}-{}", std::process::id());
+    http(
+        "POST",
+        &format!("{base_url}/api/v1/customers"),
+        Some(&api_key),
+        Some(
+            &json!({"customer": {"externalId": customer, "name": "Bench",
+                                  "email": format!("{customer}@example.com")}}),
+        ),
+    )?;
+    let billing = http(
+        "GET",
+        &format!("{base_url}/api/v1/customers/{customer}/billing"),
+        Some(&api_key),
+        None,
+    )?;
+    let subscription = billing["currentSubscriptions"][0]["id"]
+        .as_str()
+        .ok_or_else(|| format!("{customer}: no current subscription"))?
+        .to_owned();
+    Ok(Real {
+        run_id: format!("{customer}-"),
+        base_url,
+        api_key,
+        customer,
+        subscription,
+        pids: get("FLOWGLAD_REAL_DIR")
+            .ok()
+            .map(|d| Path::new(&d).join("pids")),
+    })
+}
+
+/// Requests per call of one implementation of a real-server scenario, by `METHOD /path`
+/// (ids replaced by placeholders): up to 3 sequential calls and one warm-up through
+/// `replay_server --record` in front of the real server, apart from the measured samples.
+fn count_real(
+    s: &Scenario,
+    imp: &str,
+    examples: &Path,
+    real: &Real,
+) -> Result<BTreeMap<String, f64>, String> {
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let file = dir.join(format!("count-{}-{imp}.json", s.name));
+    let (proxy, url) = start_replay(
+        examples,
+        &[
+            "--record",
+            &file.to_string_lossy(),
+            "--upstream",
+            &real.base_url,
+        ],
+    )?;
+    let probe = Scenario {
+        n: s.n.min(3),
+        warmup: 1,
+        concurrency: 1,
+        ..s.clone()
+    };
+    let api = Api {
+        base_url: &url,
+        ..real.api()
+    };
+    let args = client_args(&probe, &api, 0, &format!("count-{imp}"));
+    run_client(client_cmd(imp, &args, examples))?;
+    let stats = http("GET", &format!("{url}/__replay/stats"), None, None)?;
+    drop(proxy);
+    let _ = std::fs::remove_file(&file);
+    if stats["unmatched"].as_u64() != Some(0) {
+        return Err(format!("counting proxy: upstream failures {stats}"));
+    }
+    let calls = (probe.n + probe.warmup) as f64;
+    let mut out = BTreeMap::new();
+    for (key, n) in per_call::<Vec<_>>(&stats["requests"], calls) {
+        let key = key
+            .replace(&real.customer, "{externalId}")
+            .replace(&real.subscription, "{id}");
+        *out.entry(key).or_insert(0.0) += n;
+    }
+    Ok(out)
+}
+
+/// One sample of a real-server scenario: the client against the server, nothing between.
+fn real_sample(
+    s: &Scenario,
+    imp: &str,
+    run: usize,
+    examples: &Path,
+    real: &Real,
+    per_call: &BTreeMap<String, f64>,
+) -> Result<Sample, String> {
+    let cpu0 = real.cpu();
+    let args = client_args(s, &real.api(), run, imp);
+    let mut result = run_client(client_cmd(imp, &args, examples))?;
+    result["impl"] = json!(imp);
+    Ok(Sample {
+        result,
+        per_call: per_call.clone(),
+        server_cpu_s: real.cpu().zip(cpu0).map(|(after, before)| after - before),
         handler_cpu_s: None,
         handler_rss_kb: None,
         usage_events: None,
@@ -717,16 +976,52 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
         ]))?;
     }
 
+    // Real-server scenarios run with --real, when --only names them, or (tiny) with --smoke
+    // when the server's env file exists.
+    let named = |s: &Scenario| {
+        o.only
+            .as_ref()
+            .is_some_and(|only| only.iter().any(|n| n == s.name))
+    };
+    let mut selected: Vec<Scenario> = scenarios(o.smoke)
+        .into_iter()
+        .filter(|s| o.only.is_none() || named(s))
+        .filter(|s| !s.real || o.real || o.smoke || named(s))
+        .collect();
+    let env_file = real_env_file();
+    let real = if !selected.iter().any(|s| s.real) {
+        None
+    } else if env_file.exists() {
+        let real = start_real(&env_file).map_err(|e| format!("real server: {e}"))?;
+        eprintln!(
+            "bench: real-* scenarios against {} (customer {}, subscription {})",
+            real.base_url, real.customer, real.subscription
+        );
+        Some(real)
+    } else if o.smoke && !o.real && !selected.iter().any(named) {
+        eprintln!(
+            "bench: SKIPPED real-* scenarios: no {} (run ../shared/flowglad-real/start.sh or set \
+             FLOWGLAD_REAL_ENV)",
+            env_file.display()
+        );
+        selected.retain(|s| !s.real);
+        None
+    } else {
+        return Err(format!(
+            "real-* scenarios need Flowglad's own server: no {} (run \
+             ../shared/flowglad-real/start.sh or set FLOWGLAD_REAL_ENV)",
+            env_file.display()
+        ));
+    };
+
     let mut all = Vec::new();
     let mut ok = true;
-    for s in scenarios(o.smoke) {
-        if o.only
-            .as_ref()
-            .is_some_and(|only| !only.iter().any(|n| n == s.name))
-        {
-            continue;
-        }
-        let mut imps: Vec<&str> = if s.batcher {
+    // Requests per call on the real server, by (operation, implementation): counted once.
+    let mut real_counts: BTreeMap<(&str, &str), BTreeMap<String, f64>> = BTreeMap::new();
+    for s in selected {
+        let mut imps: Vec<&str> = if s.real {
+            vec!["sdk"]
+        } else if s.batcher {
             vec!["batcher", "sdk"]
         } else if s.handler {
             let mut v = Vec::new();
@@ -746,6 +1041,17 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
         } else {
             None
         };
+        if let Some(real) = real.as_ref().filter(|_| s.real) {
+            for imp in &imps {
+                if let std::collections::btree_map::Entry::Vacant(slot) =
+                    real_counts.entry((s.kind, *imp))
+                {
+                    let c = count_real(&s, imp, &examples, real)
+                        .map_err(|e| format!("{} / {imp} / counting requests: {e}", s.name))?;
+                    slot.insert(c);
+                }
+            }
+        }
         let mut samples: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
         for run in 0..o.runs {
             // Alternate the order so no implementation always runs first.
@@ -753,9 +1059,13 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
             let shift = run % order.len().max(1);
             order.rotate_left(shift);
             for imp in order {
-                let sample = match &recording {
-                    Some(rec) => replay_sample(&s, imp, run, &examples, rec),
-                    None => sample(&s, imp, run, &examples),
+                let sample = match (&recording, real.as_ref().filter(|_| s.real)) {
+                    (Some(rec), _) => replay_sample(&s, imp, run, &examples, rec),
+                    (None, Some(real)) => {
+                        let counts = &real_counts[&(s.kind, imp)];
+                        real_sample(&s, imp, run, &examples, real, counts)
+                    }
+                    (None, None) => sample(&s, imp, run, &examples),
                 }
                 .map_err(|e| format!("{} / {imp} / run {run}: {e}", s.name))?;
                 eprintln!("{} {imp} run {run}: {}", s.name, sample.result);
@@ -818,10 +1128,15 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
 
     let mut report = report(&all);
     if outbox {
-        // examples/bench_outbox.rs prints its own table (record awaited alone, and 32 tasks).
+        // examples/bench_outbox.rs prints its own table (record awaited alone, and 32 tasks),
+        // with a `@flowglad/server` row (Node, against the same in-process fake) unless --no-ts.
         let n = if o.smoke { "64" } else { "2000" };
-        let out = Command::new(examples.join("bench_outbox"))
-            .args(["--n", n])
+        let mut cmd = Command::new(examples.join("bench_outbox"));
+        cmd.args(["--n", n]);
+        if o.ts {
+            cmd.arg("--ts").arg(root().join("bench/node/bench.mjs"));
+        }
+        let out = cmd
             .stderr(Stdio::inherit())
             .output()
             .map_err(|e| format!("bench_outbox: {e}"))?;
@@ -829,7 +1144,10 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
             ok = false;
             eprintln!("bench_outbox failed: {}", out.status);
         }
-        report.push_str("\n## Usage outbox: `record` latency (examples/bench_outbox.rs)\n\n");
+        report.push_str(&format!(
+            "\n## Usage outbox: `record` latency (examples/bench_outbox.rs, {profile} profile, load average {:.1})\n\n",
+            load_average()
+        ));
         report.push_str(&String::from_utf8_lossy(&out.stdout));
     }
     println!("{report}");

@@ -2,8 +2,10 @@
 //!
 //! - `update-spec [--from <URL|PATH>] [--check]` vendors Flowglad's OpenAPI description into
 //!   `openapi/flowglad.json`, prints what changed, and refreshes `generated/`.
-//! - `bench [--smoke] [--runs N] [--only LIST]` runs the end-to-end benchmarks against the
-//!   standalone fake (`docs/PERFORMANCE.md`); `build-cost` times cold and incremental builds, beside async-stripe.
+//! - `bench [--smoke] [--runs N] [--only LIST] [--real]` runs the end-to-end benchmarks against
+//!   the standalone fake, and with `--real` against Flowglad's own server
+//!   (`docs/PERFORMANCE.md`); `build-cost` times cold and incremental builds, beside
+//!   async-stripe.
 
 mod bench;
 mod build_cost;
