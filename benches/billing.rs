@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 use divan::Bencher;
 use flowglad::Billing;
 use flowglad::raw::types::CustomersGetBillingResponse;
-use flowglad::testing::FakeFlowglad;
+use flowglad_testing::FakeFlowglad;
 use serde_json::{Value, json};
 
 fn main() {

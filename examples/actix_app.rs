@@ -21,8 +21,8 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::Key;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use flowglad::handler::FlowgladHandler;
-use flowglad::testing::FakeFlowglad;
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
 use serde_json::Value;
 
 /// Your login: here anyone is whoever they say they are.

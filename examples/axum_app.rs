@@ -24,11 +24,11 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use flowglad::handler::FlowgladHandler;
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::WebhookEndpoint;
 use flowglad::webhook::VerifiedWebhook;
 use flowglad::webhook::{CurrentRecord, Verifier};
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::WebhookEndpoint;
 use serde_json::{Value, json};
 
 /// A demo secret for the fake; in production `Verifier::from_env()` reads

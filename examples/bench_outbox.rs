@@ -15,10 +15,10 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flowglad::testing::FakeFlowglad;
 use flowglad::usage_batcher::{UsageBatcher, UsageEvent};
 use flowglad::usage_outbox::{Synchronous, UsageOutbox, postgres};
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer, UsageTarget};
+use flowglad_testing::FakeFlowglad;
 
 const TASKS: usize = 32;
 

@@ -25,8 +25,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use flowglad::handler::FlowgladHandler;
-use flowglad::testing::FakeFlowglad;
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
 
 /// The directory holding `index.html` and the bundle `dist/app.js`.
 pub fn page_dir() -> PathBuf {

@@ -75,9 +75,6 @@ pub mod usage_outbox;
 pub mod verbatim;
 pub mod webhook;
 
-#[cfg(feature = "testing")]
-pub mod testing;
-
 pub use admin::FlowgladAdmin;
 pub use client::{ApiKey, ClientBuilder, FlowgladClient};
 pub use error::{ApiError, BoxError, Error, Issue, Result};
