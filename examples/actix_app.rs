@@ -4,8 +4,8 @@
 //! callback reads the signed-in user's id from actix's `HttpRequest`.
 //!
 //! ```sh
-//! cargo run --example actix_app --features testing,actix              # serves until Ctrl-C
-//! cargo run --example actix_app --features testing,actix -- --self-test
+//! cargo run --example actix_app --features actix              # serves until Ctrl-C
+//! cargo run --example actix_app --features actix -- --self-test
 //! ```
 //!
 //! `POST /login/<user>` signs `<user>` in (a stand-in for your real login: check a password,

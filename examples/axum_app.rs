@@ -3,8 +3,8 @@
 //! that with your session lookup).
 //!
 //! ```sh
-//! cargo run --example axum_app --features testing,axum              # serves until Ctrl-C
-//! cargo run --example axum_app --features testing,axum -- --self-test
+//! cargo run --example axum_app --features axum              # serves until Ctrl-C
+//! cargo run --example axum_app --features axum -- --self-test
 //! ```
 //!
 //! It also serves Flowglad's webhooks at `/webhooks/flowglad` (registered on the fake, which

@@ -4,7 +4,7 @@
 //! Also this disk's `fsync` rate, the physical limit of a durable `record` awaited alone.
 //!
 //! ```sh
-//! cargo run --release --example bench_outbox --features outbox-sqlite,outbox-postgres,testing \
+//! cargo run --release --example bench_outbox --features outbox-sqlite,outbox-postgres \
 //!     -- [--n 2000] [--dir /var/tmp] [--postgres postgres://user@127.0.0.1:5432/db]
 //! ```
 //!

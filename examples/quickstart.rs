@@ -1,7 +1,7 @@
 //! The whole integration, end to end, in one command:
 //!
 //! ```text
-//! cargo run --example quickstart --features testing
+//! cargo run --example quickstart
 //! ```
 //!
 //! Without `FLOWGLAD_SECRET_KEY` it starts the in-process fake Flowglad API on 127.0.0.1 (no

@@ -4,8 +4,8 @@
 //!
 //! ```sh
 //! npm ci --prefix tests/browser && node tests/browser/build.mjs
-//! cargo run --example react_app --features testing,axum             # prints the URL
-//! cargo run --example react_app --features testing,axum -- --port 3000
+//! cargo run --example react_app --features axum             # prints the URL
+//! cargo run --example react_app --features axum -- --port 3000
 //! ```
 //!
 //! The signed-in user is the `x-user-id` header (the page sends `?user=<id>` as that header;
