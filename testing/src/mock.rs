@@ -10,7 +10,7 @@
 //! Once both listeners are open it prints, on stdout, `FLOWGLAD_MOCK_ADMIN_URL=<url>` and
 //! then the ready line `FLOWGLAD_BASE_URL=<url>` (point the SDK's `baseURL` there), and
 //! serves until SIGTERM or Ctrl-C, when it stops cleanly (exit status 0). It never prints the
-//! API key (default [`DEFAULT_API_KEY`](crate::fake::DEFAULT_API_KEY)) or the webhook secret.
+//! API key (default [`crate::fake::DEFAULT_API_KEY`]) or the webhook secret.
 //!
 //! The admin API ([`admin_router`], on its own port, no authentication: keep it on
 //! 127.0.0.1) drives what a test cannot do through Flowglad's API:
