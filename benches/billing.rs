@@ -1,4 +1,4 @@
-//! Billing decode and helper micro-benchmarks (`cargo bench --bench billing --features testing`).
+//! Billing decode and helper micro-benchmarks (`cargo bench --bench billing`).
 //!
 //! The payloads start from a real `GET /customers/{id}/billing` answer of the fake (a customer
 //! on the pro plan: subscription details with `experimental.featureItems` and
@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 use divan::Bencher;
 use flowglad::Billing;
 use flowglad::raw::types::CustomersGetBillingResponse;
-use flowglad::testing::FakeFlowglad;
+use flowglad_testing::FakeFlowglad;
 use serde_json::{Value, json};
 
 fn main() {

@@ -4,8 +4,8 @@
 //! callback reads the signed-in user's id from actix's `HttpRequest`.
 //!
 //! ```sh
-//! cargo run --example actix_app --features testing,actix              # serves until Ctrl-C
-//! cargo run --example actix_app --features testing,actix -- --self-test
+//! cargo run --example actix_app --features actix              # serves until Ctrl-C
+//! cargo run --example actix_app --features actix -- --self-test
 //! ```
 //!
 //! `POST /login/<user>` signs `<user>` in (a stand-in for your real login: check a password,
@@ -21,8 +21,8 @@ use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::Key;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use flowglad::handler::FlowgladHandler;
-use flowglad::testing::FakeFlowglad;
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
 use serde_json::Value;
 
 /// Your login: here anyone is whoever they say they are.

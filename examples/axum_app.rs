@@ -3,8 +3,8 @@
 //! that with your session lookup).
 //!
 //! ```sh
-//! cargo run --example axum_app --features testing,axum              # serves until Ctrl-C
-//! cargo run --example axum_app --features testing,axum -- --self-test
+//! cargo run --example axum_app --features axum              # serves until Ctrl-C
+//! cargo run --example axum_app --features axum -- --self-test
 //! ```
 //!
 //! It also serves Flowglad's webhooks at `/webhooks/flowglad` (registered on the fake, which
@@ -24,11 +24,11 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use flowglad::handler::FlowgladHandler;
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::WebhookEndpoint;
 use flowglad::webhook::VerifiedWebhook;
 use flowglad::webhook::{CurrentRecord, Verifier};
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::WebhookEndpoint;
 use serde_json::{Value, json};
 
 /// A demo secret for the fake; in production `Verifier::from_env()` reads

@@ -7,7 +7,7 @@
 //! limit of a durable `record` awaited alone.
 //!
 //! ```sh
-//! cargo run --release --example bench_outbox --features outbox-sqlite,outbox-postgres,testing \
+//! cargo run --release --example bench_outbox --features outbox-sqlite,outbox-postgres \
 //!     -- [--n 2000] [--dir /var/tmp] [--ts bench/node/bench.mjs] [--postgres URL]
 //! ```
 //!
@@ -25,12 +25,12 @@ use std::time::{Duration, Instant};
 #[path = "../tests/it/support/postgres.rs"]
 mod pg_cluster;
 
-use flowglad::testing::FakeFlowglad;
 use flowglad::usage_batcher::{UsageBatcher, UsageEvent};
 use flowglad::usage_outbox::{Synchronous, UsageOutbox, postgres};
 use flowglad::{
     CreateUsageEventParams, CustomerProfile, FlowgladClient, FlowgladServer, UsageTarget,
 };
+use flowglad_testing::FakeFlowglad;
 use serde_json::Value;
 
 const TASKS: usize = 32;

@@ -1,7 +1,7 @@
 //! The whole integration, end to end, in one command:
 //!
 //! ```text
-//! cargo run --example quickstart --features testing
+//! cargo run --example quickstart
 //! ```
 //!
 //! Without `FLOWGLAD_SECRET_KEY` it starts the in-process fake Flowglad API on 127.0.0.1 (no
@@ -15,13 +15,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::WebhookEndpoint;
 use flowglad::webhook::{CurrentRecord, Verifier, WebhookEvent};
 use flowglad::{
     CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerProfile, FlowgladClient,
     FlowgladServer, ListParams, PriceRef, UsageTarget,
 };
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::WebhookEndpoint;
 
 /// Your app's user id: Flowglad calls it the customer's external id.
 const USER_ID: &str = "user_42";

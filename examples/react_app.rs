@@ -4,8 +4,8 @@
 //!
 //! ```sh
 //! npm ci --prefix tests/browser && node tests/browser/build.mjs
-//! cargo run --example react_app --features testing,axum             # prints the URL
-//! cargo run --example react_app --features testing,axum -- --port 3000
+//! cargo run --example react_app --features axum             # prints the URL
+//! cargo run --example react_app --features axum -- --port 3000
 //! ```
 //!
 //! The signed-in user is the `x-user-id` header (the page sends `?user=<id>` as that header;
@@ -25,8 +25,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use flowglad::handler::FlowgladHandler;
-use flowglad::testing::FakeFlowglad;
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
 
 /// The directory holding `index.html` and the bundle `dist/app.js`.
 pub fn page_dir() -> PathBuf {

@@ -78,9 +78,6 @@ pub mod usage_outbox;
 pub mod verbatim;
 pub mod webhook;
 
-#[cfg(feature = "testing")]
-pub mod testing;
-
 pub use admin::FlowgladAdmin;
 pub use client::{ApiKey, ClientBuilder, FlowgladClient};
 pub use customer_id::CustomerIdResolver;

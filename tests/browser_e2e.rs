@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use flowglad::testing::FakeFlowglad;
+use flowglad_testing::FakeFlowglad;
 
 /// What the run needs; `Err` says what is missing.
 fn prerequisites(dir: &Path) -> Result<PathBuf, String> {

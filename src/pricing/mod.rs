@@ -13,8 +13,8 @@
 //!   `flowglad-pricing` as a build-dependency, so the build script does not compile this
 //!   SDK), it writes constants of those types for every slug of the file, so a misspelt slug
 //!   is a compile error instead of a silent `false`.
-//! - With the `testing` feature, `FakeFlowglad::builder().pricing_model_file(...)` seeds the
-//!   fake API with the same file.
+//! - In tests, the `flowglad-testing` crate's
+//!   `FakeFlowglad::builder().pricing_model_file(...)` seeds the fake API with the same file.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), flowglad::pricing::PricingError> {

@@ -2,14 +2,14 @@
 //! (127.0.0.1): one-request `get_billing`, single-flight, TTL, invalidation by the facade's
 //! mutations and by a webhook delivery.
 
-#![cfg(all(feature = "testing", feature = "cache"))]
+#![cfg(feature = "cache")]
 
 use std::time::Duration;
 
 use flowglad::cache::{BillingCache, invalidate_on_webhook};
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::{Fault, Latency};
 use flowglad::{CancellationTiming, CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::{Fault, Latency};
 
 fn client(fake: &FakeFlowglad, cache: Option<&BillingCache>) -> FlowgladClient {
     let mut builder = FlowgladClient::builder()
@@ -321,9 +321,9 @@ async fn errors_are_shared_by_waiters_and_not_cached() {
 async fn a_signed_delivery_from_the_fake_invalidates_through_the_extractor() {
     use axum::extract::State;
     use axum::http::StatusCode;
-    use flowglad::testing::fake::WebhookEndpoint;
     use flowglad::webhook::VerifiedWebhook;
     use flowglad::webhook::Verifier;
+    use flowglad_testing::fake::WebhookEndpoint;
 
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

@@ -5,14 +5,12 @@
 //!
 //! The upstream document lives outside the repository: set `FLOWGLAD_SHARED_DIR` (CI does).
 
-#![cfg(feature = "testing")]
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use flowglad::raw::{self, types};
-use flowglad::testing::conformance::{RequestParts, Spec};
+use flowglad_testing::conformance::{RequestParts, Spec};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -124,10 +124,9 @@ async fn admin_methods_hit_the_documented_routes() {
 }
 
 /// Every paginated listing follows `nextCursor` over two pages of schema-valid items.
-#[cfg(feature = "testing")]
 #[tokio::test]
 async fn every_list_endpoint_streams_all_pages() {
-    use flowglad::testing::conformance::Spec;
+    use flowglad_testing::conformance::Spec;
     let spec = Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap();
     let server = TestServer::start().await;
     let admin = server.client().admin();

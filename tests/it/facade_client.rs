@@ -393,7 +393,6 @@ fn missing_key_error_names_the_variable() {
 
 /// The scripted server itself refuses requests that do not conform to the API description,
 /// so every facade test above also checks what the facade sends.
-#[cfg(feature = "testing")]
 #[tokio::test]
 async fn the_test_server_rejects_requests_that_do_not_conform() {
     let server = TestServer::start().await;

@@ -1,19 +1,17 @@
 //! The facade against the stateful fake Flowglad API: the seed's whole flow, with every
 //! request validated by the fake against the spec (a non-conforming request would be a 400).
 
-#![cfg(feature = "testing")]
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use flowglad::raw::types::SubscriptionDetails;
-use flowglad::testing::FakeFlowglad;
 use flowglad::{
     AdjustSubscriptionParams, AdjustmentTiming, CancellationTiming,
     CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerProfile, Error,
     FlowgladClient, FlowgladServer, ListParams, PriceRef, UsageTarget,
 };
 use flowglad::{ClaimAmount, ClaimResourceParams, ListResourceClaimsParams};
+use flowglad_testing::FakeFlowglad;
 
 struct App {
     fake: FakeFlowglad,

@@ -1,15 +1,13 @@
 //! The Flowglad fake, driven through the generated raw client: every supported operation
 //! decodes into its typed response, state transitions follow Flowglad's rules, and errors and
 //! faults look like the real API's.
-#![cfg(feature = "testing")]
-
 use crate::support::loopback;
 
 use std::time::{Duration, Instant};
 
 use flowglad::raw::{self, types};
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::{Fault, PricingModelSeed};
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::{Fault, PricingModelSeed};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -607,7 +605,7 @@ async fn fault_injection() {
 /// Every supported operation's answer validates against the vendored spec's (strict) schema.
 #[tokio::test]
 async fn responses_conform_to_the_spec() {
-    use flowglad::testing::conformance::Spec;
+    use flowglad_testing::conformance::Spec;
     let spec = Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap();
     let fake = FakeFlowglad::start().await;
     let http = loopback::client();
@@ -932,7 +930,7 @@ async fn responses_conform_to_the_spec() {
     .await;
     seen.sort();
     seen.dedup();
-    let mut supported = flowglad::testing::fake::SUPPORTED_OPERATIONS.to_vec();
+    let mut supported = flowglad_testing::fake::SUPPORTED_OPERATIONS.to_vec();
     supported.sort();
     assert_eq!(seen, supported);
 }

@@ -3,7 +3,7 @@
 //! default, fail-open for reads on request), and single-flight under 100 concurrent
 //! requests.
 
-#![cfg(all(feature = "testing", feature = "tower", feature = "axum"))]
+#![cfg(all(feature = "tower", feature = "axum"))]
 
 use crate::support::loopback;
 
@@ -13,9 +13,9 @@ use axum::Router;
 use axum::routing::get;
 use flowglad::cache::BillingCache;
 use flowglad::gate::{BillingGate, CachedBilling, Denial};
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::{Fault, Latency};
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::{Fault, Latency};
 use serde_json::{Value, json};
 
 struct App {

@@ -1,5 +1,5 @@
 //! The request handler's actix-web adapter on a real server: every action key over HTTP.
-#![cfg(all(feature = "testing", feature = "actix"))]
+#![cfg(feature = "actix")]
 
 use crate::handler_support;
 

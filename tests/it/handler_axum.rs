@@ -1,5 +1,5 @@
 //! The request handler's axum adapter on a real server: every action key over HTTP.
-#![cfg(all(feature = "testing", feature = "axum"))]
+#![cfg(feature = "axum")]
 
 use crate::handler_support;
 

@@ -3,13 +3,12 @@
 //! spec does not know kept), errors carry `json`, only POST is served by default (a GET never
 //! creates a customer), bad ids never reach a URL, and a new user's concurrent first calls all
 //! succeed.
-#![cfg(all(feature = "testing", feature = "axum"))]
+#![cfg(feature = "axum")]
 
 use crate::support::loopback;
 
-use flowglad::FlowgladClient;
 use flowglad::handler::Action;
-use flowglad::testing::FakeFlowglad;
+use flowglad_testing::FakeFlowglad;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
@@ -31,13 +30,8 @@ async fn env(get_for_reads: bool) -> Env {
         .start()
         .await
         .unwrap();
-    let client = FlowgladClient::builder()
-        .api_key(fake.api_key())
-        .base_url(fake.base_url())
-        .max_retries(0)
-        .build()
-        .unwrap();
-    let handler = crate::handler_support::builder(client)
+    let handler = fake
+        .handler_builder()
         .allow_get_for_reads(get_for_reads)
         .build()
         .expect("handler");

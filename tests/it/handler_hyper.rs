@@ -1,7 +1,5 @@
 //! The framework-agnostic request handler on a plain hyper server (through its
 //! `tower::Service`): every action key over HTTP, plus the hooks.
-#![cfg(feature = "testing")]
-
 use crate::handler_support;
 
 use std::sync::{Arc, Mutex};
@@ -152,7 +150,7 @@ fn a_handler_without_any_usable_client_does_not_build() {
 /// have their own codes.
 #[tokio::test]
 async fn upstream_failures_and_rule_errors_map_to_documented_statuses() {
-    use flowglad::testing::fake::Fault;
+    use flowglad_testing::fake::Fault;
     let env = handler_support::env().await;
     let base = serve(env.handler.clone()).await;
     let c = handler_support::Caller::new(&base);

@@ -8,7 +8,7 @@
 //!   checked against the operation the document declares for its path: every answer against
 //!   the response schema of its status, a request answered 200 against the request body
 //!   schema (valid), a request answered 400 `VALIDATION_ERROR` against it (invalid).
-#![cfg(all(feature = "testing", feature = "axum", feature = "schemars"))]
+#![cfg(all(feature = "axum", feature = "schemars"))]
 
 use crate::handler_support;
 
@@ -20,7 +20,7 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use flowglad::handler::{Action, openapi};
-use flowglad::testing::conformance::{RequestParts, Spec};
+use flowglad_testing::conformance::{RequestParts, Spec};
 use serde_json::Value;
 
 const OAS_31_SCHEMA: &str = include_str!("../openapi/oas-3.1-schema.json");

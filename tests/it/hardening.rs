@@ -1,7 +1,7 @@
 //! Hardening (issue 22): what a hostile user or a careless integrator could do, each against
 //! a real HTTP server on 127.0.0.1 (the fake Flowglad, or a bare socket where the fault is
 //! on the wire).
-#![cfg(all(feature = "testing", feature = "axum"))]
+#![cfg(feature = "axum")]
 
 use crate::handler_support;
 

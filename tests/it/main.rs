@@ -6,7 +6,6 @@
 //! an example in Chromium) and the `tests/pricing_app` and `tests/reqwest_compat` crates
 //! (a build script, and Cargo's feature unification, are what they test).
 
-#[cfg(feature = "testing")]
 mod handler_support;
 mod support;
 
@@ -42,7 +41,6 @@ mod outbox_sqlite;
 mod outbox_support;
 mod usage_batcher;
 // The contract suite: the same tests against the fake and a real Flowglad server.
-#[cfg(feature = "testing")]
 mod contract;
 // The fake Flowglad, its conformance checks, its clock; pricing as code; tracing.
 mod conformance;

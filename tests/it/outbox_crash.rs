@@ -10,10 +10,7 @@
 //! recording) and 3 relay processes draining the same table, one killed after the fake
 //! processed its batch, one killed mid-run for good.
 
-#![cfg(all(
-    feature = "testing",
-    any(feature = "outbox-sqlite", feature = "outbox-postgres")
-))]
+#![cfg(any(feature = "outbox-sqlite", feature = "outbox-postgres"))]
 
 use std::collections::HashSet;
 use std::io::BufRead;
@@ -22,10 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::Fault;
 use flowglad::usage_batcher::UsageEvent;
 use flowglad::usage_outbox::UsageOutbox;
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::Fault;
 
 use crate::outbox_support::{BULK, client, event, ledger_txns, sends_per_txn, setup};
 

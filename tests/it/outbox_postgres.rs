@@ -3,7 +3,7 @@
 //! never have one event in flight together. (Crash tests with real processes:
 //! `outbox_crash.rs`.)
 
-#![cfg(all(feature = "testing", feature = "outbox-postgres"))]
+#![cfg(feature = "outbox-postgres")]
 
 use std::time::Duration;
 

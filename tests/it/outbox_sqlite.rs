@@ -3,14 +3,14 @@
 //! harmless redelivery, dead letters, one process per file. (Crash tests with real
 //! processes: `outbox_crash.rs`.)
 
-#![cfg(all(feature = "testing", feature = "outbox-sqlite"))]
+#![cfg(feature = "outbox-sqlite")]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flowglad::testing::fake::Fault;
 use flowglad::usage_batcher::{FailedEvent, FailureKind};
 use flowglad::usage_outbox::{OutboxError, Synchronous, UsageOutbox};
+use flowglad_testing::fake::Fault;
 
 use crate::outbox_support::{BULK, event, ledger_txns, sends_per_txn, setup};
 

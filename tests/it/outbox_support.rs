@@ -1,18 +1,15 @@
 //! What the usage-outbox tests share: a fake with a customer on a plan, a client with fast
 //! retries, events, and readings of the fake's ledger and wire.
 
-#![cfg(all(
-    feature = "testing",
-    any(feature = "outbox-sqlite", feature = "outbox-postgres")
-))]
+#![cfg(any(feature = "outbox-sqlite", feature = "outbox-postgres"))]
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use flowglad::testing::FakeFlowglad;
 use flowglad::usage_batcher::UsageEvent;
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer, UsageTarget};
+use flowglad_testing::FakeFlowglad;
 
 pub const BULK: &str = "usageEvents-bulkInsert";
 

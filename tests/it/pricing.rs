@@ -2,13 +2,13 @@
 //! this SDK does not know kept), exported from and pushed to an account over HTTP (the fake
 //! on 127.0.0.1), and the fake seeded from the file.
 
-#![cfg(all(feature = "testing", feature = "yaml"))]
+#![cfg(feature = "yaml")]
 
 use std::path::PathBuf;
 
 use flowglad::FlowgladClient;
 use flowglad::pricing::PricingModel;
-use flowglad::testing::FakeFlowglad;
+use flowglad_testing::FakeFlowglad;
 use serde_json::{Value, json};
 
 fn data(name: &str) -> PathBuf {

@@ -2,10 +2,8 @@
 //! spec by the conformance module), plus what a newer API may send (fields and enum values
 //! this version does not know), boolean- and string-tagged unions, and integer amounts.
 
-#![cfg(feature = "testing")]
-
 use flowglad::raw::types::{self, SubscriptionDetails, SubscriptionStatus};
-use flowglad::testing::conformance::Spec;
+use flowglad_testing::conformance::Spec;
 use serde_json::{Value, json};
 
 fn spec() -> Spec {

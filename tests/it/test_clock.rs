@@ -3,18 +3,18 @@
 //! scheduled downgrades, usage credits renewing, trials ending; with the webhook deliveries
 //! each transition sends.
 
-#![cfg(all(feature = "testing", feature = "yaml"))]
+#![cfg(feature = "yaml")]
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::WebhookEndpoint;
 use flowglad::{
     AdjustSubscriptionParams, AdjustmentTiming, Billing, CancellationTiming,
-    CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerProfile, FlowgladClient,
-    FlowgladServer, PriceRef, UsageTarget,
+    CreateProductCheckoutSessionParams, CreateUsageEventParams, FlowgladServer, PriceRef,
+    UsageTarget,
 };
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::WebhookEndpoint;
 use serde_json::{Value, json};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -37,18 +37,7 @@ impl App {
             .start()
             .await
             .unwrap();
-        let client = FlowgladClient::builder()
-            .api_key(fake.api_key())
-            .base_url(fake.base_url())
-            .build()
-            .unwrap();
-        let server = FlowgladServer::new(&client, "user_1", |id: String| async move {
-            Ok::<_, std::io::Error>(CustomerProfile::new(
-                id.clone(),
-                format!("{id}@example.com"),
-            ))
-        })
-        .unwrap();
+        let server = fake.server("user_1");
         server.get_billing().await.unwrap();
         App { fake, server }
     }

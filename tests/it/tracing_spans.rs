@@ -1,13 +1,13 @@
 //! The `tracing` feature: one span per API call (facade and raw alike, retries as events) and
 //! per handler action, with OpenTelemetry-style fields, and never the API key anywhere.
-#![cfg(all(feature = "tracing", feature = "testing", feature = "axum"))]
+#![cfg(all(feature = "tracing", feature = "axum"))]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::Fault;
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::Fault;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -182,7 +182,7 @@ fn spans_for_facade_raw_and_handler_calls_without_the_key() {
         "{lines}"
     );
     // Never the key.
-    assert!(!has(flowglad::testing::fake::DEFAULT_API_KEY), "{lines}");
+    assert!(!has(flowglad_testing::fake::DEFAULT_API_KEY), "{lines}");
     assert!(!has("sk_test"), "{lines}");
 }
 

@@ -400,10 +400,9 @@ fn configuration_errors_never_echo_a_key() {
     }
 }
 
-#[cfg(feature = "testing")]
 #[tokio::test]
 async fn the_fake_never_shows_its_key() {
-    let fake = flowglad::testing::FakeFlowglad::builder()
+    let fake = flowglad_testing::FakeFlowglad::builder()
         .api_key(KEY)
         .start()
         .await
@@ -412,7 +411,7 @@ async fn the_fake_never_shows_its_key() {
     assert!(
         !format!(
             "{:?}",
-            flowglad::testing::FakeFlowglad::builder().api_key(KEY)
+            flowglad_testing::FakeFlowglad::builder().api_key(KEY)
         )
         .contains(KEY)
     );

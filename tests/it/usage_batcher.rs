@@ -2,18 +2,16 @@
 //! lost or duplicated under every kind of fault, graceful shutdown, both full-queue
 //! policies, bisection of a rejected batch, and failure reports.
 
-#![cfg(feature = "testing")]
-
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::Fault;
 use flowglad::usage_batcher::{
     FailedEvent, FailureKind, RecordError, UsageBatcher, UsageEvent, WhenFull,
 };
 use flowglad::{CustomerProfile, Error, FlowgladClient, FlowgladServer, UsageTarget};
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::Fault;
 use futures_util::FutureExt;
 
 const BULK: &str = "usageEvents-bulkInsert";

@@ -1,7 +1,7 @@
 //! Webhooks end to end over HTTP on 127.0.0.1: the fake Flowglad delivers signed thin events
 //! (reference §13) to an axum app using `VerifiedWebhook`; the app verifies, decodes and
 //! fetches the current records from the fake; failed deliveries are retried.
-#![cfg(all(feature = "testing", feature = "axum"))]
+#![cfg(feature = "axum")]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -12,11 +12,11 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use flowglad::raw::types;
-use flowglad::testing::FakeFlowglad;
-use flowglad::testing::fake::{WebhookAttempt, WebhookEndpoint};
 use flowglad::webhook::VerifiedWebhook;
 use flowglad::webhook::{CurrentRecord, EventObject, EventType, Verifier, WebhookEvent};
 use flowglad::{FlowgladClient, models};
+use flowglad_testing::FakeFlowglad;
+use flowglad_testing::fake::{WebhookAttempt, WebhookEndpoint};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc};
@@ -365,7 +365,7 @@ async fn deliveries_do_not_hold_up_the_api_answer() {
     assert!(fake.webhook_attempts().is_empty(), "nothing answered yet");
     assert!(matches!(
         fake.wait_for_webhooks(Duration::from_millis(50)).await,
-        Err(flowglad::testing::fake::FakeError::WebhooksPending { pending: 2 })
+        Err(flowglad_testing::fake::FakeError::WebhooksPending { pending: 2 })
     ));
     permits.add_permits(2);
     fake.wait_for_webhooks(SETTLE).await.unwrap();

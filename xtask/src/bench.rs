@@ -933,7 +933,7 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
     let mut build = cargo();
     build
         .current_dir(root())
-        .args(["build", "--quiet", "--features", "testing"])
+        .args(["build", "--quiet"])
         .args(["--example", "fake_server", "--example", "bench_load"])
         .args(["--example", "replay_server"]);
     let outbox = o

@@ -11,7 +11,7 @@ contract!(the_react_actions_over_the_target);
 
 /// Serves the handler over this target on 127.0.0.1; returns `<base>/api/flowglad`.
 async fn serve(t: &Target) -> String {
-    let handler = crate::handler_support::builder(t.client())
+    let handler = flowglad_testing::handler_builder(t.client())
         .build()
         .expect("handler");
     crate::handler_support::serve_axum(handler)

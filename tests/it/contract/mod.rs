@@ -1,7 +1,7 @@
 //! The contract suite: one set of tests, two targets.
 //!
 //! Every test is an `async fn(&Target)` written once and run twice (see [`contract!`]):
-//! against the in-process fake (`flowglad::testing::FakeFlowglad`, seeded with
+//! against the in-process fake (`flowglad_testing::FakeFlowglad`, seeded with
 //! `tests/it/contract/pricing.json`, the real test server's pricing model), and against a real
 //! Flowglad API server: Flowglad's own server started by `../shared/flowglad-real/start.sh`,
 //! or a self-hosted Flowglad whose key sees the same pricing model.
@@ -25,8 +25,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use flowglad::testing::FakeFlowglad;
 use flowglad::{ClientBuilder, CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
 
 mod admin;
 mod billing;
@@ -67,7 +67,7 @@ pub(crate) use contract;
 /// Which server a test talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// `flowglad::testing::FakeFlowglad`, in process.
+    /// `flowglad_testing::FakeFlowglad`, in process.
     Fake,
     /// A real Flowglad API server.
     Real,

@@ -62,7 +62,7 @@ async fn every_payload_verifies_parses_and_fetches(t: &Target) {
     if let Some(fake) = t.fake_server() {
         let url = sink().await;
         fake.register_webhook(
-            flowglad::testing::fake::WebhookEndpoint::new(&url, TEST_SECRET).unwrap(),
+            flowglad_testing::fake::WebhookEndpoint::new(&url, TEST_SECRET).unwrap(),
         );
     }
     let client = t.client();

@@ -6,11 +6,9 @@
 use crate::support::loopback;
 
 use std::collections::HashSet;
-use std::convert::Infallible;
 
 use flowglad::handler::{Action, FlowgladHandler};
-use flowglad::testing::FakeFlowglad;
-use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad_testing::FakeFlowglad;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -25,13 +23,8 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 
 pub async fn env() -> Env {
     let fake = FakeFlowglad::start().await;
-    let client = FlowgladClient::builder()
-        .api_key(fake.api_key())
-        .base_url(fake.base_url())
-        .max_retries(0)
-        .build()
-        .expect("client");
-    let handler = builder(client.clone())
+    let handler = fake
+        .handler_builder()
         // Small enough that an oversize body still fits the loopback socket buffers: the
         // client finishes writing and reads the 413 before the server closes the connection
         // (with a 1 MiB body it may see a broken pipe instead, depending on timing).
@@ -47,35 +40,6 @@ pub async fn env() -> Env {
 /// A reqwest client for the tests' servers on 127.0.0.1.
 pub fn http_client() -> reqwest::Client {
     loopback::client()
-}
-
-/// The handler options every test app uses: the `x-user-id` header is the signed-in user,
-/// customers are made from the id, `client` serves everything.
-pub fn builder(
-    client: FlowgladClient,
-) -> flowglad::handler::FlowgladHandlerBuilder<
-    flowglad::handler::WithCustomerId,
-    flowglad::handler::WithServer,
-> {
-    let server_client = client.clone();
-    FlowgladHandler::builder()
-        .customer_id(|parts: http::request::Parts| async move {
-            parts
-                .headers
-                .get("x-user-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .ok_or("missing x-user-id")
-        })
-        .server(move |id: String| {
-            FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerProfile::new(
-                    id.clone(),
-                    format!("{id}@example.com"),
-                ))
-            })
-        })
-        .client(client)
 }
 
 /// `handler` nested at `/api/flowglad` in an axum app on 127.0.0.1, and a caller for it.

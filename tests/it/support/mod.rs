@@ -1,6 +1,6 @@
 //! A scripted Flowglad API on 127.0.0.1 for facade tests: answers canned responses per
 //! (method, path), records every request, and answers unknown routes like the real API
-//! (404, plain text `Not Found`). With the `testing` feature every request is first checked
+//! (404, plain text `Not Found`). Every request is first checked
 //! against the API description (the upstream 3.1 document when `FLOWGLAD_SHARED_DIR` is set,
 //! else the vendored one); a request that does not conform is answered 400 with the
 //! violations, which fails the test that sent it.
@@ -173,14 +173,13 @@ impl TestServer {
     }
 }
 
-#[cfg(feature = "testing")]
 fn conformance_violations(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Option<String> {
-    use flowglad::testing::conformance::{RequestParts, Spec};
+    use flowglad_testing::conformance::{RequestParts, Spec};
     use std::sync::LazyLock;
     static SPEC: LazyLock<Spec> = LazyLock::new(|| match std::env::var_os("FLOWGLAD_SHARED_DIR") {
         Some(dir) => {
@@ -196,11 +195,6 @@ fn conformance_violations(
         "request does not conform to the API description: {}",
         text.join("; ")
     ))
-}
-
-#[cfg(not(feature = "testing"))]
-fn conformance_violations(_: &Method, _: &Uri, _: &HeaderMap, _: &[u8]) -> Option<String> {
-    None
 }
 
 fn handle(

@@ -1,8 +1,8 @@
 //! The generated constants hold the file's slugs, and the facade takes them: checked against
 //! the fake API seeded with the same file.
 
-use flowglad::testing::FakeFlowglad;
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer, PriceRef, UsageTarget};
+use flowglad_testing::FakeFlowglad;
 use pricing_app::{features, prices, products, resources, usage_meters};
 
 #[test]

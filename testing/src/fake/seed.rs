@@ -15,9 +15,9 @@ pub enum SeedError {
     /// The file is not JSON.
     #[error("the seed is not JSON: {0}")]
     Json(#[from] serde_json::Error),
-    /// The pricing model file could not be read (see [`crate::pricing::PricingModel::load`]).
+    /// The pricing model file could not be read (see [`flowglad::pricing::PricingModel::load`]).
     #[error("cannot load the pricing model: {0}")]
-    Pricing(#[from] crate::pricing::PricingError),
+    Pricing(#[from] flowglad::pricing::PricingError),
     /// The JSON is not shaped like a `pricingModels-setup` request body.
     #[error("invalid seed at {path}: {message}")]
     Invalid {
@@ -103,12 +103,12 @@ impl PricingModelSeed {
         Self::from_setup_json(serde_json::from_str(&text)?)
     }
 
-    /// A seed from a pricing model document (see [`crate::pricing`]).
+    /// A seed from a pricing model document (see [`flowglad::pricing`]).
     ///
     /// # Errors
     ///
     /// [`SeedError::Invalid`] when a required member is missing or a slug names nothing.
-    pub fn from_pricing_model(model: &crate::pricing::PricingModel) -> Result<Self, SeedError> {
+    pub fn from_pricing_model(model: &flowglad::pricing::PricingModel) -> Result<Self, SeedError> {
         Self::from_setup_json(model.to_json_value())
     }
 
@@ -119,7 +119,7 @@ impl PricingModelSeed {
     ///
     /// The file cannot be read or parsed, or is not a valid setup body.
     pub fn from_pricing_model_file(path: impl AsRef<Path>) -> Result<Self, SeedError> {
-        Self::from_pricing_model(&crate::pricing::PricingModel::load(path)?)
+        Self::from_pricing_model(&flowglad::pricing::PricingModel::load(path)?)
     }
 
     /// The setup body.

@@ -7,10 +7,10 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Map, Value};
 
-use crate::testing::conformance::Spec;
+use crate::conformance::Spec;
 
 /// The vendored OpenAPI document.
-const SPEC_JSON: &str = include_str!("../../../openapi/flowglad.json");
+const SPEC_JSON: &str = include_str!("../../openapi/flowglad.json");
 
 /// The parsed document (for schema properties and nullability).
 pub(crate) fn doc() -> &'static Value {

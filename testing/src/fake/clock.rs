@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::state::{CURRENT, Owner, State, credit_grants};
 use super::{FakeError, FakeFlowglad};
-use crate::webhook::EventType;
+use flowglad::webhook::EventType;
 
 impl FakeFlowglad {
     /// The fake's current time: every timestamp it writes (`createdAt`, billing periods,
@@ -38,7 +38,7 @@ impl FakeFlowglad {
     ///
     /// ```no_run
     /// # async fn run() {
-    /// let fake = flowglad::testing::FakeFlowglad::start().await;
+    /// let fake = flowglad_testing::FakeFlowglad::start().await;
     /// fake.advance(std::time::Duration::from_secs(31 * 24 * 3600));
     /// # }
     /// ```
@@ -52,8 +52,8 @@ impl FakeFlowglad {
     /// Moves the fake's clock to `at`, like [`advance`](Self::advance).
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), flowglad::testing::fake::FakeError> {
-    /// let fake = flowglad::testing::FakeFlowglad::start().await;
+    /// # async fn run() -> Result<(), flowglad_testing::fake::FakeError> {
+    /// let fake = flowglad_testing::FakeFlowglad::start().await;
     /// let next_month = fake.now() + std::time::Duration::from_secs(31 * 24 * 3600);
     /// fake.set_time(next_month)?;
     /// # Ok(()) }

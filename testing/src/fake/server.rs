@@ -16,7 +16,7 @@ use super::faults::{FaultKind, Faults};
 use super::records::spec;
 use super::routes::dispatch;
 use super::state::State;
-use crate::testing::conformance::{RequestParts, Violation, ViolationKind};
+use crate::conformance::{RequestParts, Violation, ViolationKind};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 4 * 1024 * 1024;

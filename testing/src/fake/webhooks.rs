@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 
 use super::FakeError;
 use super::state::State;
-use crate::webhook::{EventType, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, WebhookSecret};
+use flowglad::webhook::{EventType, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, WebhookSecret};
 
 /// Delays before the second, third, ... attempt of a delivery, unless configured.
 const DEFAULT_RETRY_DELAYS: [Duration; 5] = [
@@ -323,7 +323,7 @@ async fn deliver(hub: Arc<Hub>, client: reqwest::Client, job: Job) {
             tokio::time::sleep(endpoint.retry_delays[attempt - 2]).await;
         }
         let timestamp = unix_now();
-        let signature = crate::webhook::sign(
+        let signature = flowglad::webhook::sign(
             &endpoint.secret,
             &job.message_id,
             timestamp,

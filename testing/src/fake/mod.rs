@@ -41,7 +41,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::raw;
+use flowglad::raw;
 
 pub use faults::{Fault, FaultKind, FaultTarget};
 pub use latency::Latency;
@@ -172,12 +172,12 @@ impl FakeFlowgladBuilder {
     }
 
     /// Seeds the fake with your pricing model file (the one your `build.rs` generates slug
-    /// constants from, see [`crate::pricing`]): JSON, or YAML with the `yaml` feature. The
+    /// constants from, see [`flowglad::pricing`]): JSON, or YAML with the `yaml` feature. The
     /// file is read by [`start`](Self::start), whose error names what is wrong with it.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), flowglad::testing::fake::FakeError> {
-    /// let fake = flowglad::testing::FakeFlowglad::builder()
+    /// # async fn run() -> Result<(), flowglad_testing::fake::FakeError> {
+    /// let fake = flowglad_testing::FakeFlowglad::builder()
     ///     .pricing_model_file("pricing.yaml")
     ///     .start()
     ///     .await?;

@@ -8,7 +8,7 @@ use super::calendar::add_days;
 use super::catalog::{Catalog, ORG, Price};
 use super::records::{merge, shape};
 use super::webhooks::Outbox;
-use crate::webhook::EventType;
+use flowglad::webhook::EventType;
 
 /// Statuses that make a subscription current.
 pub(crate) const CURRENT: &[&str] = &[

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::catalog::Price;
 use super::records::{merge, shape};
 use super::state::{Failure, State};
-use crate::webhook::EventType;
+use flowglad::webhook::EventType;
 
 impl State {
     /// The purchase a subscription checkout creates (Flowglad records one per paid checkout).
