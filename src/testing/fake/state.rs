@@ -63,6 +63,29 @@ impl Failure {
         }
     }
 
+    /// A refusal Flowglad sends as a 500 (an unwrapped `ValidationError`, at upstream 49b3368);
+    /// `message` is the error's own (`Invalid <field>: <reason>`).
+    pub(crate) fn unwrapped_validation(message: impl std::fmt::Display) -> Self {
+        Self {
+            status: 500,
+            code: "INTERNAL_SERVER_ERROR",
+            error: json!(format!("Unwrap called on Err: ValidationError: {message}")),
+        }
+    }
+
+    /// Cancelling a free plan (either timing): Flowglad's `ValidationError`, thrown rather than
+    /// unwrapped, so its message has no prefix; still a 500 (at upstream 49b3368).
+    pub(crate) fn refused_free_plan_cancel() -> Self {
+        Self {
+            status: 500,
+            code: "INTERNAL_SERVER_ERROR",
+            error: json!(
+                "Invalid subscription: Cannot cancel the default free plan. Please upgrade to a \
+                 paid plan instead."
+            ),
+        }
+    }
+
     /// A validation failure with one issue at `path` (the real API's zod issue shape).
     pub(crate) fn invalid(path: Value, code: &str, message: &str, extra: Value) -> Self {
         let mut issue = merge(
@@ -476,6 +499,16 @@ impl State {
         }
     }
 
+    /// Marks a just started subscription `incomplete` (a paid price without a payment method:
+    /// nothing was charged; the subscription is not current).
+    pub(crate) fn set_incomplete(&mut self, id: &str) {
+        if let Ok(s) = self.sub_mut(id)
+            && s.status == "active"
+        {
+            s.status = "incomplete".into();
+        }
+    }
+
     /// Cancels the free plan `free` that the paid subscription `by` replaces (Flowglad
     /// announces only the new subscription).
     pub(crate) fn replace_free_plan(&mut self, free: &str, by: &str) {
@@ -487,6 +520,13 @@ impl State {
             s.replaced_by = Some(by.to_owned());
             s.cancellation_reason = Some("upgraded_to_paid".into());
         }
+    }
+
+    /// `isFreePlan`: the subscription's price is free.
+    fn is_free_plan(&self, s: &Subscription) -> bool {
+        self.catalog
+            .price(&s.price_id)
+            .is_some_and(|p| p.unit_price == 0)
     }
 
     pub(crate) fn current_subscriptions(&self, customer_id: &str) -> Vec<&Subscription> {
@@ -641,6 +681,9 @@ impl State {
     /// does.
     pub(crate) fn cancel(&mut self, id: &str, timing: &str) -> Result<Value, Failure> {
         let now = self.now();
+        if self.is_free_plan(self.sub(id)?) {
+            return Err(Failure::refused_free_plan_cancel());
+        }
         let s = self.sub_mut(id)?;
         if s.status == "canceled" {
             let s = s.clone();
@@ -703,6 +746,12 @@ impl State {
         let timing = adjustment["timing"].as_str().unwrap_or("auto");
         let now = self.now();
         let old = self.sub(id)?;
+        if self.is_free_plan(old) {
+            return Err(Failure::unwrapped_validation(
+                "Invalid subscription: Cannot adjust free plan subscriptions. Use \
+                 createSubscription to upgrade from a free plan instead.",
+            ));
+        }
         if old.status == "canceled" {
             return Err(Failure::bad_request(
                 "Cannot adjust a canceled subscription",
