@@ -151,6 +151,9 @@ pub(crate) struct Subscription {
     pub do_not_charge: bool,
     /// `cancellationReason` (e.g. `upgraded_to_paid` for a free plan a paid one replaced).
     pub cancellation_reason: Option<String>,
+    /// `isFreePlan`: started on a free price (Flowglad sets it at creation; an adjustment
+    /// does not change it).
+    pub free_plan: bool,
 }
 
 /// A resource claim.
@@ -453,6 +456,7 @@ impl State {
             metadata,
             do_not_charge: false,
             cancellation_reason: None,
+            free_plan: price.unit_price == 0,
         });
         self.emit(
             EventType::SubscriptionCreated,
@@ -522,13 +526,6 @@ impl State {
         }
     }
 
-    /// `isFreePlan`: the subscription's price is free.
-    fn is_free_plan(&self, s: &Subscription) -> bool {
-        self.catalog
-            .price(&s.price_id)
-            .is_some_and(|p| p.unit_price == 0)
-    }
-
     pub(crate) fn current_subscriptions(&self, customer_id: &str) -> Vec<&Subscription> {
         self.subscriptions
             .iter()
@@ -547,7 +544,7 @@ impl State {
                 "customerId": s.customer_id, "priceId": s.price_id, "status": s.status,
                 "startDate": s.created_at, "renews": renews,
                 "current": CURRENT.contains(&s.status.as_str()),
-                "isFreePlan": price.is_some_and(|p| p.unit_price == 0),
+                "isFreePlan": s.free_plan,
                 "name": price.map(|p| p.record["name"].clone()),
                 "interval": interval.filter(|v| !v.is_null()).unwrap_or(json!("month")),
                 "intervalCount": count.filter(|v| !v.is_null()).unwrap_or(json!(1)),
@@ -681,7 +678,7 @@ impl State {
     /// does.
     pub(crate) fn cancel(&mut self, id: &str, timing: &str) -> Result<Value, Failure> {
         let now = self.now();
-        if self.is_free_plan(self.sub(id)?) {
+        if self.sub(id)?.free_plan {
             return Err(Failure::refused_free_plan_cancel());
         }
         let s = self.sub_mut(id)?;
@@ -746,7 +743,7 @@ impl State {
         let timing = adjustment["timing"].as_str().unwrap_or("auto");
         let now = self.now();
         let old = self.sub(id)?;
-        if self.is_free_plan(old) {
+        if old.free_plan {
             return Err(Failure::unwrapped_validation(
                 "Invalid subscription: Cannot adjust free plan subscriptions. Use \
                  createSubscription to upgrade from a free plan instead.",
