@@ -260,7 +260,11 @@ async fn a_paid_subscription_without_a_payment_method_is_incomplete(t: &Target) 
     assert!(
         billing.current_subscriptions.is_empty(),
         "{:?}",
-        billing.current_subscriptions.iter().map(json).collect::<Vec<_>>()
+        billing
+            .current_subscriptions
+            .iter()
+            .map(json)
+            .collect::<Vec<_>>()
     );
     assert!(billing.current_subscription().is_none());
     assert!(!billing.check_feature_access("premium_feature", None));
@@ -281,7 +285,11 @@ async fn the_free_plan_cannot_be_canceled_or_adjusted(t: &Target) {
     // A retry would wait at least 7.5 s (10 s less jitter): a loaded real server answers
     // well within that.
     let wait = std::time::Duration::from_secs(10);
-    let client = t.client_builder().retry_backoff(wait, wait).build().unwrap();
+    let client = t
+        .client_builder()
+        .retry_backoff(wait, wait)
+        .build()
+        .unwrap();
     let server = t.new_user(&client);
     let billing = server.get_billing().await.unwrap();
     let free = subscription_id(billing.current_subscription().unwrap()).to_owned();
