@@ -1,6 +1,7 @@
 //! An axum app serving Flowglad's frontend actions at `/api/flowglad`, offline: it starts
 //! the fake Flowglad API in-process and authenticates with an `x-user-id` header (replace
-//! that with your session lookup).
+//! that with your session lookup). With `FLOWGLAD_SECRET_KEY` set it uses the Flowglad API at
+//! `FLOWGLAD_BASE_URL` instead (a self-hosted Flowglad, or `../shared/flowglad-real`).
 //!
 //! ```sh
 //! cargo run --example axum_app --features axum              # serves until Ctrl-C
@@ -11,9 +12,12 @@
 //! delivers signed thin events as Flowglad does): each delivery is verified by the
 //! `VerifiedWebhook` extractor, skipped if already seen, and the record it names is read back.
 //!
-//! With `--self-test` it calls itself over HTTP (billing, a checkout session, an
-//! unauthenticated request), completes the checkout on the fake, waits for the webhooks and
-//! exits 0 when the answers and the deliveries are as expected.
+//! With `--self-test` it calls itself over HTTP (billing, a checkout session, the two
+//! subscription changes a browser may not make, an unauthenticated request) and exits 0 when
+//! the answers are as expected. On the fake it also completes the checkout and waits for the
+//! webhooks. Against a real API the checkout is not completed (a customer pays on Flowglad's
+//! page, with Stripe) and no webhooks are checked (Flowglad delivers to the URL registered in
+//! its dashboard); the user id gets a suffix per run, as the real API keeps its customers.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -93,11 +97,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let self_test = std::env::args().any(|a| a == "--self-test");
 
     // In production: `FlowgladClient::from_env()?` (FLOWGLAD_SECRET_KEY).
-    let fake = FakeFlowglad::start().await;
-    let client = FlowgladClient::builder()
-        .api_key(fake.api_key())
-        .base_url(fake.base_url())
-        .build()?;
+    let (client, fake) = if std::env::var_os("FLOWGLAD_SECRET_KEY").is_some() {
+        let client = FlowgladClient::from_env()?;
+        println!("using the Flowglad API at {}", client.base_url());
+        (client, None)
+    } else {
+        let fake = FakeFlowglad::start().await;
+        let client = FlowgladClient::builder()
+            .api_key(fake.api_key())
+            .base_url(fake.base_url())
+            .build()?;
+        (client, Some(fake))
+    };
 
     let server_client = client.clone();
     let handler = FlowgladHandler::builder()
@@ -146,8 +157,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = format!("http://{addr}/api/flowglad");
     println!("serving Flowglad actions at {base}");
     let webhook_url = format!("http://{addr}/webhooks/flowglad");
-    fake.register_webhook(WebhookEndpoint::new(&webhook_url, DEMO_WEBHOOK_SECRET)?);
-    println!("receiving the fake's webhooks at {webhook_url}");
+    if let Some(fake) = &fake {
+        fake.register_webhook(WebhookEndpoint::new(&webhook_url, DEMO_WEBHOOK_SECRET)?);
+        println!("receiving the fake's webhooks at {webhook_url}");
+    }
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     if !self_test {
@@ -169,25 +182,88 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    let (status, body) = call("customers/billing", Some("user_42"), json!({})).await?;
+    // A real account keeps its customers: a new user per run.
+    let user = match &fake {
+        Some(_) => "user_42".to_owned(),
+        None => format!(
+            "user_42_{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis()
+        ),
+    };
+    let user = user.as_str();
+    let (status, body) = call("customers/billing", Some(user), json!({})).await?;
     check(
-        status == 200 && body["data"]["customer"]["externalId"] == "user_42",
+        status == 200 && body["data"]["customer"]["externalId"] == user,
         &body,
     )?;
+    let free_plan = body["data"]["currentSubscriptions"][0]["id"].clone();
+    println!(
+        "billing of {user}: on subscription {}",
+        free_plan.as_str().unwrap_or("none")
+    );
+
+    // Not from the browser: a paid plan is bought through checkout (402), and Flowglad
+    // refuses to cancel the free plan (its reason reaches the browser).
+    let (status, body) = call(
+        "subscriptions/create",
+        Some(user),
+        json!({"priceSlug": "pro_monthly"}),
+    )
+    .await?;
+    check(
+        status == 402 && body["error"]["code"] == "CHECKOUT_REQUIRED",
+        &body,
+    )?;
+    println!(
+        "subscriptions/create pro_monthly: {status} {}",
+        body["error"]["message"].as_str().unwrap_or_default()
+    );
+    let (status, body) = call(
+        "subscriptions/cancel",
+        Some(user),
+        json!({"id": free_plan, "cancellation": {"timing": "immediately"}}),
+    )
+    .await?;
+    check(
+        status == 400
+            && body["error"]["code"] == "UPSTREAM_REJECTED"
+            && body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Cannot cancel the default free plan")),
+        &body,
+    )?;
+    println!(
+        "subscriptions/cancel of the free plan: {status} {}",
+        body["error"]["message"].as_str().unwrap_or_default()
+    );
 
     let (status, body) = call(
         "checkout-sessions/create",
-        Some("user_42"),
+        Some(user),
         json!({"priceSlug": "pro_monthly",
                "successUrl": "https://example.com/ok", "cancelUrl": "https://example.com/"}),
     )
     .await?;
     check(status == 200 && body["data"]["url"].is_string(), &body)?;
-    let session_id = body["data"]["url"]
+    let session_id = body["data"]["checkoutSession"]["id"]
         .as_str()
-        .and_then(|url| url.rsplit('/').next())
         .unwrap_or_default();
-    fake.complete_checkout_session(session_id)?;
+    println!(
+        "checkout session {session_id}: {}",
+        body["data"]["url"].as_str().unwrap_or_default()
+    );
+    match &fake {
+        Some(fake) => {
+            fake.complete_checkout_session(session_id)?;
+            println!("checkout completed on the fake, as a paying customer would");
+        }
+        None => println!(
+            "checkout not completed: a customer pays on Flowglad's page (Stripe); the customer \
+             stays on the free plan"
+        ),
+    }
 
     let (status, body) = call("customers/billing", None, json!({})).await?;
     check(
@@ -198,6 +274,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (status, body) = call("pricing-models/retrieve", None, json!({})).await?;
     check(status == 200 && body["data"]["source"] == "default", &body)?;
 
+    let Some(fake) = &fake else {
+        // Against a real API: nothing changed without the payment.
+        let (status, body) = call("customers/billing", Some(user), json!({})).await?;
+        check(
+            status == 200 && body["data"]["currentSubscriptions"][0]["id"] == free_plan,
+            &body,
+        )?;
+        println!(
+            "webhooks: Flowglad delivers to the URL registered in its dashboard (not checked)"
+        );
+        println!("self-test passed");
+        return Ok(());
+    };
     // The checkout's deliveries arrived, were verified, decoded and read back.
     fake.wait_for_webhooks(std::time::Duration::from_secs(10))
         .await?;

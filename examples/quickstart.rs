@@ -6,8 +6,12 @@
 //!
 //! Without `FLOWGLAD_SECRET_KEY` it starts the in-process fake Flowglad API on 127.0.0.1 (no
 //! account, no network). With `FLOWGLAD_SECRET_KEY` set it talks to the real API at
-//! `FLOWGLAD_BASE_URL` (default `https://app.flowglad.com`) and expects a pricing model with
-//! the slugs below; checkout completion then needs a person, so that step only prints the URL.
+//! `FLOWGLAD_BASE_URL` (default `https://app.flowglad.com`; a self-hosted Flowglad, or the
+//! local one of `../shared/flowglad-real`, works the same) and expects a pricing model with
+//! the slugs below. There, checkout completion needs a person paying on Flowglad's page
+//! (Stripe), so that step prints the URL and the customer stays on their plan; the user id
+//! gets a suffix per run, because the real API keeps its customers (and usage events, by
+//! transaction id) between runs.
 //!
 //! With the fake, a webhook endpoint of this process receives Flowglad's deliveries (signed
 //! thin events, as Flowglad sends them): step 6 shows them verified, decoded and the records
@@ -23,7 +27,8 @@ use flowglad::{
 use flowglad_testing::FakeFlowglad;
 use flowglad_testing::fake::WebhookEndpoint;
 
-/// Your app's user id: Flowglad calls it the customer's external id.
+/// Your app's user id: Flowglad calls it the customer's external id (against the real API, a
+/// suffix per run is added).
 const USER_ID: &str = "user_42";
 const PREMIUM_FEATURE: &str = "premium_feature";
 const PRO_PRICE: &str = "pro_monthly";
@@ -80,8 +85,12 @@ fn flowglad(client: &FlowgladClient, user_id: &str) -> flowglad::Result<Flowglad
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (client, fake) = match std::env::var("FLOWGLAD_SECRET_KEY") {
         Ok(_) => {
-            println!("Using the Flowglad API (FLOWGLAD_SECRET_KEY is set)");
-            (FlowgladClient::from_env()?, None)
+            let client = FlowgladClient::from_env()?;
+            println!(
+                "Using the Flowglad API at {} (FLOWGLAD_SECRET_KEY is set)",
+                client.base_url()
+            );
+            (client, None)
         }
         Err(_) => {
             let fake = FakeFlowglad::start().await;
@@ -104,9 +113,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         fake.register_webhook(WebhookEndpoint::new(&url, DEMO_WEBHOOK_SECRET)?);
         println!("Webhook endpoint {url} registered on the fake");
     }
-    let server = flowglad(&client, USER_ID)?;
+    let user_id = match &fake {
+        Some(_) => USER_ID.to_owned(),
+        // A real account keeps its customers: a new one per run shows the first-visit flow.
+        None => format!(
+            "{USER_ID}_{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis()
+        ),
+    };
+    let server = flowglad(&client, &user_id)?;
 
-    println!("\n1. Find or create the customer for {USER_ID}");
+    println!("\n1. Find or create the customer for {user_id}");
     let customer = server.find_or_create_customer().await?;
     println!("  customer {} ({})", customer.id, customer.email);
 
@@ -137,13 +156,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             fake.complete_checkout_session(&session_id)?;
             println!("  (the fake completed the checkout, as a paying customer would)");
         }
-        None => println!("  open the URL to pay; the rest runs on the current subscription"),
+        None => println!(
+            "  checkout not completed: a customer pays on that page (Stripe); until then the \
+             customer stays on the current subscription"
+        ),
     }
 
     let billing = server.get_billing().await?;
     let subscription = billing
         .current_subscription()
-        .ok_or("no current subscription after checkout")?;
+        .ok_or("no current subscription")?;
     println!(
         "  current subscription: {}",
         subscription_summary(subscription)
@@ -156,12 +178,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n4. Usage on meter {METER}");
     let before = balance(&billing, METER);
     println!("  {METER} balance before: {before}");
+    if billing.check_usage_balance(METER, None).is_none() {
+        println!(
+            "  (this plan grants no {METER} credits: a balance appears once usage is recorded)"
+        );
+    }
     let event = server
         .create_usage_event(CreateUsageEventParams::new(
             25,
             UsageTarget::usage_meter_slug(METER),
             subscription_id(subscription),
-            "quickstart-request-1",
+            // Idempotency: the same id again records nothing new.
+            format!("quickstart-{user_id}-request-1"),
         ))
         .await?;
     println!(

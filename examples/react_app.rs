@@ -1,6 +1,8 @@
 //! A React app on `@flowglad/react`, served by axum with our request handler at
-//! `/api/flowglad`, over the fake Flowglad API (offline). The page is
-//! `tests/browser/src/app.jsx`; `tests/browser_e2e.rs` drives it in headless Chromium.
+//! `/api/flowglad`, over the fake Flowglad API (offline), or over a Flowglad API server when
+//! `FLOWGLAD_SECRET_KEY` is set (`FLOWGLAD_BASE_URL` names a self-hosted or local one). The
+//! page is `tests/browser/src/app.jsx`; `tests/browser_e2e.rs` drives it in headless
+//! Chromium, against both.
 //!
 //! ```sh
 //! npm ci --prefix tests/browser && node tests/browser/build.mjs
@@ -13,7 +15,8 @@
 //! 401 and `pricing-models/retrieve` the default pricing model.
 //!
 //! `POST /test/checkout-sessions/{id}/complete` completes a checkout session on the fake, as
-//! the paying customer would on Flowglad's hosted page. It exists for tests only.
+//! the paying customer would on Flowglad's hosted page. It exists for tests only, and only
+//! over the fake (a real checkout is completed on Flowglad's page, with Stripe).
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -33,16 +36,34 @@ pub fn page_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
-/// The app: the page, its bundle, the Flowglad actions over `fake`, and the test-control route.
+/// The Flowglad API behind the handler.
+pub enum Backend {
+    /// The fake, in process: checkout sessions can be completed through the test route.
+    Fake(Arc<FakeFlowglad>),
+    /// A Flowglad API server: its base URL and secret key.
+    Api {
+        /// E.g. `https://app.flowglad.com` or a self-hosted server.
+        base_url: String,
+        /// The secret key (never printed).
+        api_key: String,
+    },
+}
+
+/// The app: the page, its bundle, the Flowglad actions over `backend`, and (over the fake)
+/// the test-control route.
 ///
 /// # Errors
 ///
 /// When the Flowglad client cannot be built.
-pub fn app(fake: Arc<FakeFlowglad>, page_dir: PathBuf) -> Result<Router, flowglad::Error> {
+pub fn app(backend: Backend, page_dir: PathBuf) -> Result<Router, flowglad::Error> {
     // In production: `FlowgladClient::from_env()?` (FLOWGLAD_SECRET_KEY).
+    let (base_url, api_key) = match &backend {
+        Backend::Fake(fake) => (fake.base_url().to_owned(), fake.api_key().to_owned()),
+        Backend::Api { base_url, api_key } => (base_url.clone(), api_key.clone()),
+    };
     let client = FlowgladClient::builder()
-        .api_key(fake.api_key())
-        .base_url(fake.base_url())
+        .api_key(api_key)
+        .base_url(base_url)
         .build()?;
     let server_client = client.clone();
     let handler = FlowgladHandler::builder()
@@ -76,15 +97,18 @@ pub fn app(fake: Arc<FakeFlowglad>, page_dir: PathBuf) -> Result<Router, flowgla
         .route("/", get(index))
         .route("/dist/app.js", get(bundle))
         .with_state(Arc::new(page_dir));
-    let control = Router::new()
-        .route(
-            "/test/checkout-sessions/{id}/complete",
-            post(complete_checkout),
-        )
-        .with_state(fake);
-    Ok(pages
-        .merge(control)
-        .nest("/api/flowglad", flowglad::handler::axum_router(handler)))
+    let pages = match backend {
+        Backend::Fake(fake) => pages.merge(
+            Router::new()
+                .route(
+                    "/test/checkout-sessions/{id}/complete",
+                    post(complete_checkout),
+                )
+                .with_state(fake),
+        ),
+        Backend::Api { .. } => pages,
+    };
+    Ok(pages.nest("/api/flowglad", flowglad::handler::axum_router(handler)))
 }
 
 async fn index(State(dir): State<Arc<PathBuf>>) -> Response {
@@ -134,10 +158,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let fake = Arc::new(FakeFlowglad::start().await);
+    let backend = match std::env::var("FLOWGLAD_SECRET_KEY") {
+        Ok(api_key) if !api_key.is_empty() => Backend::Api {
+            base_url: std::env::var("FLOWGLAD_BASE_URL")
+                .unwrap_or_else(|_| flowglad::client::DEFAULT_BASE_URL.into()),
+            api_key,
+        },
+        _ => Backend::Fake(Arc::new(FakeFlowglad::start().await)),
+    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
     println!("open {base}/?user=user_42 (signed in) or {base}/ (anonymous); Ctrl-C to stop");
-    axum::serve(listener, app(fake, dir)?).await?;
+    axum::serve(listener, app(backend, dir)?).await?;
     Ok(())
 }

@@ -186,11 +186,17 @@ impl Error {
 
     /// `true` when sending the same request again may succeed: transport errors, timeouts,
     /// and API errors with status 408, 409 (but not a `CONFLICT`), 429 or 5xx (but not a
-    /// not-found, see [`Error::is_not_found`]).
+    /// not-found, see [`Error::is_not_found`], nor a refusal Flowglad sends as a 500, such as
+    /// `Invalid subscription: Cannot cancel the default free plan…`).
     pub fn is_retryable(&self) -> bool {
         match self.unshared() {
             Error::Transport(_) | Error::Timeout(_) => true,
             Error::Api(_) if self.is_conflict() || self.is_not_found() => false,
+            Error::Api(api)
+                if upstream_refusal(api.status, api.code.as_deref(), &api.message).is_some() =>
+            {
+                false
+            }
             Error::Api(api) => crate::retry::is_retryable_status(api.status),
             _ => false,
         }
@@ -258,6 +264,75 @@ impl From<raw::Error<raw::types::ApiError>> for Error {
     fn from(error: raw::Error<raw::types::ApiError>) -> Self {
         Error::from_raw(error)
     }
+}
+
+/// A refusal Flowglad sends as a 5xx: one of its business rules said no (e.g. "Cannot adjust
+/// free plan subscriptions"), as opposed to a failure of the server. At upstream 49b3368 its
+/// procedures answer such domain errors with a 500 `INTERNAL_SERVER_ERROR` whose message is
+/// the error's own, sometimes behind `Unwrap called on Err: <ErrorClass>: `.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Refusal<'a> {
+    /// The request collides with the current state (`ConflictError`, a terminal state)
+    /// rather than being invalid (`ValidationError`).
+    pub(crate) conflict: bool,
+    /// Flowglad's message without the `Unwrap called on Err: <ErrorClass>: ` wrapping.
+    pub(crate) message: &'a str,
+}
+
+/// Upstream's domain errors that refuse a request (`NotFoundError` is a not-found instead,
+/// see [`Error::is_not_found`]), and whether each is a conflict.
+const REFUSALS: &[(&str, bool)] = &[
+    ("ValidationError", false),
+    ("ConflictError", true),
+    ("TerminalStateError", true),
+    ("SubscriptionTerminalStateError", true),
+    ("ArchivedCustomerError", true),
+];
+
+/// The refusal a 5xx `INTERNAL_SERVER_ERROR` answer carries, if its message is one of
+/// upstream's domain errors: `[Unwrap called on Err: ]<ErrorClass>: <message>` for the classes
+/// of [`REFUSALS`], or a bare `ValidationError` / `ConflictError` message (`Invalid <field>:
+/// …`, `<Resource> conflict: …`). Anything else (`Internal server error`, a failed query...)
+/// is a failure, and `None`.
+pub(crate) fn upstream_refusal<'a>(
+    status: u16,
+    code: Option<&str>,
+    message: &'a str,
+) -> Option<Refusal<'a>> {
+    if status < 500 || code != Some("INTERNAL_SERVER_ERROR") {
+        return None;
+    }
+    let mut m = message.trim();
+    while let Some(rest) = m.strip_prefix("Unwrap called on Err: ") {
+        m = rest;
+    }
+    for (class, conflict) in REFUSALS {
+        if let Some(rest) = m.strip_prefix(class).and_then(|r| r.strip_prefix(": ")) {
+            return Some(Refusal {
+                conflict: *conflict,
+                message: rest,
+            })
+            .filter(|r| !r.message.is_empty());
+        }
+    }
+    let (head, reason) = m.split_once(": ")?;
+    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if reason.trim().is_empty() {
+        return None;
+    }
+    if head.strip_prefix("Invalid ").is_some_and(word) {
+        return Some(Refusal {
+            conflict: false,
+            message: m,
+        });
+    }
+    if head.strip_suffix(" conflict").is_some_and(word) {
+        return Some(Refusal {
+            conflict: true,
+            message: m,
+        });
+    }
+    None
 }
 
 /// Longest error message kept, in bytes (the body itself is kept up to the transport's cap).
@@ -374,3 +449,54 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_sent_as_500s() {
+        let refusal = |m| upstream_refusal(500, Some("INTERNAL_SERVER_ERROR"), m);
+        assert_eq!(
+            refusal(
+                "Unwrap called on Err: ValidationError: Invalid subscription: Cannot adjust \
+                 free plan subscriptions."
+            ),
+            Some(Refusal {
+                conflict: false,
+                message: "Invalid subscription: Cannot adjust free plan subscriptions."
+            })
+        );
+        assert_eq!(
+            refusal("Invalid subscription: Cannot cancel the default free plan."),
+            Some(Refusal {
+                conflict: false,
+                message: "Invalid subscription: Cannot cancel the default free plan."
+            })
+        );
+        assert_eq!(
+            refusal("Unwrap called on Err: ConflictError: Subscription conflict: one only"),
+            Some(Refusal {
+                conflict: true,
+                message: "Subscription conflict: one only"
+            })
+        );
+        assert!(refusal("Subscription conflict: one only").is_some_and(|r| r.conflict));
+        // Failures of the server are not refusals.
+        for failure in [
+            "Internal server error",
+            "Unwrap called on Err: NotFoundError: Price not found: x",
+            "Failed query: select 1: connection reset",
+            "invalid input syntax for type uuid: \"x\"",
+            "Invalid subscription: ",
+            "ValidationError: ",
+        ] {
+            assert_eq!(refusal(failure), None, "{failure}");
+        }
+        assert_eq!(upstream_refusal(500, None, "Invalid x: y"), None);
+        assert_eq!(
+            upstream_refusal(400, Some("INTERNAL_SERVER_ERROR"), "Invalid x: y"),
+            None
+        );
+    }
+}

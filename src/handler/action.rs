@@ -195,7 +195,7 @@ actions! {
 
     SubscriptionsCreate => "subscriptions/create", write,
     |s, i: CreateSubscriptionInput = create_subscription_input| -> Verbatim<types::SubscriptionsCreateResponse> {
-        Ok(s.create_subscription(create_subscription_params(i)?).await?)
+        super::calls::create_subscription(s, create_subscription_params(i)?).await
     }
 
     SubscriptionsList => "subscriptions/list", read,

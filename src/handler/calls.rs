@@ -1,5 +1,6 @@
 //! The action calls that are more than one facade call: the default pricing model for
-//! anonymous visitors, and `usage-events/create` with its defaults.
+//! anonymous visitors, `usage-events/create` with its defaults, and `subscriptions/create`
+//! for free prices only.
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -9,9 +10,10 @@ use super::error::{ErrorCode, HandlerError};
 use super::input::UsageEventInput;
 use crate::client::FlowgladClient;
 use crate::error::Error;
-use crate::ids::check_path_id;
+use crate::ids::{PriceRef, check_path_id};
 use crate::raw::types;
 use crate::server::FlowgladServer;
+use crate::server::subscriptions::CreateSubscriptionParams;
 use crate::server::usage::CreateUsageEventParams;
 use crate::subscription_choice::{MULTIPLE, Unnamed, choose};
 use crate::verbatim::Verbatim;
@@ -65,6 +67,47 @@ pub(crate) async fn create_usage_event(
     params.usage_date = input.usage_date;
     params.properties = input.properties;
     Ok(server.create_usage_event(params).await?)
+}
+
+/// `subscriptions/create` from the browser starts free prices only (see `docs/handler.md`).
+/// Flowglad starts a paid price without a payment method `incomplete` and cancels the free
+/// plan it replaces, leaving the customer with no current subscription; a paid price is
+/// bought through a checkout session, where the customer pays (or picks a payment method).
+/// The price is read from the customer's pricing model first: one that is not there is a
+/// 404, one with a `unitPrice` above 0 a 402 `CHECKOUT_REQUIRED`; nothing is created.
+pub(crate) async fn create_subscription(
+    server: &FlowgladServer,
+    params: CreateSubscriptionParams,
+) -> Result<Verbatim<types::SubscriptionsCreateResponse>, HandlerError> {
+    let billing = server.get_billing().await?;
+    let (key, value, name) = match &params.price {
+        PriceRef::Slug(slug) => ("slug", slug.as_str(), format!("price {slug}")),
+        PriceRef::Id(id) => ("id", id.as_str(), format!("price {id}")),
+    };
+    let price = billing
+        .raw()
+        .pricing_model
+        .products
+        .iter()
+        .flat_map(|product| product.prices.iter())
+        .map(|price| serde_json::to_value(price).unwrap_or_default())
+        .find(|price| price[key] == value);
+    let Some(price) = price else {
+        return Err(HandlerError::new(
+            ErrorCode::NotFound,
+            format!("the customer's pricing model has no {name}"),
+        ));
+    };
+    if price["unitPrice"].as_i64() != Some(0) {
+        return Err(HandlerError::new(
+            ErrorCode::CheckoutRequired,
+            format!(
+                "{name} is not free: start a checkout with checkout-sessions/create \
+                 (subscriptions/create from the browser starts free prices only)"
+            ),
+        ));
+    }
+    Ok(server.create_subscription(params).await?)
 }
 
 /// A 21-character URL-safe random id (the TypeScript SDK uses nanoid).

@@ -59,6 +59,18 @@ fn classify(error: &Error) -> (HandlerError, Option<String>) {
                         ErrorCode::UpstreamError,
                         format!("the Flowglad API answered {}", api.status),
                     )
+                } else if let Some(refusal) =
+                    crate::error::upstream_refusal(api.status, api.code.as_deref(), &api.message)
+                {
+                    // One of Flowglad's business rules said no, sent as a 500 (at upstream
+                    // 49b3368): the browser gets the rule's message and a 4xx, like a refusal
+                    // Flowglad sends as a 4xx.
+                    let mut e =
+                        HandlerError::new(ErrorCode::UpstreamRejected, refusal.message.to_owned());
+                    if refusal.conflict {
+                        e.status = StatusCode::CONFLICT;
+                    }
+                    e
                 } else if (400..500).contains(&api.status) {
                     let mut e = HandlerError::new(ErrorCode::UpstreamRejected, api.message.clone());
                     e.status = StatusCode::from_u16(api.status).unwrap_or(StatusCode::BAD_REQUEST);

@@ -31,8 +31,12 @@ pub enum ErrorCode {
     MultipleActiveSubscriptions,
     /// 409: the subscription is already canceled.
     SubscriptionAlreadyCanceled,
-    /// The Flowglad API refused the request (4xx other than 401/403/404); the upstream status
-    /// is kept.
+    /// 402: `subscriptions/create` from the browser names a paid price; start a checkout
+    /// (`checkout-sessions/create`) instead, or create the subscription from server code.
+    CheckoutRequired,
+    /// The Flowglad API refused the request: a 4xx other than 401/403/404 (the upstream status
+    /// is kept), or one of Flowglad's business rules that it answers with a 500 (400, or 409
+    /// for a conflict); `message` is Flowglad's.
     UpstreamRejected,
     /// 502: the Flowglad API failed (5xx, an unexpected answer, or it rejected this server's
     /// API key).
@@ -63,6 +67,7 @@ impl ErrorCode {
         ErrorCode::NoActiveSubscription,
         ErrorCode::MultipleActiveSubscriptions,
         ErrorCode::SubscriptionAlreadyCanceled,
+        ErrorCode::CheckoutRequired,
         ErrorCode::UpstreamRejected,
         ErrorCode::UpstreamError,
         ErrorCode::UpstreamUnavailable,
@@ -85,6 +90,7 @@ impl ErrorCode {
             ErrorCode::NoActiveSubscription => "NO_ACTIVE_SUBSCRIPTION",
             ErrorCode::MultipleActiveSubscriptions => "MULTIPLE_ACTIVE_SUBSCRIPTIONS",
             ErrorCode::SubscriptionAlreadyCanceled => "SUBSCRIPTION_ALREADY_CANCELED",
+            ErrorCode::CheckoutRequired => "CHECKOUT_REQUIRED",
             ErrorCode::UpstreamRejected => "UPSTREAM_REJECTED",
             ErrorCode::UpstreamError => "UPSTREAM_ERROR",
             ErrorCode::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
@@ -109,6 +115,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::SubscriptionAlreadyCanceled => StatusCode::CONFLICT,
+            ErrorCode::CheckoutRequired => StatusCode::PAYMENT_REQUIRED,
             ErrorCode::UpstreamError
             | ErrorCode::UpstreamUnavailable
             | ErrorCode::UpstreamTimeout => StatusCode::BAD_GATEWAY,

@@ -15,7 +15,7 @@ use super::error::{ErrorCode, HandlerError};
 /// The error statuses every action documents; `4XX` covers the Flowglad API's other refusals
 /// (`UPSTREAM_REJECTED` keeps the upstream status, e.g. 422 or 429).
 const ERROR_STATUSES: &[&str] = &[
-    "400", "401", "403", "404", "405", "409", "413", "4XX", "500", "502",
+    "400", "401", "402", "403", "404", "405", "409", "413", "4XX", "500", "502",
 ];
 
 /// The OpenAPI 3.1 document of the request handler mounted at `/api/flowglad` (its

@@ -1,5 +1,12 @@
 // Drives the @flowglad/react page (src/app.jsx) served by examples/react_app.rs in headless
-// Chromium and asserts what a user sees. Usage: node e2e.mjs http://127.0.0.1:<port>
+// Chromium and asserts what a user sees. Usage: node e2e.mjs http://127.0.0.1:<port> [--real]
+//
+// Without --real the handler runs over the fake Flowglad API: a checkout session is completed
+// through the example's test route and the pro plan's 1000 api_calls credits appear. With
+// --real it runs over Flowglad's own server (../shared/flowglad-real): its seeded model has
+// the prices free_monthly and pro_monthly, the free plan grants no credits (no balance until
+// usage is recorded, then it goes negative), and a checkout session is created but cannot be
+// completed there (that needs Stripe), so the customer stays on the free plan.
 //
 // Chromium: env FLOWGLAD_CHROMIUM, default /usr/bin/chromium (Debian's `chromium` package).
 // Screenshots of failures go to artifacts/ (gitignored); their paths are printed.
@@ -13,9 +20,14 @@ import puppeteer from 'puppeteer-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const base = (process.argv[2] ?? '').replace(/\/+$/, '');
 if (!base.startsWith('http://')) {
-  console.error('usage: node e2e.mjs http://127.0.0.1:<port>');
+  console.error('usage: node e2e.mjs http://127.0.0.1:<port> [--real]');
   process.exit(2);
 }
+const real = process.argv.slice(3).includes('--real');
+// The free plan's price slug: the fake's default seed names it `free`.
+const FREE_PRICE = real ? 'free_monthly' : 'free';
+const hasPrices = (slugs) =>
+  [FREE_PRICE, 'pro_monthly'].every((slug) => slugs.split(',').includes(slug));
 const chromium = process.env.FLOWGLAD_CHROMIUM || '/usr/bin/chromium';
 const artifacts = join(here, 'artifacts');
 const started = Date.now();
@@ -29,12 +41,15 @@ const FIRST_LOAD_ACTIONS = [
   'usage-meters/balances',
   'resources/usages',
 ];
-const NEW_USERS = 20;
+// Fewer on the real server: each first load creates a customer there (several seconds on a
+// loaded machine); its concurrent first loads are also covered by tests/it/contract.
+const NEW_USERS = real ? 3 : 20;
 const WAIT_MS = 15_000;
 const DEADLINE_MS = 170_000;
 
 const summary = {
   ok: false,
+  target: real ? 'real' : 'fake',
   anonymous: 'not run',
   user: 'not run',
   firstLoads: { succeeded: 0, total: NEW_USERS, statuses: {} },
@@ -144,10 +159,11 @@ async function scenario(browser, name, fn) {
   const seen = trackFlowglad(page);
   const pageErrors = trackPageErrors(page);
   console.log(`\n== ${name}`);
+  const scenarioStarted = Date.now();
   try {
     await fn(page, seen);
     check(pageErrors.length === 0, `uncaught errors in the page: ${pageErrors.join(' | ')}`);
-    console.log(`  PASS ${name}`);
+    console.log(`  PASS ${name} (${((Date.now() - scenarioStarted) / 1000).toFixed(1)} s)`);
     return 'pass';
   } catch (error) {
     const message = error instanceof CheckFailed ? error.message : `${error.stack ?? error}`;
@@ -174,7 +190,7 @@ async function anonymousVisitor(page, seen) {
   const pricingBody = await pricing.response.json();
   check(pricingBody?.data?.source === 'default', `pricing source ${pricingBody?.data?.source}, expected default`);
   const slugs = await text(page, 'pricing-price-slugs');
-  check(/(^|,)free(,|$)/.test(slugs) && /(^|,)pro_monthly(,|$)/.test(slugs), `price slugs shown: ${slugs}`);
+  check(hasPrices(slugs), `price slugs shown: ${slugs}`);
   check((await text(page, 'customer-external-id')) === '', 'an anonymous visitor sees a customer');
   check((await text(page, 'billing-errors')) !== '', 'billing shows no error to an anonymous visitor');
   console.log(`  billing 401, default pricing model shown: ${slugs}`);
@@ -195,9 +211,13 @@ async function signedInUser(page, seen) {
   await waitFor(page, 'feature-premium', 'false', 'no premium feature on the free plan');
   console.log(`  billing: customer ${user}, subscription ${freeSubscription} (${freeStatus}), premium_feature false`);
   console.log(`  checkUsageBalance('api_calls') on the free plan: ${await text(page, 'usage-balance')}`);
+  if (real) {
+    // The real free plan grants no credits: no balance until usage is recorded.
+    await waitFor(page, 'usage-balance', 'none', 'no api_calls balance on the real free plan');
+  }
   await waitFor(page, 'pricing-loaded', 'true', 'the pricing model shows');
   const slugs = await text(page, 'pricing-price-slugs');
-  check(/(^|,)free(,|$)/.test(slugs) && /(^|,)pro_monthly(,|$)/.test(slugs), `price slugs shown: ${slugs}`);
+  check(hasPrices(slugs), `price slugs shown: ${slugs}`);
   const pricing = (await answersFor(seen, ['pricing-models/retrieve']))['pricing-models/retrieve'];
   const pricingBody = await pricing.response.json();
   check(pricingBody?.data?.source === 'customer', `pricing source ${pricingBody?.data?.source}, expected customer`);
@@ -214,17 +234,33 @@ async function signedInUser(page, seen) {
   check(/^https?:\/\//.test(checkoutUrl), `checkout url shown: ${JSON.stringify(checkoutUrl)}`);
   console.log(`  checkout session ${sessionId}: ${checkoutUrl}`);
 
-  // The customer pays on Flowglad's hosted page; the fake stands in for that.
-  const completed = await postJson(`/test/checkout-sessions/${encodeURIComponent(sessionId)}/complete`, null, {});
-  check(completed === 204, `completing the checkout session answered ${completed}`);
+  // The customer pays on Flowglad's hosted page. The fake stands in for that; the real
+  // server cannot complete it without Stripe, so there the customer stays on the free plan.
+  let before = 1000;
+  if (real) {
+    await page.click('#btn-reload');
+    await waitFor(page, 'reloads', '1', 'billing reloads');
+    await waitFor(page, 'feature-premium', 'false', 'still no premium feature (checkout not completed)');
+    check(
+      (await text(page, 'subscription-id')) === freeSubscription,
+      'the current subscription changed although the checkout was not completed',
+    );
+    await waitFor(page, 'usage-balance', 'none', 'still no api_calls balance');
+    before = 0;
+    console.log('  checkout not completed (the real server needs Stripe for that): still on the free plan');
+  } else {
+    const completed = await postJson(`/test/checkout-sessions/${encodeURIComponent(sessionId)}/complete`, null, {});
+    check(completed === 204, `completing the checkout session answered ${completed}`);
 
-  await page.click('#btn-reload');
-  await waitFor(page, 'reloads', '1', 'billing reloads');
-  await waitFor(page, 'feature-premium', 'true', 'premium feature after the pro checkout');
-  await waitFor(page, 'usage-balance', '1000', 'api_calls balance after the pro checkout');
-  const proSubscription = await text(page, 'subscription-id');
-  check(proSubscription !== freeSubscription, 'the current subscription did not change after checkout');
-  console.log(`  after checkout: subscription ${proSubscription}, premium_feature true, api_calls balance 1000`);
+    await page.click('#btn-reload');
+    await waitFor(page, 'reloads', '1', 'billing reloads');
+    await waitFor(page, 'feature-premium', 'true', 'premium feature after the pro checkout');
+    await waitFor(page, 'usage-balance', '1000', 'api_calls balance after the pro checkout');
+    const proSubscription = await text(page, 'subscription-id');
+    check(proSubscription !== freeSubscription, 'the current subscription did not change after checkout');
+    console.log(`  after checkout: subscription ${proSubscription}, premium_feature true, api_calls balance 1000`);
+  }
+  const after = String(before - 25);
 
   await page.click('#btn-usage-event');
   await waitFor(page, 'usage-event-state', /^(done|error)$/, 'the usage event is created');
@@ -234,11 +270,13 @@ async function signedInUser(page, seen) {
   );
   check((await text(page, 'usage-event-id')) !== '', 'no usage event id shown');
   // createUsageEvent refreshes useUsageMeter; checkUsageBalance reads billing, so reload it.
-  await waitFor(page, 'meter-balance', '975', 'useUsageMeter after a usage event of 25');
+  await waitFor(page, 'meter-balance', after, 'useUsageMeter after a usage event of 25');
   await page.click('#btn-reload');
   await waitFor(page, 'reloads', '2', 'billing reloads again');
-  await waitFor(page, 'usage-balance', '975', 'checkUsageBalance after a usage event of 25');
-  console.log('  usage event of 25: api_calls balance 1000 -> 975 (checkUsageBalance and useUsageMeter)');
+  await waitFor(page, 'usage-balance', after, 'checkUsageBalance after a usage event of 25');
+  console.log(
+    `  usage event of 25: api_calls balance ${real ? 'none' : before} -> ${after} (checkUsageBalance and useUsageMeter)`,
+  );
 
   const unexpected = seen.filter((s) => s.status !== 200);
   check(
@@ -255,6 +293,7 @@ async function signedInUser(page, seen) {
 // shows the user's billing.
 async function firstLoad(browser, index) {
   const user = `e2e_new_${runId}_${index}`;
+  const loadStarted = Date.now();
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   const seen = trackFlowglad(page);
@@ -270,7 +309,8 @@ async function firstLoad(browser, index) {
       summary.firstLoads.statuses[key] = (summary.firstLoads.statuses[key] ?? 0) + 1;
     }
     const line = FIRST_LOAD_ACTIONS.map((a, i) => `${a}=${statuses[i]}`).join(' ');
-    console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${user}: ${line}${shown === user ? '' : ` (page shows customer ${JSON.stringify(shown)})`}`);
+    const took = `${((Date.now() - loadStarted) / 1000).toFixed(1)} s`;
+    console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${user}: ${line} (${took})${shown === user ? '' : ` (page shows customer ${JSON.stringify(shown)})`}`);
     if (!ok) {
       const failed = FIRST_LOAD_ACTIONS.map((a) => answers[a]).filter((s) => s && s.status !== 200);
       for (const s of failed) {
@@ -304,7 +344,7 @@ async function main() {
         '--disable-sync',
       ],
     });
-    console.log(`Chromium ${await browser.version()} against ${base}`);
+    console.log(`Chromium ${await browser.version()} against ${base} (${summary.target} Flowglad)`);
 
     summary.anonymous = await scenario(browser, 'anonymous-visitor', anonymousVisitor);
     summary.user = await scenario(browser, 'signed-in-user', signedInUser);

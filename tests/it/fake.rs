@@ -322,7 +322,7 @@ async fn subscriptions_cancel_uncancel_adjust() {
     let customer_id = created["data"]["customer"]["id"].as_str().unwrap();
     let sub = to_json(
         &c.subscriptions_create(&body(
-            json!({"customerId": customer_id, "priceSlug": "pro_monthly"}),
+            json!({"customerId": customer_id, "priceSlug": "pro_monthly", "doNotCharge": true}),
         ))
         .await
         .unwrap()

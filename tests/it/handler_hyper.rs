@@ -197,20 +197,41 @@ async fn upstream_failures_and_rule_errors_map_to_documented_statuses() {
     )
     .await
     .error(409, "SUBSCRIPTION_ALREADY_CANCELED");
-    // As on Flowglad, cancelling the paid plan put the customer back on a new free plan; the
-    // fake still lets that be cancelled too (Flowglad refuses: docs/testing.md).
+    // As on Flowglad, cancelling the paid plan put the customer back on a new free plan,
+    // which Flowglad refuses to cancel (a 500 with its reason): a 400 that says why.
     let billing = c
         .post("customers/billing", user, serde_json::json!({}))
         .await;
     let free = billing.data()["currentSubscriptions"][0].clone();
     assert_eq!(free["isFreePlan"], true, "{free}");
-    c.post(
-        "subscriptions/cancel",
-        user,
-        serde_json::json!({"id": free["id"], "cancellation": {"timing": "immediately"}}),
+    let refused = c
+        .post(
+            "subscriptions/cancel",
+            user,
+            serde_json::json!({"id": free["id"], "cancellation": {"timing": "immediately"}}),
+        )
+        .await;
+    let error = refused.error(400, "UPSTREAM_REJECTED");
+    assert_eq!(
+        error["message"],
+        "Invalid subscription: Cannot cancel the default free plan. Please upgrade to a paid \
+         plan instead."
+    );
+    // A paid price without a payment method, from server code: `incomplete`, and the free
+    // plan it replaces is canceled, so no current subscription is left.
+    let customer_id = billing.data()["customer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = serde_json::from_value(
+        serde_json::json!({"customerId": customer_id, "priceSlug": "pro_monthly"}),
     )
-    .await
-    .data();
+    .unwrap();
+    let created = env.fake.client().subscriptions_create(&body).await.unwrap();
+    assert_eq!(
+        serde_json::to_value(created.into_inner()).unwrap()["subscription"]["status"],
+        "incomplete"
+    );
     c.post("resources/usages", user, serde_json::json!({}))
         .await
         .error(400, "NO_ACTIVE_SUBSCRIPTION");

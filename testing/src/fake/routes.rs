@@ -378,7 +378,17 @@ fn create_subscription(state: &mut State, body: &Value) -> Result<Value, Failure
         )));
     }
     let id = state.start_subscription(&customer_id, &price, quantity, metadata);
-    state.set_do_not_charge(&id, body["doNotCharge"] == json!(true));
+    let do_not_charge = body["doNotCharge"] == json!(true);
+    state.set_do_not_charge(&id, do_not_charge);
+    // A paid price charged to nothing: Flowglad starts it `incomplete` (not current) and
+    // still cancels the free plan it replaces, leaving the customer without a current one.
+    let payment_method = body["defaultPaymentMethodId"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| state.default_payment_method(&customer_id));
+    if price.unit_price > 0 && !do_not_charge && payment_method.is_none() {
+        state.set_incomplete(&id);
+    }
     for (free, _) in current {
         state.replace_free_plan(&free, &id);
     }

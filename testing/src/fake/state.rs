@@ -63,6 +63,29 @@ impl Failure {
         }
     }
 
+    /// A refusal Flowglad sends as a 500 (an unwrapped `ValidationError`, at upstream 49b3368);
+    /// `message` is the error's own (`Invalid <field>: <reason>`).
+    pub(crate) fn unwrapped_validation(message: impl std::fmt::Display) -> Self {
+        Self {
+            status: 500,
+            code: "INTERNAL_SERVER_ERROR",
+            error: json!(format!("Unwrap called on Err: ValidationError: {message}")),
+        }
+    }
+
+    /// Cancelling a free plan (either timing): Flowglad's `ValidationError`, thrown rather than
+    /// unwrapped, so its message has no prefix; still a 500 (at upstream 49b3368).
+    pub(crate) fn refused_free_plan_cancel() -> Self {
+        Self {
+            status: 500,
+            code: "INTERNAL_SERVER_ERROR",
+            error: json!(
+                "Invalid subscription: Cannot cancel the default free plan. Please upgrade to a \
+                 paid plan instead."
+            ),
+        }
+    }
+
     /// A validation failure with one issue at `path` (the real API's zod issue shape).
     pub(crate) fn invalid(path: Value, code: &str, message: &str, extra: Value) -> Self {
         let mut issue = merge(
@@ -128,6 +151,9 @@ pub(crate) struct Subscription {
     pub do_not_charge: bool,
     /// `cancellationReason` (e.g. `upgraded_to_paid` for a free plan a paid one replaced).
     pub cancellation_reason: Option<String>,
+    /// `isFreePlan`: started on a free price (Flowglad sets it at creation; an adjustment
+    /// does not change it).
+    pub free_plan: bool,
 }
 
 /// A resource claim.
@@ -430,6 +456,7 @@ impl State {
             metadata,
             do_not_charge: false,
             cancellation_reason: None,
+            free_plan: price.unit_price == 0,
         });
         self.emit(
             EventType::SubscriptionCreated,
@@ -476,6 +503,16 @@ impl State {
         }
     }
 
+    /// Marks a just started subscription `incomplete` (a paid price without a payment method:
+    /// nothing was charged; the subscription is not current).
+    pub(crate) fn set_incomplete(&mut self, id: &str) {
+        if let Ok(s) = self.sub_mut(id)
+            && s.status == "active"
+        {
+            s.status = "incomplete".into();
+        }
+    }
+
     /// Cancels the free plan `free` that the paid subscription `by` replaces (Flowglad
     /// announces only the new subscription).
     pub(crate) fn replace_free_plan(&mut self, free: &str, by: &str) {
@@ -507,7 +544,7 @@ impl State {
                 "customerId": s.customer_id, "priceId": s.price_id, "status": s.status,
                 "startDate": s.created_at, "renews": renews,
                 "current": CURRENT.contains(&s.status.as_str()),
-                "isFreePlan": price.is_some_and(|p| p.unit_price == 0),
+                "isFreePlan": s.free_plan,
                 "name": price.map(|p| p.record["name"].clone()),
                 "interval": interval.filter(|v| !v.is_null()).unwrap_or(json!("month")),
                 "intervalCount": count.filter(|v| !v.is_null()).unwrap_or(json!(1)),
@@ -641,6 +678,9 @@ impl State {
     /// does.
     pub(crate) fn cancel(&mut self, id: &str, timing: &str) -> Result<Value, Failure> {
         let now = self.now();
+        if self.sub(id)?.free_plan {
+            return Err(Failure::refused_free_plan_cancel());
+        }
         let s = self.sub_mut(id)?;
         if s.status == "canceled" {
             let s = s.clone();
@@ -703,6 +743,12 @@ impl State {
         let timing = adjustment["timing"].as_str().unwrap_or("auto");
         let now = self.now();
         let old = self.sub(id)?;
+        if old.free_plan {
+            return Err(Failure::unwrapped_validation(
+                "Invalid subscription: Cannot adjust free plan subscriptions. Use \
+                 createSubscription to upgrade from a free plan instead.",
+            ));
+        }
         if old.status == "canceled" {
             return Err(Failure::bad_request(
                 "Cannot adjust a canceled subscription",

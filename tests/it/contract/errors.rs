@@ -16,7 +16,7 @@ contract!(
     an_unknown_usage_meter_is_not_found,
 );
 
-/// A client whose retries would show: each retry waits at least 3 s.
+/// A client whose retries would show: each retry waits at least 22.5 s.
 fn slow_retry_client(t: &Target) -> flowglad::FlowgladClient {
     t.client_builder()
         .retry_backoff(RETRY_WAIT, RETRY_WAIT)

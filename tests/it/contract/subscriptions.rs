@@ -4,7 +4,10 @@
 
 use std::time::Instant;
 
-use flowglad::{CancellationTiming, CreateSubscriptionParams, Error, FlowgladServer, PriceRef};
+use flowglad::{
+    AdjustSubscriptionParams, AdjustmentTiming, CancellationTiming, CreateSubscriptionParams,
+    Error, FlowgladServer, PriceRef,
+};
 
 use super::{NO_RETRY_WITHIN, RETRY_WAIT, Target, contract, json, subscription_id};
 
@@ -14,6 +17,8 @@ contract!(
     cancelling_a_paid_subscription_returns_the_customer_to_free,
     cancel_at_period_end_then_uncancel,
     subscriptions_read_and_list,
+    a_paid_subscription_without_a_payment_method_is_incomplete,
+    the_free_plan_cannot_be_canceled_or_adjusted,
 );
 
 /// A new customer on `pro_monthly` without a charge; returns (free id, pro id).
@@ -228,4 +233,107 @@ async fn subscriptions_read_and_list(t: &Target) {
         .into_inner();
     assert_eq!(next.data.len(), 1);
     assert_ne!(json(&next.data[0])["id"], json(&page.data[0])["id"]);
+}
+
+/// The hazard behind the request handler's `subscriptions/create` rule (docs/handler.md): a
+/// paid price without `doNotCharge` and without a payment method starts `incomplete` (not
+/// current), and Flowglad still cancels the free plan it replaces, so the customer is left
+/// with no current subscription at all.
+async fn a_paid_subscription_without_a_payment_method_is_incomplete(t: &Target) {
+    let client = t.client();
+    let server = t.new_user(&client);
+    let billing = server.get_billing().await.unwrap();
+    let free = subscription_id(billing.current_subscription().unwrap()).to_owned();
+
+    let created = server
+        .create_subscription(CreateSubscriptionParams::new(PriceRef::slug("pro_monthly")))
+        .await
+        .unwrap();
+    let record = json(&created.subscription);
+    assert_eq!(record["status"], "incomplete", "{record}");
+    assert_eq!(record["current"], false, "{record}");
+    assert_eq!(record["isFreePlan"], false, "{record}");
+    assert!(record["defaultPaymentMethodId"].is_null(), "{record}");
+    let pro = record["id"].as_str().unwrap();
+
+    let billing = server.get_billing().await.unwrap();
+    assert!(
+        billing.current_subscriptions.is_empty(),
+        "{:?}",
+        billing
+            .current_subscriptions
+            .iter()
+            .map(json)
+            .collect::<Vec<_>>()
+    );
+    assert!(billing.current_subscription().is_none());
+    assert!(!billing.check_feature_access("premium_feature", None));
+    let old = billing
+        .subscriptions
+        .iter()
+        .map(json)
+        .find(|s| s["id"] == free.as_str())
+        .expect("the free subscription is still listed");
+    assert_eq!(old["status"], "canceled", "{old}");
+    assert_eq!(old["cancellationReason"], "upgraded_to_paid", "{old}");
+    assert_eq!(old["replacedBySubscriptionId"], pro, "{old}");
+}
+
+/// Flowglad refuses to cancel (either timing) or adjust a free plan, with a 500 whose message
+/// says why; nothing changes. The SDK sends each refusal once.
+async fn the_free_plan_cannot_be_canceled_or_adjusted(t: &Target) {
+    // A retry would wait at least 7.5 s (10 s less jitter): a loaded real server answers
+    // well within that.
+    let wait = std::time::Duration::from_secs(10);
+    let client = t
+        .client_builder()
+        .retry_backoff(wait, wait)
+        .build()
+        .unwrap();
+    let server = t.new_user(&client);
+    let billing = server.get_billing().await.unwrap();
+    let free = subscription_id(billing.current_subscription().unwrap()).to_owned();
+
+    for timing in [
+        CancellationTiming::Immediately,
+        CancellationTiming::AtEndOfCurrentBillingPeriod,
+    ] {
+        let started = Instant::now();
+        let err = server.cancel_subscription(&free, timing).await.unwrap_err();
+        assert!(started.elapsed() < wait * 7 / 10, "not retried");
+        let api = err.api().unwrap_or_else(|| panic!("{err:?}"));
+        assert_eq!(api.status, 500, "{err}");
+        assert_eq!(api.code.as_deref(), Some("INTERNAL_SERVER_ERROR"));
+        assert_eq!(
+            api.message,
+            "Invalid subscription: Cannot cancel the default free plan. Please upgrade to a \
+             paid plan instead."
+        );
+        assert!(!err.is_not_found());
+    }
+
+    let started = Instant::now();
+    let err = server
+        .adjust_subscription(
+            AdjustSubscriptionParams::price(PriceRef::slug("pro_monthly"), 1)
+                .subscription_id(&free)
+                .timing(AdjustmentTiming::Immediately),
+        )
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < wait * 7 / 10, "not retried");
+    let api = err.api().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(api.status, 500, "{err}");
+    assert_eq!(api.code.as_deref(), Some("INTERNAL_SERVER_ERROR"));
+    assert_eq!(
+        api.message,
+        "Unwrap called on Err: ValidationError: Invalid subscription: Cannot adjust free plan \
+         subscriptions. Use createSubscription to upgrade from a free plan instead."
+    );
+
+    let billing = server.get_billing().await.unwrap();
+    assert_eq!(billing.current_subscriptions.len(), 1);
+    let now = json(billing.current_subscription().unwrap());
+    assert_eq!(now["id"], free.as_str(), "{now}");
+    assert_eq!(now["status"], "active", "{now}");
 }

@@ -398,16 +398,30 @@ pub async fn exercise_all_actions(base: &str, fake: &FakeFlowglad) {
     assert_eq!(a.data()["subscription"]["status"], "active");
     covered.insert(Action::SubscriptionsUncancel);
 
-    // As on Flowglad, a customer with a current paid subscription cannot get a second one:
-    // a newcomer (on the free plan) subscribes to pro, which replaces the free plan.
+    // From the browser, subscriptions/create starts free prices only: a paid one is a 402
+    // that points to checkout. A newcomer left without a current subscription (server code
+    // started a paid price without a payment method: `incomplete`, the free plan canceled)
+    // gets back on the free plan.
+    c.post(
+        "subscriptions/create",
+        Some("user_newcomer"),
+        json!({"priceSlug": "pro_monthly"}),
+    )
+    .await
+    .error(402, "CHECKOUT_REQUIRED");
+    let body = serde_json::from_value(
+        json!({"customerExternalId": "user_newcomer", "priceSlug": "pro_monthly"}),
+    )
+    .unwrap();
+    fake.client().subscriptions_create(&body).await.unwrap();
     let a = c
         .post(
             "subscriptions/create",
             Some("user_newcomer"),
-            json!({"priceSlug": "pro_monthly"}),
+            json!({"priceSlug": "free"}),
         )
         .await;
-    assert!(a.data()["subscription"]["id"].is_string());
+    assert_eq!(a.data()["subscription"]["isFreePlan"], true);
     covered.insert(Action::SubscriptionsCreate);
     let e = c
         .post(
