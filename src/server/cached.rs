@@ -34,7 +34,7 @@ impl BillingCache {
 }
 
 impl FlowgladServer {
-    /// The customer's billing through the client's [`BillingCache`](crate::cache::BillingCache)
+    /// The customer's billing through the client's [`BillingCache`]
     /// ([`crate::ClientBuilder::billing_cache`]): from memory while younger than the TTL,
     /// else one [`get_billing`](FlowgladServer::get_billing) shared by every concurrent
     /// caller for this customer. Without a cache on the client, this is `get_billing`.

@@ -11,7 +11,7 @@
 //!
 //! Rules shared by several methods live here: the ownership check (GET the subscription,
 //! then GET the customer, compare `subscription.customerId` with the customer's Flowglad id)
-//! and the auto-resolution of the subscription ([`subscription_choice`], shared with the
+//! and the auto-resolution of the subscription (`src/subscription_choice.rs`, shared with the
 //! `Billing` helpers and the request handler).
 
 pub mod billing;

@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use flowglad::{
-    AdjustSubscriptionParams, AdjustmentTiming, CancellationTiming, CreateSubscriptionParams,
-    Error, FlowgladServer, PriceRef,
+    AdjustSubscriptionParams, AdjustmentTiming, Billing, CancellationTiming,
+    CreateSubscriptionParams, Error, FlowgladServer, PriceRef,
 };
 
 use super::{NO_RETRY_WITHIN, RETRY_WAIT, Target, contract, json, subscription_id};
@@ -20,6 +20,16 @@ contract!(
     a_paid_subscription_without_a_payment_method_is_incomplete,
     the_free_plan_cannot_be_canceled_or_adjusted,
 );
+
+/// The subscription `id` among all of the customer's subscriptions (historical included).
+fn listed(billing: &Billing, id: &str) -> serde_json::Value {
+    billing
+        .subscriptions
+        .iter()
+        .map(json)
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("subscription {id} is not listed"))
+}
 
 /// A new customer on `pro_monthly` without a charge; returns (free id, pro id).
 pub async fn subscribe_pro(server: &FlowgladServer) -> (String, String) {
@@ -53,12 +63,7 @@ async fn a_paid_subscription_replaces_the_free_one(t: &Target) {
     assert!(billing.check_feature_access("premium_feature", None));
     assert!(billing.check_feature_access("premium_feature", Some(&pro)));
     assert!(!billing.check_feature_access("premium_feature", Some(&free)));
-    let old = billing
-        .subscriptions
-        .iter()
-        .map(json)
-        .find(|s| s["id"] == free.as_str())
-        .expect("the free subscription is still listed");
+    let old = listed(&billing, &free);
     assert_eq!(old["status"], "canceled", "{old}");
     assert_eq!(old["current"], false, "{old}");
     assert_eq!(old["replacedBySubscriptionId"], pro.as_str(), "{old}");
@@ -268,12 +273,7 @@ async fn a_paid_subscription_without_a_payment_method_is_incomplete(t: &Target) 
     );
     assert!(billing.current_subscription().is_none());
     assert!(!billing.check_feature_access("premium_feature", None));
-    let old = billing
-        .subscriptions
-        .iter()
-        .map(json)
-        .find(|s| s["id"] == free.as_str())
-        .expect("the free subscription is still listed");
+    let old = listed(&billing, &free);
     assert_eq!(old["status"], "canceled", "{old}");
     assert_eq!(old["cancellationReason"], "upgraded_to_paid", "{old}");
     assert_eq!(old["replacedBySubscriptionId"], pro, "{old}");
