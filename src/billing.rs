@@ -158,6 +158,15 @@ pub(crate) fn price_id(price: &types::PriceRecord) -> &str {
     }
 }
 
+/// The `unitPrice` of a price record (0 for a free price).
+pub(crate) fn price_unit_price(price: &types::PriceRecord) -> i64 {
+    match price {
+        types::PriceRecord::SubscriptionPriceClientSelectSchema(p) => p.unit_price,
+        types::PriceRecord::SinglePaymentPriceClientSelectSchema(p) => p.unit_price,
+        types::PriceRecord::UsagePriceClientSelectSchema(p) => p.unit_price,
+    }
+}
+
 fn purchase_price_id(purchase: &types::PurchaseRecord) -> &str {
     match purchase {
         types::PurchaseRecord::SubscriptionPurchaseClientSelectSchema(p) => &p.price_id,
@@ -371,6 +380,16 @@ impl Billing {
     pub fn get_price(&self, price_slug: impl AsRef<str>) -> Option<&types::PriceRecord> {
         let (p, i) = *self.index().prices.get(price_slug.as_ref())?;
         self.raw.pricing_model.products.get(p)?.prices.get(i)
+    }
+
+    /// The pricing model's price with this id (among all products' prices).
+    pub(crate) fn price_by_id(&self, id: &str) -> Option<&types::PriceRecord> {
+        self.raw
+            .pricing_model
+            .products
+            .iter()
+            .flat_map(|product| &product.prices)
+            .find(|price| price_id(price) == id)
     }
 
     /// `true` iff the product exists and one of its prices was purchased (any status).

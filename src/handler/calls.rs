@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::answer::{PricingModelAnswer, PricingModelSource, json};
 use super::error::{ErrorCode, HandlerError};
 use super::input::UsageEventInput;
+use crate::billing::price_unit_price;
 use crate::client::FlowgladClient;
 use crate::error::Error;
 use crate::ids::{PriceRef, check_path_id};
@@ -80,25 +81,17 @@ pub(crate) async fn create_subscription(
     params: CreateSubscriptionParams,
 ) -> Result<Verbatim<types::SubscriptionsCreateResponse>, HandlerError> {
     let billing = server.get_billing().await?;
-    let (key, value, name) = match &params.price {
-        PriceRef::Slug(slug) => ("slug", slug.as_str(), format!("price {slug}")),
-        PriceRef::Id(id) => ("id", id.as_str(), format!("price {id}")),
+    let (price, name) = match &params.price {
+        PriceRef::Slug(slug) => (billing.get_price(slug), format!("price {slug}")),
+        PriceRef::Id(id) => (billing.price_by_id(id), format!("price {id}")),
     };
-    let price = billing
-        .raw()
-        .pricing_model
-        .products
-        .iter()
-        .flat_map(|product| product.prices.iter())
-        .map(|price| serde_json::to_value(price).unwrap_or_default())
-        .find(|price| price[key] == value);
     let Some(price) = price else {
         return Err(HandlerError::new(
             ErrorCode::NotFound,
             format!("the customer's pricing model has no {name}"),
         ));
     };
-    if price["unitPrice"].as_i64() != Some(0) {
+    if price_unit_price(price) != 0 {
         return Err(HandlerError::new(
             ErrorCode::CheckoutRequired,
             format!(
