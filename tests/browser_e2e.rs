@@ -28,28 +28,47 @@ use react_app::Backend;
 /// waits, and both runs build the same bundle.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The real server's `(base URL, secret key)` from the env file `FLOWGLAD_REAL_ENV`; `Err`
-/// says why there is none.
-fn real_server() -> Result<(String, String), String> {
+/// The value of `name` in the env file `FLOWGLAD_REAL_ENV`; `Err` says why there is none.
+fn real_env(name: &str) -> Result<String, String> {
     let path = std::env::var_os("FLOWGLAD_REAL_ENV").ok_or("FLOWGLAD_REAL_ENV is not set")?;
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", Path::new(&path).display()))?;
-    let get = |name: &str| {
-        text.lines()
-            .filter_map(|l| l.trim().trim_start_matches("export ").split_once('='))
-            .find(|(k, _)| k.trim() == name)
-            .map(|(_, v)| v.trim().trim_matches('"').trim_matches('\'').to_owned())
-            .filter(|v| !v.is_empty())
-            .ok_or(format!("{} has no {name}", Path::new(&path).display()))
-    };
-    let base_url = get("FLOWGLAD_BASE_URL")?;
+    text.lines()
+        .filter_map(|l| l.trim().trim_start_matches("export ").split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim().trim_matches('"').trim_matches('\'').to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or(format!("{} has no {name}", Path::new(&path).display()))
+}
+
+/// The real server's `(base URL, secret key)` from the env file `FLOWGLAD_REAL_ENV`; `Err`
+/// says why there is none.
+fn real_server() -> Result<(String, String), String> {
+    let base_url = real_env("FLOWGLAD_BASE_URL")?;
     let addresses = url::Url::parse(&base_url)
         .map_err(|e| e.to_string())
         .and_then(|u| u.socket_addrs(|| None).map_err(|e| e.to_string()))
         .map_err(|e| format!("bad FLOWGLAD_BASE_URL {base_url}: {e}"))?;
     std::net::TcpStream::connect(&*addresses)
         .map_err(|e| format!("the real Flowglad server at {base_url} is not reachable: {e}"))?;
-    Ok((base_url, get("FLOWGLAD_SECRET_KEY")?))
+    Ok((base_url, real_env("FLOWGLAD_SECRET_KEY")?))
+}
+
+/// The last requests the real server logged (`METHOD /path -> status N ms`, from
+/// `logs/api.log` of the server's directory `FLOWGLAD_REAL_DIR`), to show with a failure
+/// whether the server was slow or what it answered. The log holds no key.
+fn real_server_requests(last: usize) -> String {
+    let log = match real_env("FLOWGLAD_REAL_DIR") {
+        Ok(dir) => Path::new(&dir).join("logs/api.log"),
+        Err(why) => return format!("(no server log: {why})"),
+    };
+    match std::fs::read_to_string(&log) {
+        Ok(text) => {
+            let requests: Vec<&str> = text.lines().filter(|l| l.contains(" -> ")).collect();
+            requests[requests.len().saturating_sub(last)..].join("\n")
+        }
+        Err(e) => format!("(cannot read {}: {e})", log.display()),
+    }
 }
 
 /// What the run needs; `Err` says what is missing.
@@ -187,8 +206,15 @@ async fn run_page(backend: Backend, target: &'static str) {
         "browser e2e against the {target} target: {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let ok = passed && summary.contains(r#""ok":true"#);
+    if !ok && target == "real" {
+        println!(
+            "the real server's last requests:\n{}",
+            real_server_requests(80)
+        );
+    }
     assert!(
-        passed && summary.contains(r#""ok":true"#),
+        ok,
         "the browser end-to-end run against the {target} target failed: {summary}"
     );
 }
