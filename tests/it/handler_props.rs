@@ -2,12 +2,24 @@
 //! the framework-agnostic `handle`, with every answer in the one envelope.
 
 use std::convert::Infallible;
+use std::sync::LazyLock;
 
 use bytes::Bytes;
 use flowglad::handler::{Action, FlowgladHandler};
 use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use proptest::prelude::*;
 use serde_json::Value;
+
+/// One runtime and one handler for every case: building a client per case (its TLS roots
+/// included) took most of the test's time.
+static CASES: LazyLock<(tokio::runtime::Runtime, FlowgladHandler)> = LazyLock::new(|| {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let handler = runtime.block_on(async { handler() });
+    (runtime, handler)
+});
 
 fn handler() -> FlowgladHandler {
     // Port 9 on 127.0.0.1 (discard) refuses connections: every upstream call fails fast.
@@ -111,8 +123,7 @@ proptest! {
         body in body(),
         signed_in in any::<bool>(),
     ) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let handler = handler();
+        let (runtime, handler) = &*CASES;
         let uri = format!("/api/flowglad/{}?{query}", path.replace(['?', '#', ' '], ""));
         let Ok(uri) = uri.parse::<http::Uri>() else { return Ok(()); };
         let mut request = http::Request::builder().method(method).uri(uri);
