@@ -239,12 +239,7 @@ async fn concurrent_first_calls_for_a_new_customer_all_succeed() {
         app.fake.customer_external_ids(),
         vec!["user_race".to_owned()]
     );
-    let creates = app
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.operation_id.as_deref() == Some("customers-create"))
-        .count();
+    let creates = app.fake.requests_to("customers-create").len();
     assert!(
         creates > 1,
         "the race did not happen ({creates} create calls): the test proves nothing"

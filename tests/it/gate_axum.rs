@@ -133,10 +133,7 @@ impl App {
 }
 
 fn billing_requests(fake: &FakeFlowglad) -> usize {
-    fake.requests()
-        .iter()
-        .filter(|r| r.operation_id.as_deref() == Some("customers-getBilling"))
-        .count()
+    fake.requests_to("customers-getBilling").len()
 }
 
 #[tokio::test]

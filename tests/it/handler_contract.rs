@@ -127,10 +127,8 @@ impl Env {
     fn last_answer(&self, operation_id: &str) -> String {
         let request = self
             .fake
-            .requests()
-            .into_iter()
-            .rev()
-            .find(|r| r.operation_id.as_deref() == Some(operation_id))
+            .requests_to(operation_id)
+            .pop()
             .unwrap_or_else(|| panic!("no {operation_id} request"));
         let body = self
             .fake

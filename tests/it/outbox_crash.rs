@@ -241,10 +241,8 @@ async fn processed_then_dropped(fake: &FakeFlowglad, worker: &mut Worker) -> Opt
     }
     // With one request in flight, the last bulk request is the dropped one.
     let dropped = fake
-        .requests()
-        .iter()
-        .rev()
-        .find(|r| r.operation_id.as_deref() == Some(BULK))
+        .requests_to(BULK)
+        .pop()
         .and_then(|r| r.body.as_ref()?["usageEvents"].as_array().cloned())
         .unwrap_or_default()
         .iter()

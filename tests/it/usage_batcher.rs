@@ -52,9 +52,8 @@ fn ledger_txns(fake: &FakeFlowglad) -> Vec<String> {
 
 /// Usage events the fake received in bulk requests (resends included).
 fn events_on_the_wire(fake: &FakeFlowglad) -> usize {
-    fake.requests()
+    fake.requests_to(BULK)
         .iter()
-        .filter(|r| r.operation_id.as_deref() == Some(BULK))
         .filter_map(|r| Some(r.body.as_ref()?["usageEvents"].as_array()?.len()))
         .sum()
 }
@@ -118,11 +117,7 @@ async fn soak_100k_events_32_producers_every_fault_nothing_lost_or_duplicated() 
     let duplicated = ledger.len() - ledger_set.len();
     let unexpected = ledger_set.difference(&accepted_set).count();
     let faults = fake.faults_applied();
-    let requests = fake
-        .requests()
-        .iter()
-        .filter(|r| r.operation_id.as_deref() == Some(BULK))
-        .count() as u64;
+    let requests = fake.requests_to(BULK).len() as u64;
     let wire = events_on_the_wire(&fake);
     println!(
         "soak: {TOTAL} events from {PRODUCERS} producers in {:.1} s; ledger {} (lost {lost}, \

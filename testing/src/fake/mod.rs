@@ -347,6 +347,25 @@ impl FakeFlowglad {
         self.shared.requests.lock().expect("requests").clone()
     }
 
+    /// The requests so far that addressed `operation_id` (e.g. `"customers-getBilling"`), in
+    /// order: how many round trips your code made for one thing.
+    ///
+    /// ```no_run
+    /// # async fn run(fake: flowglad_testing::FakeFlowglad) {
+    /// assert_eq!(fake.requests_to("customers-getBilling").len(), 1);
+    /// # }
+    /// ```
+    pub fn requests_to(&self, operation_id: &str) -> Vec<RecordedRequest> {
+        self.shared
+            .requests
+            .lock()
+            .expect("requests")
+            .iter()
+            .filter(|r| r.operation_id.as_deref() == Some(operation_id))
+            .cloned()
+            .collect()
+    }
+
     /// The exact body of the successful answer to the request with this `X-Request-Id`
     /// (see [`RecordedRequest::request_id`]), when the fake was built with
     /// [`FakeFlowgladBuilder::record_responses`].

@@ -301,9 +301,9 @@ pub async fn exercise_all_actions(base: &str, fake: &FakeFlowglad) {
         .await;
     assert_eq!(a.data()["usageEvent"]["amount"], 1);
     let sent = fake
-        .requests()
+        .requests_to("usageEvents-create")
         .into_iter()
-        .find(|r| r.operation_id.as_deref() == Some("usageEvents-create"))
+        .next()
         .expect("usage event sent");
     let event = &sent.body.as_ref().unwrap()["usageEvent"];
     assert_eq!(event["subscriptionId"], pro_sub.as_str());
