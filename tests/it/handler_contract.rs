@@ -377,46 +377,33 @@ async fn empty_and_dot_ids_are_refused_before_any_url_is_built() {
     env.post("customers/billing", user, json!({})).await.ok();
     env.fake.clear_requests();
     for bad in ["", "   ", ".", ".."] {
-        let a = env
-            .post(
+        // (action, body, the field the 400 names)
+        let cases = [
+            (
                 "subscriptions/cancel",
-                user,
                 json!({"id": bad, "cancellation": {"timing": "immediately"}}),
-            )
-            .await;
-        assert_eq!(
-            a.error(400, "VALIDATION_ERROR")["issues"][0]["path"],
-            json!(["id"]),
-            "{bad:?}"
-        );
-        let a = env
-            .post("subscriptions/uncancel", user, json!({"id": bad}))
-            .await;
-        assert_eq!(
-            a.error(400, "VALIDATION_ERROR")["issues"][0]["path"],
-            json!(["id"]),
-            "{bad:?}"
-        );
-        let a = env
-            .post("resources/claims", user, json!({"subscriptionId": bad}))
-            .await;
-        assert_eq!(
-            a.error(400, "VALIDATION_ERROR")["issues"][0]["path"],
-            json!(["subscriptionId"]),
-            "{bad:?}"
-        );
-        let a = env
-            .post(
+                "id",
+            ),
+            ("subscriptions/uncancel", json!({"id": bad}), "id"),
+            (
+                "resources/claims",
+                json!({"subscriptionId": bad}),
+                "subscriptionId",
+            ),
+            (
                 "usage-events/create",
-                user,
                 json!({"usageMeterSlug": "api_calls", "subscriptionId": bad}),
-            )
-            .await;
-        assert_eq!(
-            a.error(400, "VALIDATION_ERROR")["issues"][0]["path"],
-            json!(["subscriptionId"]),
-            "{bad:?}"
-        );
+                "subscriptionId",
+            ),
+        ];
+        for (action, body, field) in cases {
+            let a = env.post(action, user, body).await;
+            assert_eq!(
+                a.error(400, "VALIDATION_ERROR")["issues"][0]["path"],
+                json!([field]),
+                "{action} {bad:?}"
+            );
+        }
     }
     let paths: Vec<String> = env.fake.requests().into_iter().map(|r| r.path).collect();
     assert!(
