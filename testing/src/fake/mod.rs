@@ -21,6 +21,7 @@ mod calendar;
 mod catalog;
 mod claims;
 mod clock;
+mod events;
 mod faults;
 mod latency;
 mod ledger;

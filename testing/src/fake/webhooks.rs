@@ -16,7 +16,6 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
 use super::FakeError;
-use super::state::State;
 use flowglad::webhook::{EventType, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, WebhookSecret};
 
 /// Delays before the second, third, ... attempt of a delivery, unless configured.
@@ -257,48 +256,34 @@ impl Outbox {
     }
 }
 
+impl Outbox {
+    /// Queues `payload` as event `event_type` for every registered endpoint (nothing when the
+    /// fake has no hub or no endpoint).
+    pub(crate) fn send(&self, event_type: EventType, payload: &ThinPayload<'_>) {
+        if let Some(hub) = &self.0 {
+            let body = serde_json::to_string(payload).expect("the payload serializes");
+            hub.send(event_type, body);
+        }
+    }
+}
+
 /// The body Flowglad sends: the event's payload object with `pricingModelId` added.
 #[derive(Serialize)]
-struct ThinPayload<'a> {
-    id: &'a str,
-    object: &'a str,
+pub(crate) struct ThinPayload<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) object: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    customer: Option<CustomerPayload<'a>>,
+    pub(crate) customer: Option<CustomerPayload<'a>>,
     #[serde(rename = "pricingModelId")]
-    pricing_model_id: &'a str,
+    pub(crate) pricing_model_id: &'a str,
 }
 
+/// The payload's customer: its Flowglad id and external id.
 #[derive(Serialize)]
-struct CustomerPayload<'a> {
-    id: &'a str,
+pub(crate) struct CustomerPayload<'a> {
+    pub(crate) id: &'a str,
     #[serde(rename = "externalId")]
-    external_id: &'a str,
-}
-
-impl State {
-    /// Sends event `event_type` about record `id` (a `object`) of customer `customer_id` (the
-    /// Flowglad id) to every registered endpoint.
-    pub(crate) fn emit(&self, event_type: EventType, object: &str, id: &str, customer_id: &str) {
-        let Some(hub) = &self.outbox.0 else {
-            return;
-        };
-        let customer = self
-            .customers
-            .iter()
-            .find(|c| c.id == customer_id)
-            .map(|c| CustomerPayload {
-                id: &c.id,
-                external_id: &c.external_id,
-            });
-        let body = ThinPayload {
-            id,
-            object,
-            customer,
-            pricing_model_id: &self.catalog.pm_id,
-        };
-        let body = serde_json::to_string(&body).expect("the payload serializes");
-        hub.send(event_type, body);
-    }
+    pub(crate) external_id: &'a str,
 }
 
 /// Receives jobs and runs each delivery as its own task, so slow endpoints do not hold up
