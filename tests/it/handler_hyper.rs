@@ -65,12 +65,7 @@ async fn hooks_see_every_request() {
         })
         .client(server_client.clone())
         .server(move |id: String| {
-            flowglad::FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, std::convert::Infallible>(flowglad::CustomerProfile::new(
-                    id.clone(),
-                    format!("{id}@example.com"),
-                ))
-            })
+            Ok::<_, std::convert::Infallible>(flowglad_testing::customer_server(&server_client, id))
         })
         .before_request(move |info| {
             before

@@ -1,12 +1,11 @@
 //! No input panics the request handler: random paths, methods, queries and bodies through
 //! the framework-agnostic `handle`, with every answer in the one envelope.
 
-use std::convert::Infallible;
 use std::sync::LazyLock;
 
 use bytes::Bytes;
+use flowglad::FlowgladClient;
 use flowglad::handler::{Action, FlowgladHandler};
-use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -29,25 +28,8 @@ fn handler() -> FlowgladHandler {
         .max_retries(0)
         .build()
         .unwrap();
-    let server_client = client.clone();
-    FlowgladHandler::builder()
-        .customer_id(|parts: http::request::Parts| async move {
-            parts
-                .headers
-                .get("x-user-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .ok_or("anonymous")
-        })
-        .server(move |id: String| {
-            FlowgladServer::new(&server_client, id, |id: String| async move {
-                Ok::<_, Infallible>(CustomerProfile::new(
-                    id.clone(),
-                    format!("{id}@example.com"),
-                ))
-            })
-        })
-        .client(client)
+    // The user is the `x-user-id` header; without it, 401.
+    flowglad_testing::handler_builder(client)
         .body_limit(4096)
         .build()
         .expect("handler")

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use flowglad::usage_batcher::UsageEvent;
-use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer, UsageTarget};
+use flowglad::{FlowgladClient, UsageTarget};
 use flowglad_testing::FakeFlowglad;
 
 pub const BULK: &str = "usageEvents-bulkInsert";
@@ -18,15 +18,7 @@ pub const BULK: &str = "usageEvents-bulkInsert";
 pub async fn setup() -> (FakeFlowglad, FlowgladClient, String) {
     let fake = FakeFlowglad::start().await;
     let client = client(fake.base_url(), fake.api_key(), Duration::from_millis(1));
-    FlowgladServer::new(&client, "user_1", |id: String| async move {
-        Ok::<_, std::io::Error>(CustomerProfile::new("User", format!("{id}@example.com")))
-    })
-    .unwrap()
-    .get_billing()
-    .await
-    .unwrap();
-    let sub = fake.set_subscription("user_1", "pro_monthly").unwrap();
-    fake.clear_requests();
+    let sub = crate::support::on_pro::user_1_on_pro(&fake, &client).await;
     (fake, client, sub)
 }
 

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flowglad::{CustomerProfile, FlowgladClient, FlowgladServer};
+use flowglad::{FlowgladClient, FlowgladServer};
 use flowglad_testing::FakeFlowglad;
 use flowglad_testing::fake::Fault;
 use tracing::field::{Field, Visit};
@@ -116,13 +116,7 @@ fn spans_for_facade_raw_and_handler_calls_without_the_key() {
             .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
             .build()
             .unwrap();
-        let server = FlowgladServer::new(&client, "user_traced", |id: String| async move {
-            Ok::<_, std::convert::Infallible>(CustomerProfile::new(
-                id.clone(),
-                format!("{id}@example.com"),
-            ))
-        })
-        .unwrap();
+        let server = flowglad_testing::customer_server(&client, "user_traced");
         // A facade call.
         server.get_billing().await.unwrap();
         // A raw call with two retries.
@@ -135,12 +129,10 @@ fn spans_for_facade_raw_and_handler_calls_without_the_key() {
                 Ok::<_, String>("user_traced".into())
             })
             .server(move |id: String| {
-                FlowgladServer::new(&handler_client, id, |id: String| async move {
-                    Ok::<_, std::convert::Infallible>(CustomerProfile::new(
-                        id.clone(),
-                        format!("{id}@example.com"),
-                    ))
-                })
+                Ok::<_, std::convert::Infallible>(flowglad_testing::customer_server(
+                    &handler_client,
+                    id,
+                ))
             })
             .client(client.clone())
             .build()
@@ -248,13 +240,7 @@ fn a_key_in_any_configuration_slot_reaches_no_output() {
         show("raw bad key", format!("{error} {error:?}"));
 
         // The facade, the handler and their errors, traced.
-        let server = FlowgladServer::new(&client, "user_marker", |id: String| async move {
-            Ok::<_, std::convert::Infallible>(CustomerProfile::new(
-                id.clone(),
-                format!("{id}@example.com"),
-            ))
-        })
-        .unwrap();
+        let server = flowglad_testing::customer_server(&client, "user_marker");
         show("server", format!("{server:?}"));
         server.get_billing().await.unwrap();
         let wrong = FlowgladClient::builder()
@@ -270,12 +256,10 @@ fn a_key_in_any_configuration_slot_reaches_no_output() {
                 Ok::<_, String>("user_marker".into())
             })
             .server(move |id: String| {
-                FlowgladServer::new(&handler_client, id, |id: String| async move {
-                    Ok::<_, std::convert::Infallible>(CustomerProfile::new(
-                        id.clone(),
-                        format!("{id}@example.com"),
-                    ))
-                })
+                Ok::<_, std::convert::Infallible>(flowglad_testing::customer_server(
+                    &handler_client,
+                    id,
+                ))
             })
             .api_key(KEY)
             .base_url(fake.base_url())

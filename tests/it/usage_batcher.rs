@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use flowglad::usage_batcher::{
     FailedEvent, FailureKind, RecordError, UsageBatcher, UsageEvent, WhenFull,
 };
-use flowglad::{CustomerProfile, Error, FlowgladClient, FlowgladServer, UsageTarget};
+use flowglad::{Error, FlowgladClient, UsageTarget};
 use flowglad_testing::FakeFlowglad;
 use flowglad_testing::fake::Fault;
 use futures_util::FutureExt;
@@ -27,15 +27,7 @@ async fn setup() -> (FakeFlowglad, FlowgladClient, String) {
         .retry_backoff(Duration::from_millis(1), Duration::from_millis(10))
         .build()
         .unwrap();
-    FlowgladServer::new(&client, "user_1", |id: String| async move {
-        Ok::<_, std::io::Error>(CustomerProfile::new("User", format!("{id}@example.com")))
-    })
-    .unwrap()
-    .get_billing()
-    .await
-    .unwrap();
-    let sub = fake.set_subscription("user_1", "pro_monthly").unwrap();
-    fake.clear_requests();
+    let sub = crate::support::on_pro::user_1_on_pro(&fake, &client).await;
     (fake, client, sub)
 }
 

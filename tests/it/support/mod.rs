@@ -8,6 +8,7 @@
 
 pub mod fixtures;
 pub mod loopback;
+pub mod on_pro;
 #[cfg(feature = "outbox-postgres")]
 pub mod postgres;
 
