@@ -90,6 +90,8 @@ pub(crate) struct Catalog {
     /// The `pricingModels-setup` body it was built from (what `pricingModels-export` answers),
     /// rebuilt from the lists above after a catalogue write ([`Catalog::to_setup`]).
     pub setup: Value,
+    /// Why the model cannot be exported now (a product without an active default price).
+    pub export_error: Option<String>,
     /// The id tag of this model's records (`""` for the first model, `"{n}_"` after).
     pub tag: String,
 }
@@ -178,6 +180,7 @@ impl Catalog {
             product_features,
             record,
             setup: s.clone(),
+            export_error: None,
             tag,
         };
         catalog.refresh();
@@ -250,11 +253,12 @@ impl Catalog {
             .collect()
     }
 
-    /// The pricing model as a `pricingModels-setup` document, from the lists: active
-    /// features, active products with their default price and granted active features, usage
-    /// meters with their prices, and the seed's resources (what Flowglad's export answers
-    /// after catalogue writes).
-    pub(crate) fn to_setup(&self) -> Value {
+    /// The pricing model as a `pricingModels-setup` document, from the lists, the way
+    /// Flowglad exports (and clones) one: active features; every product with its active
+    /// default price (a product without one fails the export) and granted active features;
+    /// usage meters with their active prices except the `_no_charge` fallbacks (`prices` is
+    /// `null` when none is left); the seed's resources.
+    pub(crate) fn to_setup(&self) -> Result<Value, String> {
         let features: Vec<Value> = self
             .features
             .iter()
@@ -286,33 +290,35 @@ impl Catalog {
                 ],
             )
         };
-        let products: Vec<Value> = self
-            .products
-            .iter()
-            .filter(|p| p.record["active"] != json!(false))
-            .map(|p| {
-                let price = self
-                    .prices
-                    .iter()
-                    .filter(|x| x.product_id.as_deref() == Some(&p.id))
-                    .find(|x| x.record["isDefault"] == json!(true))
-                    .map(price_doc)
-                    .unwrap_or(Value::Null);
-                let granted: Vec<Value> = p
-                    .feature_ids
-                    .iter()
-                    .filter_map(|id| self.feature(id))
-                    .filter(|f| f.record["active"] != json!(false))
-                    .map(|f| json!(f.slug))
-                    .collect();
-                json!({
-                    "product": pick(&p.record, &["name", "slug", "description", "imageURL",
-                        "singularQuantityLabel", "pluralQuantityLabel", "active", "default"]),
-                    "price": price,
-                    "features": granted,
-                })
-            })
-            .collect();
+        let active = |p: &&Price| p.record["active"] != json!(false);
+        let mut products = Vec::new();
+        for p in &self.products {
+            let Some(price) = self
+                .prices
+                .iter()
+                .filter(active)
+                .filter(|x| x.product_id.as_deref() == Some(&p.id))
+                .find(|x| x.record["isDefault"] == json!(true))
+            else {
+                return Err(format!(
+                    "Invalid product.price: Product {} has no active default price",
+                    p.record["name"].as_str().unwrap_or_default()
+                ));
+            };
+            let granted: Vec<Value> = p
+                .feature_ids
+                .iter()
+                .filter_map(|id| self.feature(id))
+                .filter(|f| f.record["active"] != json!(false))
+                .map(|f| json!(f.slug))
+                .collect();
+            products.push(json!({
+                "product": pick(&p.record, &["name", "slug", "description", "imageURL",
+                    "singularQuantityLabel", "pluralQuantityLabel", "active", "default"]),
+                "price": price_doc(price),
+                "features": granted,
+            }));
+        }
         let meters: Vec<Value> = self
             .meters
             .iter()
@@ -320,30 +326,40 @@ impl Catalog {
                 let prices: Vec<Value> = self
                     .prices
                     .iter()
+                    .filter(active)
                     .filter(|p| p.meter_id.as_deref() == Some(&m.id))
+                    .filter(|p| !p.slug.ends_with("_no_charge"))
                     .map(price_doc)
                     .collect();
+                let prices = if prices.is_empty() {
+                    Value::Null
+                } else {
+                    json!(prices)
+                };
                 json!({"usageMeter": pick(&m.record, &["name", "slug", "aggregationType"]),
                        "prices": prices})
             })
             .collect();
-        json!({
+        Ok(json!({
             "name": self.record["name"],
             "isDefault": self.record["isDefault"],
             "features": features,
             "products": products,
             "usageMeters": meters,
             "resources": self.setup.get("resources").cloned().unwrap_or(json!([])),
-        })
+        }))
     }
 
     /// The `pricingModels-export` answer: the setup document (with `isDefault`).
-    pub(crate) fn export(&self) -> Value {
+    pub(crate) fn export(&self) -> Result<Value, String> {
+        if let Some(why) = &self.export_error {
+            return Err(why.clone());
+        }
         let mut doc = self.setup.clone();
         if doc.get("isDefault").is_none() {
             doc["isDefault"] = self.record["isDefault"].clone();
         }
-        json!({"pricingModel": doc, "updatedAt": self.record["updatedAt"]})
+        Ok(json!({"pricingModel": doc, "updatedAt": self.record["updatedAt"]}))
     }
 
     /// The active price with this slug (else an archived one).
@@ -358,7 +374,13 @@ impl Catalog {
     /// After a write: the details record and the export document follow the lists.
     pub(crate) fn touched(&mut self) {
         self.refresh();
-        self.setup = self.to_setup();
+        match self.to_setup() {
+            Ok(doc) => {
+                self.setup = doc;
+                self.export_error = None;
+            }
+            Err(why) => self.export_error = Some(why),
+        }
     }
 
     pub(crate) fn price(&self, id: &str) -> Option<&Price> {

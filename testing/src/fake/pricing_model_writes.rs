@@ -75,7 +75,9 @@ pub(crate) fn clone(state: &mut State, id: &str, body: &Value) -> Result<Value, 
              have permission to clone it.",
         ));
     };
-    let mut setup = source.to_setup();
+    let mut setup = source
+        .to_setup()
+        .map_err(|why| Failure::with_status(500, "INTERNAL_SERVER_ERROR", why))?;
     setup["name"] = body["name"].clone();
     setup["isDefault"] = json!(false);
     let catalog = add(state, setup);

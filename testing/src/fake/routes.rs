@@ -209,7 +209,10 @@ pub(crate) fn dispatch(
         "pricingModels-get" => {
             pricing_model(state, p("id")).map(|c| json!({"pricingModel": c.record}))
         }
-        "pricingModels-export" => pricing_model(state, p("id")).map(Catalog::export),
+        "pricingModels-export" => pricing_model(state, p("id")).and_then(|c| {
+            c.export()
+                .map_err(|why| Failure::with_status(500, "INTERNAL_SERVER_ERROR", why))
+        }),
         "pricingModels-setup" => setup_pricing_model(state, body),
         "pricingModels-getDefault" => Ok(json!({"pricingModel": state.catalog.record})),
         "checkoutSessions-create" => state.create_checkout_session(&body["checkoutSession"]),
