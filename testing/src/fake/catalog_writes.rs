@@ -558,8 +558,7 @@ pub(crate) fn update_usage_meter(
     Ok(json!({"usageMeter": record}))
 }
 
-/// A price made by a write: named only when the input names it, `usageEventsPerUnit` only on
-/// usage prices (as Flowglad's records).
+/// A price made by a write: named only when the input names it (as Flowglad's records).
 fn new_price(
     c: &Catalog,
     input: &Value,
@@ -573,9 +572,6 @@ fn new_price(
         base_record(i, now, &pm_id)
     });
     price.record["name"] = input.get("name").cloned().unwrap_or(Value::Null);
-    if price.kind != "usage" {
-        price.record["usageEventsPerUnit"] = Value::Null;
-    }
     if input.get("slug").is_none() {
         price.record["slug"] = Value::Null;
     }

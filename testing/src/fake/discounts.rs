@@ -26,8 +26,7 @@ pub(crate) fn create(state: &mut State, body: &Value) -> Result<Value, Failure> 
     let id = state.next_id("discount");
     let fields = merge(
         json!({"id": id, "createdAt": now, "updatedAt": now, "livemode": false,
-               "organizationId": ORG, "pricingModelId": state.catalog.pm_id, "active": true,
-               "numberOfPayments": null}),
+               "organizationId": ORG, "pricingModelId": state.catalog.pm_id, "active": true}),
         input.clone(),
     );
     let mut record = record(fields);
@@ -71,17 +70,15 @@ pub(crate) fn list(state: &State) -> Vec<Value> {
     state.discounts.iter().map(with_redemptions).collect()
 }
 
-/// The record of its duration's schema, keeping `numberOfPayments` (which Flowglad sends on
-/// every discount, `null` unless the duration counts payments).
+/// The record of its duration's schema (Flowglad also sends `numberOfPayments: null` on the
+/// durations whose schema has no such member; the fake keeps to the schema).
 fn record(fields: Value) -> Value {
     let schema = match fields["duration"].as_str() {
         Some("forever") => "ForeverDiscountClientSelectSchema",
         Some("number_of_payments") => "NumberOfPaymentsDiscountClientSelectSchema",
         _ => "DefaultDiscountClientSelectSchema",
     };
-    let mut record = shape(schema, &fields);
-    record["numberOfPayments"] = fields["numberOfPayments"].clone();
-    record
+    shape(schema, &fields)
 }
 
 fn with_redemptions(d: &Value) -> Value {
