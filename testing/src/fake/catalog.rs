@@ -122,7 +122,11 @@ impl Catalog {
         let mut meters = Vec::new();
         let mut prices: Vec<Price> = Vec::new();
         for (i, m) in list(s, "usageMeters").iter().enumerate() {
-            let meter = make_meter(&m["usageMeter"], format!("usage_meter_{tag}{}", i + 1), &base);
+            let meter = make_meter(
+                &m["usageMeter"],
+                format!("usage_meter_{tag}{}", i + 1),
+                &base,
+            );
             for p in list(m, "prices") {
                 let n = format!("{tag}{}", prices.len() + 1);
                 prices.push(make_price(p, &n, None, Some(&meter.id), &base));
@@ -164,6 +168,23 @@ impl Catalog {
             }
             prices.push(price);
             products.push(product);
+        }
+        // Flowglad's setup gives every usage meter a free `{slug}_no_charge` price, the
+        // meter's default when it has no other (numbered after all the others).
+        for meter in &meters {
+            let slug = format!("{}_no_charge", meter.slug);
+            if prices.iter().any(|p| p.slug == slug) {
+                continue;
+            }
+            let has_default = prices.iter().any(|p| {
+                p.meter_id.as_deref() == Some(&meter.id) && p.record["isDefault"] == json!(true)
+            });
+            let no_charge = json!({"type": "usage", "slug": slug,
+                "name": format!("{} - No Charge", meter.name), "unitPrice": 0,
+                "usageEventsPerUnit": 1, "isDefault": !has_default, "intervalUnit": "month",
+                "intervalCount": 1});
+            let n = format!("{tag}{}", prices.len() + 1);
+            prices.push(make_price(&no_charge, &n, None, Some(&meter.id), &base));
         }
         let record = json!({
             "id": pm_id, "createdAt": now, "updatedAt": now, "livemode": false,
@@ -266,7 +287,15 @@ impl Catalog {
             .map(|f| {
                 let mut doc = pick(
                     &f.record,
-                    &["type", "slug", "name", "description", "active", "amount", "renewalFrequency"],
+                    &[
+                        "type",
+                        "slug",
+                        "name",
+                        "description",
+                        "active",
+                        "amount",
+                        "renewalFrequency",
+                    ],
                 );
                 if let Some(m) = f.meter_id.as_deref().and_then(|id| self.meter(id)) {
                     doc["usageMeterSlug"] = json!(m.slug);
@@ -285,8 +314,16 @@ impl Catalog {
             pick(
                 &p.record,
                 &[
-                    "type", "name", "slug", "unitPrice", "intervalUnit", "intervalCount",
-                    "isDefault", "active", "trialPeriodDays", "usageEventsPerUnit",
+                    "type",
+                    "name",
+                    "slug",
+                    "unitPrice",
+                    "intervalUnit",
+                    "intervalCount",
+                    "isDefault",
+                    "active",
+                    "trialPeriodDays",
+                    "usageEventsPerUnit",
                 ],
             )
         };

@@ -43,10 +43,25 @@ pub(crate) fn create_product(state: &mut State, body: &Value) -> Result<Value, F
         .flatten()
         .filter_map(|f| f.as_str().map(str::to_owned))
         .collect();
-    if feature_ids.iter().any(|f| state.catalog.feature(f).is_none()) {
+    if feature_ids
+        .iter()
+        .any(|f| state.catalog.feature(f).is_none())
+    {
         return Err(Failure::bad_request(
             "This operation references data that does not exist or you don't have access to.",
         ));
+    }
+    // Flowglad's checks (thrown, so answered as an unexpected error): usage prices take no
+    // features, single payments no toggles.
+    let price_kind = body["price"]["type"].as_str().unwrap_or_default();
+    let toggles = feature_ids
+        .iter()
+        .filter_map(|f| state.catalog.feature(f))
+        .any(|f| f.kind == "toggle");
+    if !feature_ids.is_empty()
+        && (price_kind == "usage" || price_kind == "single_payment" && toggles)
+    {
+        return Err(internal("An unexpected error occurred. Please try again."));
     }
     if let Some(price_slug) = body["price"]["slug"].as_str() {
         if active_price_slug_taken(&state.catalog, price_slug) {
@@ -604,9 +619,11 @@ fn unset_meter_defaults(c: &mut Catalog, meter_id: &str) {
 /// A meter left without an active default price falls back to its no-charge price.
 fn ensure_meter_default(c: &mut Catalog, meter_id: &str) {
     let of_meter = |p: &&mut Price| p.meter_id.as_deref() == Some(meter_id);
-    let has_default = c.prices.iter_mut().filter(of_meter).any(|p| {
-        p.record["isDefault"] == json!(true) && p.record["active"] != json!(false)
-    });
+    let has_default = c
+        .prices
+        .iter_mut()
+        .filter(of_meter)
+        .any(|p| p.record["isDefault"] == json!(true) && p.record["active"] != json!(false));
     if !has_default {
         if let Some(p) = c
             .prices
@@ -620,12 +637,7 @@ fn ensure_meter_default(c: &mut Catalog, meter_id: &str) {
 }
 
 /// Grants `feature` with `product`: un-expires an existing link or makes one. Its id.
-fn link(
-    c: &mut Catalog,
-    product: &mut super::catalog::Product,
-    feature: &str,
-    now: i64,
-) -> String {
+fn link(c: &mut Catalog, product: &mut super::catalog::Product, feature: &str, now: i64) -> String {
     if !product.feature_ids.iter().any(|f| f == feature) {
         product.feature_ids.push(feature.to_owned());
     }

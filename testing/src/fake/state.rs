@@ -857,7 +857,8 @@ impl State {
                 .catalog
                 .prices
                 .iter()
-                .find(|p| p.meter_id.as_deref() == Some(&meter.id))
+                .filter(|p| p.meter_id.as_deref() == Some(&meter.id))
+                .min_by_key(|p| p.record["isDefault"] != json!(true))
                 .map_or_else(String::new, |p| p.id.clone());
             (meter.id.clone(), price)
         };

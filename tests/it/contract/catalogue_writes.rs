@@ -114,8 +114,10 @@ async fn a_product_is_created_updated_and_exported(t: &Target) {
     let updated = admin
         .update_product(
             id,
-            &body(json!({"product": {"id": id, "name": "Renamed", "active": true,
-                                     "description": "Now described"}})),
+            &body(
+                json!({"product": {"id": id, "name": "Renamed", "active": true,
+                                     "description": "Now described"}}),
+            ),
         )
         .await
         .unwrap();
@@ -205,6 +207,27 @@ async fn product_writes_are_refused_the_way_flowglad_refuses_them(t: &Target) {
     let err = api_error(admin.create_product(&elsewhere).await);
     assert_eq!(err.status, 403, "{err}");
     assert_eq!(err.code.as_deref(), Some("FORBIDDEN"));
+    // A single payment grants no toggle feature (Flowglad throws: an unexpected error).
+    let features: Vec<_> =
+        futures_util::StreamExt::collect::<Vec<_>>(admin.list_features(Some(100))).await;
+    let toggle = features
+        .into_iter()
+        .map(|f| json(&f.unwrap()))
+        .find(|f| f["slug"] == "premium_feature")
+        .expect("premium_feature is listed");
+    let once = body::<types::ProductsCreateBody>(json!({
+        "product": {"name": "Once", "slug": t.unique("product"), "active": true,
+                    "pricingModelId": pm},
+        "price": {"type": "single_payment", "slug": t.unique("price"), "unitPrice": 100,
+                  "isDefault": true},
+        "featureIds": [toggle["id"]],
+    }));
+    let err = api_error(admin.create_product(&once).await);
+    assert_eq!(err.status, 500, "{err}");
+    assert_eq!(
+        err.message,
+        "An unexpected error occurred. Please try again."
+    );
     // Updates: a product keeps its default flag; an unknown id is an (unwrapped) 500.
     let err = api_error(
         admin
@@ -272,8 +295,10 @@ async fn a_new_price_replaces_the_products_default_price(t: &Target) {
     let updated = raw
         .prices_update(
             &price_id,
-            &body(json!({"price": {"id": price_id, "type": "subscription", "isDefault": true,
-                                   "name": "Annual", "slug": renamed, "unitPrice": 1}})),
+            &body(
+                json!({"price": {"id": price_id, "type": "subscription", "isDefault": true,
+                                   "name": "Annual", "slug": renamed, "unitPrice": 1}}),
+            ),
         )
         .await
         .map_err(flowglad::Error::from)
@@ -311,7 +336,8 @@ async fn a_new_price_replaces_the_products_default_price(t: &Target) {
     );
     assert_eq!(err.status, 500, "{err}");
     assert!(
-        err.message.contains("No prices found with id: price_not_a_price"),
+        err.message
+            .contains("No prices found with id: price_not_a_price"),
         "{err}"
     );
     let err = api_error(
@@ -335,10 +361,7 @@ async fn a_new_price_replaces_the_products_default_price(t: &Target) {
         .map_err(flowglad::Error::from),
     );
     assert_eq!(err.status, 500, "{err}");
-    assert!(
-        err.message.contains("No products found with id"),
-        "{err}"
-    );
+    assert!(err.message.contains("No products found with id"), "{err}");
 }
 
 async fn a_feature_is_created_updated_granted_and_expired(t: &Target) {
@@ -577,6 +600,18 @@ async fn a_usage_meter_is_created_with_its_no_charge_price_and_updated(t: &Targe
         .collect();
     assert_eq!(exported_slugs, vec![slug.as_str()]);
 
+    // The seeded meter has its fallback too (made by Flowglad's setup).
+    let prices: Vec<_> =
+        futures_util::StreamExt::collect::<Vec<_>>(admin.list_prices(Some(100))).await;
+    let seeded = prices
+        .into_iter()
+        .map(|p| json(&p.unwrap()))
+        .find(|p| p["slug"] == "api_calls_no_charge")
+        .expect("api_calls_no_charge is listed");
+    assert_eq!(seeded["unitPrice"], 0);
+    assert_eq!(seeded["isDefault"], false);
+    assert_eq!(seeded["type"], "usage");
+
     let other_slug = t.unique("meter");
     let other = admin
         .create_usage_meter(&body(json!({
@@ -724,7 +759,10 @@ async fn pricing_models_are_created_updated_and_cloned(t: &Target) {
             .map_err(flowglad::Error::from),
     );
     assert_eq!(err.status, 400, "{err}");
-    assert_eq!(err.issues[0].path, vec![json!("pricingModel"), json!("name")]);
+    assert_eq!(
+        err.issues[0].path,
+        vec![json!("pricingModel"), json!("name")]
+    );
     assert_eq!(err.issues[0].code.as_deref(), Some("too_small"));
     let unknown = "pricing_model_not_a_model";
     let err = api_error(
@@ -800,10 +838,8 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
     let updated = json(&updated.discount);
     assert_eq!(updated["amount"], 20);
     assert_eq!(updated["name"], "Twenty percent");
-    let listed: Vec<_> = futures_util::StreamExt::collect::<Vec<_>>(
-        client.admin().list_discounts(Some(100)),
-    )
-    .await;
+    let listed: Vec<_> =
+        futures_util::StreamExt::collect::<Vec<_>>(client.admin().list_discounts(Some(100))).await;
     assert!(
         listed
             .into_iter()
@@ -851,8 +887,10 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
     let err = api_error(
         raw.discounts_update(
             unknown,
-            &body(json!({"discount": {"id": unknown, "code": "ABC", "amount": 1,
-                                      "amountType": "fixed", "duration": "once"}})),
+            &body(
+                json!({"discount": {"id": unknown, "code": "ABC", "amount": 1,
+                                      "amountType": "fixed", "duration": "once"}}),
+            ),
         )
         .await
         .map_err(flowglad::Error::from),
