@@ -63,12 +63,12 @@ pub(crate) fn create_product(state: &mut State, body: &Value) -> Result<Value, F
     {
         return Err(internal("An unexpected error occurred. Please try again."));
     }
-    if let Some(price_slug) = body["price"]["slug"].as_str() {
-        if active_price_slug_taken(&state.catalog, price_slug) {
-            return Err(internal(
-                "Unable to bulk. Please try again or contact support if the problem persists.",
-            ));
-        }
+    if let Some(price_slug) = body["price"]["slug"].as_str()
+        && active_price_slug_taken(&state.catalog, price_slug)
+    {
+        return Err(internal(
+            "Unable to bulk. Please try again or contact support if the problem persists.",
+        ));
     }
     let now = state.now();
     let c = &mut state.catalog;
@@ -115,26 +115,26 @@ pub(crate) fn update_product(state: &mut State, body: &Value) -> Result<Value, F
             )));
         }
     }
-    if let Some(slug) = input["slug"].as_str() {
-        if product_slug_taken(&state.catalog, slug, Some(&id)) {
-            return Err(Failure::conflict(
-                "This product slug already exists in this pricing model. Please choose a \
+    if let Some(slug) = input["slug"].as_str()
+        && product_slug_taken(&state.catalog, slug, Some(&id))
+    {
+        return Err(Failure::conflict(
+            "This product slug already exists in this pricing model. Please choose a \
                  different slug.",
-            ));
-        }
+        ));
     }
     let feature_ids: Option<Vec<String>> = body["featureIds"].as_array().map(|ids| {
         ids.iter()
             .filter_map(|f| f.as_str().map(str::to_owned))
             .collect()
     });
-    if let Some(ids) = &feature_ids {
-        if ids.iter().any(|f| state.catalog.feature(f).is_none()) {
-            return Err(Failure::bad_request(
-                "This operation references data that does not exist or you don't have access \
+    if let Some(ids) = &feature_ids
+        && ids.iter().any(|f| state.catalog.feature(f).is_none())
+    {
+        return Err(Failure::bad_request(
+            "This operation references data that does not exist or you don't have access \
                  to.",
-            ));
-        }
+        ));
     }
     let now = state.now();
     let c = &mut state.catalog;
@@ -541,17 +541,16 @@ pub(crate) fn update_usage_meter(
             "The requested usage_meters could not be found.",
         ));
     };
-    if let Some(slug) = input["slug"].as_str() {
-        if state
+    if let Some(slug) = input["slug"].as_str()
+        && state
             .catalog
             .meters
             .iter()
             .any(|m| m.slug == slug && m.id != id)
-        {
-            return Err(Failure::conflict(
-                "A usage meter with this slug already exists in this pricing model.",
-            ));
-        }
+    {
+        return Err(Failure::conflict(
+            "A usage meter with this slug already exists in this pricing model.",
+        ));
     }
     let now = state.now();
     let c = &mut state.catalog;
@@ -624,15 +623,14 @@ fn ensure_meter_default(c: &mut Catalog, meter_id: &str) {
         .iter_mut()
         .filter(of_meter)
         .any(|p| p.record["isDefault"] == json!(true) && p.record["active"] != json!(false));
-    if !has_default {
-        if let Some(p) = c
+    if !has_default
+        && let Some(p) = c
             .prices
             .iter_mut()
             .filter(of_meter)
             .find(|p| p.slug.ends_with(NO_CHARGE))
-        {
-            p.record["isDefault"] = json!(true);
-        }
+    {
+        p.record["isDefault"] = json!(true);
     }
 }
 
