@@ -873,12 +873,32 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
     assert_eq!(err.status, 400, "{err}");
     assert_eq!(err.issues[0].path, vec![json!("discount"), json!("code")]);
     assert_eq!(err.issues[0].code.as_deref(), Some("too_small"));
+    // Flowglad answers an unknown discount with `NotFoundError`'s message in a 500: a
+    // not-found to the SDK, not retried.
     let unknown = "discount_not_a_discount";
-    let err = api_error(
-        raw.discounts_get(unknown)
-            .await
-            .map_err(flowglad::Error::from),
-    );
+    // (A retry would wait at least 22 s with this client.)
+    let slow = t
+        .client_builder()
+        .retry_backoff(super::RETRY_WAIT, super::RETRY_WAIT)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let failed = slow
+        .raw()
+        .discounts_get(unknown)
+        .await
+        .map_err(flowglad::Error::from);
+    assert!(started.elapsed() < super::NO_RETRY_WITHIN);
+    assert!(failed.as_ref().unwrap_err().is_not_found(), "{failed:?}");
+    if let Some(fake) = t.fake_server() {
+        let sent = fake
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with(unknown))
+            .count();
+        assert_eq!(sent, 1, "sent once");
+    }
+    let err = api_error(failed);
     assert_eq!(err.status, 500, "{err}");
     assert_eq!(
         err.message,
