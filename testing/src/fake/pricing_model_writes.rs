@@ -38,8 +38,19 @@ pub(crate) fn create(state: &mut State, body: &Value) -> Result<Value, Failure> 
 }
 
 /// `pricingModels-update`: the name and default flag of the model named by the body's `id`.
+/// Flowglad's other mode, a full structure update (`features`, `products`, `usageMeters`,
+/// `resources`: the CLI's sync, a diff applied to the whole model), is not implemented: 501.
 pub(crate) fn update(state: &mut State, body: &Value) -> Result<Value, Failure> {
     let input = &body["pricingModel"];
+    let structure = ["features", "products", "usageMeters", "resources"];
+    if structure.iter().any(|k| input.get(*k).is_some()) {
+        return Err(Failure::with_status(
+            501,
+            "NOT_IMPLEMENTED",
+            "pricingModels-update of the model's structure (features, products, usageMeters, \
+             resources) is not implemented by the Flowglad fake; name and isDefault are",
+        ));
+    }
     let id = input["id"].as_str().unwrap_or_default().to_owned();
     let now = state.now();
     let Some(c) = std::iter::once(&mut state.catalog)
