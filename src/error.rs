@@ -169,7 +169,8 @@ impl Error {
     /// (unknown route: a wrong base URL or a client bug) is NOT a not-found.
     ///
     /// Also `true` for a 5xx whose message names upstream's `NotFoundError` (e.g.
-    /// `Unwrap called on Err: NotFoundError: No subscriptions found with id: …`): Flowglad
+    /// `Unwrap called on Err: NotFoundError: No subscriptions found with id: …`) or is that
+    /// error's bare message (`No discounts found with id: …`): Flowglad
     /// answers some lookups of an unknown id that way (a 500 with `INTERNAL_SERVER_ERROR`);
     /// the status and code stay as sent. Such an answer is not retried.
     pub fn is_not_found(&self) -> bool {

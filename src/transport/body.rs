@@ -116,9 +116,47 @@ pub(crate) fn error_code(status: u16, body: &[u8]) -> Option<String> {
     }
 }
 
-/// A 5xx whose message names upstream's `NotFoundError`: a lookup of an unknown id that
-/// Flowglad answers with a 500 (an unwrapped `Result` in its procedures) instead of a 404.
+/// A 5xx whose message names upstream's `NotFoundError`, or is that error's own message
+/// (`No discounts found with id: …`, thrown without the `Unwrap called on Err` wrapping): a
+/// lookup of an unknown id that Flowglad answers with a 500 instead of a 404.
 /// The transport does not retry it; the facade's error calls it a not-found.
 pub(crate) fn says_not_found(status: u16, message: &str) -> bool {
-    status >= 500 && message.contains("NotFoundError")
+    status >= 500 && (message.contains("NotFoundError") || is_not_found_message(message))
+}
+
+/// `No <records> found with id: <id>`, the message of upstream's `NotFoundError`.
+fn is_not_found_message(message: &str) -> bool {
+    message
+        .trim()
+        .strip_prefix("No ")
+        .and_then(|rest| rest.split_once(" found with id: "))
+        .is_some_and(|(what, id)| !what.is_empty() && !what.contains(':') && !id.is_empty())
+}
+
+#[cfg(test)]
+mod not_found_tests {
+    use super::says_not_found;
+
+    #[test]
+    fn upstream_not_found_messages() {
+        assert!(says_not_found(
+            500,
+            "Unwrap called on Err: NotFoundError: No prices found with id: price_x"
+        ));
+        assert!(says_not_found(
+            500,
+            "No discounts found with id: discount_x"
+        ));
+        assert!(says_not_found(500, "No pricing models found with id: pm_x"));
+        assert!(!says_not_found(
+            404,
+            "No discounts found with id: discount_x"
+        ));
+        assert!(!says_not_found(
+            500,
+            "An unexpected error occurred. Please try again."
+        ));
+        assert!(!says_not_found(500, "No such thing"));
+        assert!(!says_not_found(500, "Invalid x: No y found with id: z"));
+    }
 }

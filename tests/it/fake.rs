@@ -921,6 +921,162 @@ async fn responses_conform_to_the_spec() {
         None,
     )
     .await;
+    // Catalogue writes, on the key's pricing model.
+    let pm = "pricing_model_1";
+    let product = call("products-create", "POST", "/api/v1/products".into(),
+        Some(json!({"product": {"name": "Extra", "slug": "extra", "active": true, "pricingModelId": pm},
+                    "price": {"type": "subscription", "slug": "extra_monthly", "unitPrice": 300,
+                              "intervalUnit": "month", "intervalCount": 1, "isDefault": true}}))).await;
+    let product = product["product"]["id"].as_str().unwrap().to_owned();
+    call(
+        "products-update",
+        "PUT",
+        format!("/api/v1/products/{product}"),
+        Some(json!({"product": {"id": product, "name": "Extra+", "active": true}})),
+    )
+    .await;
+    let price = call(
+        "prices-create",
+        "POST",
+        "/api/v1/prices".into(),
+        Some(
+            json!({"price": {"type": "subscription", "productId": product, "slug": "extra_yearly",
+                              "unitPrice": 3000, "intervalUnit": "year", "intervalCount": 1,
+                              "isDefault": true}}),
+        ),
+    )
+    .await;
+    let price = price["price"]["id"].as_str().unwrap().to_owned();
+    call("prices-update", "PUT", format!("/api/v1/prices/{price}"),
+        Some(json!({"price": {"id": price, "type": "subscription", "isDefault": true, "name": "Yearly"}}))).await;
+    let feature = call(
+        "features-create",
+        "POST",
+        "/api/v1/features".into(),
+        Some(
+            json!({"feature": {"type": "toggle", "slug": "extra_toggle", "name": "Extra",
+                                "description": "", "pricingModelId": pm}}),
+        ),
+    )
+    .await;
+    let feature = feature["feature"]["id"].as_str().unwrap().to_owned();
+    call(
+        "features-update",
+        "PUT",
+        format!("/api/v1/features/{feature}"),
+        Some(json!({"feature": {"id": feature, "type": "toggle", "name": "Extra toggle"}})),
+    )
+    .await;
+    let link = call(
+        "productFeatures-create",
+        "POST",
+        "/api/v1/product-features".into(),
+        Some(json!({"productFeature": {"productId": product, "featureId": feature}})),
+    )
+    .await;
+    let link = link["productFeature"]["id"].as_str().unwrap().to_owned();
+    call(
+        "productFeatures-get",
+        "GET",
+        format!("/api/v1/product-features/{link}"),
+        None,
+    )
+    .await;
+    call(
+        "productFeatures-expire",
+        "POST",
+        format!("/api/v1/product-features/{link}/expire"),
+        Some(json!({})),
+    )
+    .await;
+    let meter = call(
+        "usageMeters-create",
+        "POST",
+        "/api/v1/usage-meters".into(),
+        Some(
+            json!({"usageMeter": {"name": "Extra meter", "slug": "extra_meter"},
+                    "price": {"type": "usage", "unitPrice": 2, "usageEventsPerUnit": 1}}),
+        ),
+    )
+    .await;
+    let meter = meter["usageMeter"]["id"].as_str().unwrap().to_owned();
+    call(
+        "usageMeters-update",
+        "PUT",
+        format!("/api/v1/usage-meters/{meter}"),
+        Some(json!({"usageMeter": {"id": meter, "name": "Renamed meter"}})),
+    )
+    .await;
+    let model = call(
+        "pricingModels-create",
+        "POST",
+        "/api/v1/pricing-models".into(),
+        Some(json!({"pricingModel": {"name": "Extra model"}})),
+    )
+    .await;
+    let model = model["pricingModel"]["id"].as_str().unwrap().to_owned();
+    call(
+        "pricingModels-update",
+        "PUT",
+        format!("/api/v1/pricing-models/{model}"),
+        Some(json!({"pricingModel": {"id": model, "name": "Renamed model"}})),
+    )
+    .await;
+    call(
+        "pricingModels-clone",
+        "POST",
+        format!("/api/v1/pricing-models/{pm}/clone"),
+        Some(json!({"name": "Clone"})),
+    )
+    .await;
+    for (code, duration, extra) in [
+        ("ONCE10", "once", json!({})),
+        ("EVER10", "forever", json!({})),
+        (
+            "THRICE",
+            "number_of_payments",
+            json!({"numberOfPayments": 3}),
+        ),
+    ] {
+        let mut discount = json!({"name": code, "code": code, "amount": 10,
+                                  "amountType": "percent", "duration": duration});
+        discount
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let created = call(
+            "discounts-create",
+            "POST",
+            "/api/v1/discounts".into(),
+            Some(json!({"discount": discount})),
+        )
+        .await;
+        let id = created["discount"]["id"].as_str().unwrap().to_owned();
+        call(
+            "discounts-get",
+            "GET",
+            format!("/api/v1/discounts/{id}"),
+            None,
+        )
+        .await;
+        discount["id"] = json!(id);
+        discount["amount"] = json!(20);
+        call(
+            "discounts-update",
+            "PUT",
+            format!("/api/v1/discounts/{id}"),
+            Some(json!({"discount": discount})),
+        )
+        .await;
+    }
+    call("discounts-list", "GET", "/api/v1/discounts".into(), None).await;
+    call(
+        "pricingModels-export",
+        "GET",
+        format!("/api/v1/pricing-models/{pm}/export"),
+        None,
+    )
+    .await;
     call(
         "customers-archive",
         "POST",

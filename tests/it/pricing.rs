@@ -227,12 +227,14 @@ async fn assert_fake_serves_the_file(file: &str) {
             .iter()
             .map(|p| &p["slug"])
             .collect();
-        let expected: Vec<Value> = entry
+        // The file's prices, then the free fallback Flowglad's setup adds to every meter.
+        let mut expected: Vec<Value> = entry
             .prices
             .iter()
             .flatten()
             .map(|p| json!(p.slug))
             .collect();
+        expected.push(json!(format!("{}_no_charge", entry.usage_meter.slug)));
         assert_eq!(slugs, expected.iter().collect::<Vec<_>>());
     }
     // Through the facade, as an app sees it: a new customer is on the file's default plan,

@@ -19,14 +19,17 @@
 
 mod calendar;
 mod catalog;
+mod catalog_writes;
 mod claims;
 mod clock;
+mod discounts;
 mod events;
 mod faults;
 mod latency;
 mod ledger;
 mod payment_methods;
 mod payments;
+mod pricing_model_writes;
 mod records;
 mod routes;
 mod seed;

@@ -58,6 +58,23 @@ pub const SUPPORTED_OPERATIONS: &[&str] = &[
     "resourceClaims-getUsage",
     "resourceClaims-listResourceUsages",
     "resourceClaims-listClaims",
+    "products-create",
+    "products-update",
+    "prices-create",
+    "prices-update",
+    "features-create",
+    "features-update",
+    "productFeatures-create",
+    "productFeatures-get",
+    "productFeatures-expire",
+    "usageMeters-create",
+    "usageMeters-update",
+    "pricingModels-create",
+    "pricingModels-update",
+    "pricingModels-clone",
+    "discounts-create",
+    "discounts-get",
+    "discounts-update",
 ];
 
 /// Runs operation `op` against the state. `None`: the operation is not implemented.
@@ -97,32 +114,31 @@ pub(crate) fn dispatch(
             .price(p("id"))
             .map(|price| json!({"price": price.record}))
             .ok_or_else(|| Failure::not_found("Price")),
-        "features-list" => Ok(page(features(state), query)),
-        "features-get" => features(state)
-            .into_iter()
-            .find(|f| f["id"] == json!(p("id")))
-            .map(|f| json!({"feature": f}))
-            .ok_or_else(|| Failure::not_found("Feature")),
-        "productFeatures-list" => {
-            let c = &state.catalog;
-            let data = c
-                .products
+        "features-list" => Ok(page(
+            state
+                .catalog
+                .features
                 .iter()
-                .flat_map(|product| {
-                    product.feature_ids.iter().map(move |feature| {
-                        super::records::shape(
-                            "ProductFeatureClientSelectSchema",
-                            &json!({"id": format!("pf_{feature}"), "productId": product.id,
-                                    "featureId": feature, "pricingModelId": c.pm_id,
-                                    "organizationId": super::catalog::ORG, "livemode": false,
-                                    "createdAt": c.record["createdAt"],
-                                    "updatedAt": c.record["updatedAt"], "expiredAt": null}),
-                        )
-                    })
-                })
-                .collect();
-            Ok(page(data, query))
-        }
+                .map(|f| f.record.clone())
+                .collect(),
+            query,
+        )),
+        "features-get" => state
+            .catalog
+            .feature(p("id"))
+            .map(|f| json!({"feature": f.record}))
+            .ok_or_else(|| {
+                Failure::unwrapped_not_found(format!("No features found with id: {}", p("id")))
+            }),
+        "productFeatures-list" => Ok(page(
+            state
+                .catalog
+                .product_features
+                .iter()
+                .map(|pf| pf.record.clone())
+                .collect(),
+            query,
+        )),
         "pricingModels-list" => {
             let data = std::iter::once(&state.catalog)
                 .chain(&state.other_models)
@@ -153,8 +169,24 @@ pub(crate) fn dispatch(
                 .collect(),
             query,
         )),
-        // The fake has no discounts.
-        "discounts-list" => Ok(page(Vec::new(), query)),
+        "discounts-list" => Ok(page(super::discounts::list(state), query)),
+        "discounts-create" => super::discounts::create(state, body),
+        "discounts-get" => super::discounts::get(state, p("id")),
+        "discounts-update" => super::discounts::update(state, body),
+        "products-create" => super::catalog_writes::create_product(state, body),
+        "products-update" => super::catalog_writes::update_product(state, body),
+        "prices-create" => super::catalog_writes::create_price(state, body),
+        "prices-update" => super::catalog_writes::update_price(state, body),
+        "features-create" => super::catalog_writes::create_feature(state, body),
+        "features-update" => super::catalog_writes::update_feature(state, body),
+        "productFeatures-create" => super::catalog_writes::create_product_feature(state, body),
+        "productFeatures-get" => super::catalog_writes::get_product_feature(state, p("id")),
+        "productFeatures-expire" => super::catalog_writes::expire_product_feature(state, p("id")),
+        "usageMeters-create" => super::catalog_writes::create_usage_meter(state, body),
+        "usageMeters-update" => super::catalog_writes::update_usage_meter(state, p("id"), body),
+        "pricingModels-create" => super::pricing_model_writes::create(state, body),
+        "pricingModels-update" => super::pricing_model_writes::update(state, body),
+        "pricingModels-clone" => super::pricing_model_writes::clone(state, p("id"), body),
         "usageMeters-list" => Ok(page(
             catalog_list(state, "usageMeters", "UsageMeterClientSelectSchema"),
             query,
@@ -177,7 +209,10 @@ pub(crate) fn dispatch(
         "pricingModels-get" => {
             pricing_model(state, p("id")).map(|c| json!({"pricingModel": c.record}))
         }
-        "pricingModels-export" => pricing_model(state, p("id")).map(Catalog::export),
+        "pricingModels-export" => pricing_model(state, p("id")).and_then(|c| {
+            c.export()
+                .map_err(|why| Failure::with_status(500, "INTERNAL_SERVER_ERROR", why))
+        }),
         "pricingModels-setup" => setup_pricing_model(state, body),
         "pricingModels-getDefault" => Ok(json!({"pricingModel": state.catalog.record})),
         "checkoutSessions-create" => state.create_checkout_session(&body["checkoutSession"]),
@@ -266,21 +301,6 @@ fn page(data: Vec<Value>, query: &Value) -> Value {
         page["nextCursor"] = json!(format!("offset_{end}"));
     }
     page
-}
-
-/// The seeded pricing model's features (as its products list them), each once.
-fn features(state: &State) -> Vec<Value> {
-    state.catalog.record["products"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|p| p["features"].as_array().cloned().unwrap_or_default())
-        .fold(Vec::new(), |mut all, f| {
-            if !all.iter().any(|g: &Value| g["id"] == f["id"]) {
-                all.push(f);
-            }
-            all
-        })
 }
 
 /// The records of a member of the seeded pricing model's record, shaped as `schema`.

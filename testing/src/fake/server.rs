@@ -289,6 +289,13 @@ fn issue(v: &Violation) -> Value {
             let message = format!("Too small: expected number to be >{min}");
             return json!({"code": "too_small", "path": path, "message": message});
         }
+        // A string below its `minLength` reads as zod's `too_small` (Flowglad words some of
+        // these itself, e.g. "Name is required").
+        if let Some((_, rest)) = v.message.split_once(" is shorter than ") {
+            let min = rest.split_whitespace().next().unwrap_or("1");
+            let message = format!("Too small: expected string to have >={min} characters");
+            return json!({"code": "too_small", "path": path, "message": message});
+        }
         if let Some((_, min)) = v.message.split_once("less than the minimum of ") {
             let message = format!("Too small: expected number to be >={min}");
             return json!({"code": "too_small", "path": path, "message": message});

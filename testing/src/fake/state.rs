@@ -102,6 +102,20 @@ impl Failure {
         }
     }
 
+    /// A 404 with Flowglad's own message.
+    pub(crate) fn not_found_message(message: impl Into<String>) -> Self {
+        Self::with_status(404, "NOT_FOUND", message)
+    }
+
+    /// An answer with this status, code and message.
+    pub(crate) fn with_status(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            error: Value::String(message.into()),
+        }
+    }
+
     pub(crate) fn conflict(message: impl Into<String>) -> Self {
         Self {
             status: 409,
@@ -203,6 +217,8 @@ pub(crate) struct State {
     /// Where state changes are announced as webhook events (see `webhooks.rs`).
     pub(crate) outbox: Outbox,
     pub claims: Vec<Claim>,
+    /// Discount records (`discounts-create`).
+    pub discounts: Vec<Value>,
     /// Base URL, for checkout and billing portal URLs.
     pub base_url: String,
 }
@@ -228,6 +244,7 @@ impl State {
             payments: Vec::new(),
             outbox: Outbox::default(),
             claims: Vec::new(),
+            discounts: Vec::new(),
             base_url,
         }
     }
@@ -840,7 +857,8 @@ impl State {
                 .catalog
                 .prices
                 .iter()
-                .find(|p| p.meter_id.as_deref() == Some(&meter.id))
+                .filter(|p| p.meter_id.as_deref() == Some(&meter.id))
+                .min_by_key(|p| p.record["isDefault"] != json!(true))
                 .map_or_else(String::new, |p| p.id.clone());
             (meter.id.clone(), price)
         };

@@ -30,6 +30,7 @@ use flowglad_testing::FakeFlowglad;
 
 mod admin;
 mod billing;
+mod catalogue_writes;
 mod checkout;
 mod customers;
 mod errors;
