@@ -746,11 +746,13 @@ fn derive_json_schema(file: &mut syn::File) -> Result<(), String> {
         let (ident, attrs) = match item {
             syn::Item::Struct(s) => {
                 require_nullable_fields(&mut s.fields);
+                accept_null_lists(&mut s.fields);
                 (&s.ident, &mut s.attrs)
             }
             syn::Item::Enum(e) => {
                 for variant in &mut e.variants {
                     require_nullable_fields(&mut variant.fields);
+                    accept_null_lists(&mut variant.fields);
                 }
                 (&e.ident, &mut e.attrs)
             }
@@ -801,6 +803,26 @@ fn require_nullable_fields(fields: &mut syn::Fields) {
     }
 }
 
+/// An optional list (typify: a `Vec` with `#[serde(default)]`, left out when empty) also
+/// accepts `null`, read as empty like a missing key: Flowglad sends `null` where its schema
+/// says the list is optional (its export gives a usage meter without prices as
+/// `"prices": null`). The JSON as sent stays in `Verbatim`.
+fn accept_null_lists(fields: &mut syn::Fields) {
+    for field in fields.iter_mut() {
+        let optional_list = field.attrs.iter().any(|a| {
+            a.path().is_ident("serde")
+                && a.to_token_stream()
+                    .to_string()
+                    .contains("skip_serializing_if = \"::std::vec::Vec::is_empty\"")
+        });
+        if optional_list {
+            field
+                .attrs
+                .push(syn::parse_quote!(#[serde(deserialize_with = "super::null_as_empty_list")]));
+        }
+    }
+}
+
 /// `T` of `::std::option::Option<T>`.
 fn option_argument(ty: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(path) = ty else {
@@ -819,9 +841,23 @@ fn option_argument(ty: &syn::Type) -> Option<&syn::Type> {
     }
 }
 
-/// The schema of a required nullable property (next to the `types` module).
+/// The schema of a required nullable property and the reader of a list that may be `null`
+/// (next to the `types` module).
 fn required_nullable_tokens() -> TokenStream {
     quote! {
+        /// An optional list sent as `null`: empty, as if the key were missing.
+        pub(crate) fn null_as_empty_list<'de, D, T>(
+            deserializer: D,
+        ) -> ::std::result::Result<::std::vec::Vec<T>, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+            T: ::serde::Deserialize<'de>,
+        {
+            let list: ::std::option::Option<::std::vec::Vec<T>> =
+                ::serde::Deserialize::deserialize(deserializer)?;
+            ::std::result::Result::Ok(list.unwrap_or_default())
+        }
+
         /// JSON Schema of a property that is required but may be `null` (an `Option` field
         /// typify deserializes with `Option::deserialize`): `T` or `null`, never omitted.
         #[cfg(feature = "schemars")]

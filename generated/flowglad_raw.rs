@@ -1030,6 +1030,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::serde_json::Value>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub issues: ::std::vec::Vec<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -1550,6 +1551,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub subscription_items: ::std::vec::Vec<SubscriptionItemRecordOutput>,
     }
     ///`CustomersGetBillingResponse`
@@ -1572,6 +1574,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub current_subscriptions: ::std::vec::Vec<
             crate::raw::types::SubscriptionDetails,
         >,
@@ -3734,6 +3737,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub current_subscription_items: ::std::vec::Vec<PreviewSubscriptionItem>,
         #[serde(
             rename = "effectiveDate",
@@ -3755,6 +3759,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub new_subscription_items: ::std::vec::Vec<PreviewSubscriptionItem>,
         #[serde(
             rename = "paymentMethod",
@@ -4012,6 +4017,7 @@ pub mod types {
             PricingModelsExportResponsePricingModelProductsItem,
         >,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub resources: ::std::vec::Vec<
             PricingModelsExportResponsePricingModelResourcesItem,
         >,
@@ -4158,6 +4164,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsExportResponsePricingModelUsageMetersItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub prices: ::std::vec::Vec<
             PricingModelsExportResponsePricingModelUsageMetersItemPricesItem,
         >,
@@ -4297,6 +4304,7 @@ pub mod types {
         pub name: ::std::string::String,
         pub products: ::std::vec::Vec<PricingModelsSetupBodyProductsItem>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub resources: ::std::vec::Vec<PricingModelsSetupBodyResourcesItem>,
         #[serde(rename = "usageMeters")]
         pub usage_meters: ::std::vec::Vec<PricingModelsSetupBodyUsageMetersItem>,
@@ -4439,6 +4447,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsSetupBodyUsageMetersItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub prices: ::std::vec::Vec<PricingModelsSetupBodyUsageMetersItemPricesItem>,
         #[serde(rename = "usageMeter")]
         pub usage_meter: UsageMeterClientInsertSchema,
@@ -4546,6 +4555,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBodyPricingModel {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub features: ::std::vec::Vec<PricingModelsUpdateBodyPricingModelFeaturesItem>,
         pub id: ::std::string::String,
         #[serde(
@@ -4555,14 +4565,17 @@ pub mod types {
         pub is_default: ::std::option::Option<bool>,
         pub name: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub products: ::std::vec::Vec<PricingModelsUpdateBodyPricingModelProductsItem>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub resources: ::std::vec::Vec<PricingModelsUpdateBodyPricingModelResourcesItem>,
         #[serde(
             rename = "usageMeters",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub usage_meters: ::std::vec::Vec<
             PricingModelsUpdateBodyPricingModelUsageMetersItem,
         >,
@@ -4705,6 +4718,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", schemars(description = ""))]
     pub struct PricingModelsUpdateBodyPricingModelUsageMetersItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub prices: ::std::vec::Vec<
             PricingModelsUpdateBodyPricingModelUsageMetersItemPricesItem,
         >,
@@ -5464,6 +5478,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub feature_ids: ::std::vec::Vec<::std::string::String>,
         pub price: crate::raw::types::CreateProductPriceInput,
         pub product: ProductsCreateBodyProduct,
@@ -5535,6 +5550,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub feature_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub price: ::std::option::Option<crate::raw::types::PricesInsert>,
@@ -6022,6 +6038,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub external_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<crate::raw::types::Metadata>,
@@ -6068,6 +6085,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub claim_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(
             rename = "externalId",
@@ -6079,6 +6097,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "super::null_as_empty_list")]
         pub external_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quantity: ::std::option::Option<i64>,
@@ -21212,6 +21231,19 @@ impl Client {
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+/// An optional list sent as `null`: empty, as if the key were missing.
+pub(crate) fn null_as_empty_list<'de, D, T>(
+    deserializer: D,
+) -> ::std::result::Result<::std::vec::Vec<T>, D::Error>
+where
+    D: ::serde::Deserializer<'de>,
+    T: ::serde::Deserialize<'de>,
+{
+    let list: ::std::option::Option<::std::vec::Vec<T>> = ::serde::Deserialize::deserialize(
+        deserializer,
+    )?;
+    ::std::result::Result::Ok(list.unwrap_or_default())
 }
 /// JSON Schema of a property that is required but may be `null` (an `Option` field
 /// typify deserializes with `Option::deserialize`): `T` or `null`, never omitted.

@@ -207,3 +207,30 @@ fn amounts_counts_and_timestamps_are_integers() {
     let balance: types::UsageMeterBalance = decode(big);
     assert_eq!(balance.available_balance, 9_007_199_254_740_991);
 }
+
+#[test]
+fn an_optional_list_sent_as_null_reads_as_empty() {
+    // Flowglad's export gives a usage meter whose only price is its no-charge fallback as
+    // `"prices": null`, though the schema calls the list optional (absent when empty).
+    let mut export = example("pricingModels-export");
+    let meter = json!({
+        "usageMeter": {"slug": "bare_meter", "name": "Bare meter"},
+        "prices": null,
+    });
+    export["pricingModel"]["usageMeters"] = json!([meter]);
+    let decoded: types::PricingModelsExportResponse = decode(export.clone());
+    assert!(decoded.pricing_model.usage_meters[0].prices.is_empty());
+    // Absent reads the same; a list still reads as sent.
+    export["pricingModel"]["usageMeters"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("prices");
+    let absent: types::PricingModelsExportResponse = decode(export.clone());
+    assert!(absent.pricing_model.usage_meters[0].prices.is_empty());
+    export["pricingModel"]["usageMeters"][0]["prices"] = json!([{
+        "type": "usage", "slug": "bare_meter", "isDefault": true, "unitPrice": 3,
+        "usageEventsPerUnit": 10, "intervalUnit": "month", "intervalCount": 1,
+    }]);
+    let listed: types::PricingModelsExportResponse = decode(export);
+    assert_eq!(listed.pricing_model.usage_meters[0].prices.len(), 1);
+}

@@ -18,6 +18,7 @@ contract!(
     a_new_price_replaces_the_products_default_price,
     a_feature_is_created_updated_granted_and_expired,
     a_usage_meter_is_created_with_its_no_charge_price_and_updated,
+    a_usage_meter_without_a_price_exports_as_flowglad_sends_it,
     pricing_models_are_created_updated_and_cloned,
     a_discount_is_created_read_and_updated,
 );
@@ -539,8 +540,8 @@ async fn a_usage_meter_is_created_with_its_no_charge_price_and_updated(t: &Targe
     let client = t.client();
     let admin = client.admin();
     let pm = default_model_id(&client).await;
-    // Always with a price: a meter whose only price is its no-charge fallback is exported
-    // with `prices: null`, which the typed export cannot decode (nor could concurrent tests).
+    // With a price here; a_usage_meter_without_a_price_exports_as_flowglad_sends_it makes
+    // one without.
     let slug = t.unique("meter");
     let created = admin
         .create_usage_meter(&body(json!({
@@ -916,4 +917,42 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
         .map_err(flowglad::Error::from),
     );
     assert_eq!(err.status, 500, "{err}");
+}
+
+/// A meter whose only price is Flowglad's no-charge fallback is exported with
+/// `"prices": null`, although the schema calls the list optional: the export decodes (the
+/// generated type reads the `null` as an empty list) and the document has no prices.
+async fn a_usage_meter_without_a_price_exports_as_flowglad_sends_it(t: &Target) {
+    let client = t.client();
+    let admin = client.admin();
+    let pm = default_model_id(&client).await;
+    let slug = t.unique("bare_meter");
+    admin
+        .create_usage_meter(&body(json!({
+            "usageMeter": {"name": "Bare meter", "slug": slug, "pricingModelId": pm},
+        })))
+        .await
+        .unwrap();
+    let exported = admin.export_pricing_model(&pm).await.unwrap();
+    let meter = exported
+        .usage_meters
+        .iter()
+        .find(|m| m.usage_meter.slug == slug)
+        .unwrap_or_else(|| panic!("{slug} not exported"));
+    assert_eq!(meter.prices, None);
+    // The raw operation's answer as sent: `null`, read by the generated type as no prices.
+    let raw = client
+        .raw()
+        .pricing_models_export(&pm)
+        .await
+        .map_err(flowglad::Error::from)
+        .unwrap()
+        .into_inner();
+    let raw_meter = raw
+        .pricing_model
+        .usage_meters
+        .iter()
+        .find(|m| m.usage_meter.slug == slug)
+        .unwrap_or_else(|| panic!("{slug} not in the raw export"));
+    assert!(raw_meter.prices.is_empty());
 }
