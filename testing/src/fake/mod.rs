@@ -17,21 +17,27 @@
 //! Operations the fake does not implement answer 501 with a JSON error naming the operation
 //! (see [`SUPPORTED_OPERATIONS`]).
 
+mod adjustment_preview;
+mod api_keys;
 mod calendar;
 mod catalog;
 mod claims;
 mod clock;
 mod events;
 mod faults;
+mod item_features;
 mod latency;
 mod ledger;
 mod payment_methods;
 mod payments;
 mod records;
+mod refunds;
+mod resources;
 mod routes;
 mod seed;
 mod server;
 mod state;
+mod webhook_endpoints;
 mod webhooks;
 
 use std::sync::atomic::AtomicU64;
