@@ -44,12 +44,8 @@ impl State {
                     .ok_or_else(|| format!("Price not found: {pid}"))?,
                 _ => return Err("Price not found: undefined".into()),
             };
+            // A quantity below 1 is refused by validation (400) before this.
             let quantity = item["quantity"].as_i64().unwrap_or(1);
-            if quantity <= 0 {
-                return Err(format!(
-                    "Subscription item quantity must be greater than zero. Received: {quantity}"
-                ));
-            }
             if price.kind != "subscription" {
                 return Err(format!(
                     "Only recurring prices can be used in subscriptions. Price {} is of type {}",
@@ -221,6 +217,10 @@ fn refusal(s: &Subscription, price_kind: Option<&str>) -> Result<(), String> {
     }
     if s.status == "cancellation_scheduled" {
         return Err("A cancellation is scheduled. Uncancel the subscription before adjusting.".into());
+    }
+    // Nothing was charged, so no billing period was ever opened.
+    if s.status == "incomplete" {
+        return Err("No current billing period found for subscription.".into());
     }
     Ok(())
 }

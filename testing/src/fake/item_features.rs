@@ -37,7 +37,8 @@ pub(crate) fn expire_has_no_procedure() -> Failure {
 }
 
 impl State {
-    /// Every item feature of every subscription (product-granted and added ones).
+    /// Every item feature of every subscription (product-granted and added ones, expired
+    /// ones included).
     fn all_item_features(&self) -> impl Iterator<Item = Value> + '_ {
         self.subscriptions
             .iter()
@@ -80,10 +81,9 @@ impl State {
             )));
         }
         let feature = input["featureId"].as_str().unwrap_or_default();
+        // Upstream's unique index on (featureId, subscriptionItemId), expired rows included.
         let duplicate = self.all_item_features().any(|f| {
-            f["subscriptionItemId"] == json!(item)
-                && f["featureId"] == json!(feature)
-                && f["expiredAt"].is_null()
+            f["subscriptionItemId"] == json!(item) && f["featureId"] == json!(feature)
         });
         if self.catalog.feature(feature).is_none() || duplicate || !self.references_exist(input)
         {

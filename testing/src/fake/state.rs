@@ -630,10 +630,18 @@ impl State {
         }
     }
 
-    /// The subscription's item features: those its product grants (as changed by
+    /// The subscription's live item features: those its product grants (as changed by
     /// `subscriptionItemFeatures-update`), then those added to its items by
     /// `subscriptionItemFeatures-create` and `subscriptions-addFeatureToSubscription`.
+    /// Expired ones (`expiredAt` reached) are left out, as Flowglad's billing does.
     pub(crate) fn feature_items(&self, s: &Subscription) -> Vec<Value> {
+        let mut items = self.all_feature_items(s);
+        items.retain(|f| f["expiredAt"].as_i64().is_none_or(|at| at > self.clock()));
+        items
+    }
+
+    /// [`feature_items`](Self::feature_items) with the expired ones.
+    fn all_feature_items(&self, s: &Subscription) -> Vec<Value> {
         let mut items = self.product_feature_items(s);
         let manual = self.manual_items.get(&s.id);
         items.extend(

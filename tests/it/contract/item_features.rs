@@ -116,6 +116,21 @@ async fn an_item_feature_is_created_on_an_item(t: &Target) {
     // The free plan now grants it.
     let billing = server.get_billing().await.unwrap();
     assert!(billing.check_feature_access("premium_feature", None));
+    // Until it expires: billing leaves expired item features out.
+    let id = created["id"].as_str().unwrap().to_owned();
+    let expired = call(raw.subscription_item_features_update(
+        &id,
+        &body(serde_json::json!({"subscriptionItemFeature": {
+            "id": id, "type": "toggle", "expiredAt": 1000
+        }})),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(json(&expired.subscription_item_feature)["expiredAt"], 1000);
+    let billing = server.get_billing().await.unwrap();
+    assert!(!billing.check_feature_access("premium_feature", None));
+    let got = call(raw.subscription_item_features_get(&id)).await.unwrap();
+    assert_eq!(json(&got.subscription_item_feature)["expiredAt"], 1000);
 
     // The same feature twice on an item: the database refuses it (a 500).
     assert_api_error(
@@ -222,6 +237,7 @@ async fn features_are_added_to_a_subscription(t: &Target) {
     // The billing answer lists both with the product's.
     let items = feature_items(&server).await;
     assert_eq!(items.len(), 5, "{items:?}");
+    assert!(items.iter().any(|f| f["id"] == credits["id"] && f["amount"] == 200));
 
     // Errors.
     let api = assert_api_error(
@@ -231,6 +247,40 @@ async fn features_are_added_to_a_subscription(t: &Target) {
         "Either featureId or featureSlug must be provided, but not both",
     );
     assert_eq!(api.issues.len(), 1, "{:?}", api.issues);
+    // A resource feature is added once; a second add is refused (only credits accumulate).
+    let seats = add(serde_json::json!({"featureSlug": "seat_allocation"}))
+        .await
+        .unwrap();
+    assert_eq!(seats["amount"], 5, "{seats}");
+    assert_eq!(seats["manuallyCreated"], true, "{seats}");
+    let usage = server
+        .get_resource_usage(&ResourceRef::slug("seats"), None)
+        .await
+        .unwrap();
+    assert_eq!(json(&*usage)["usage"]["capacity"], 10, "the product's 5 and the added 5");
+    assert_api_error(
+        add(serde_json::json!({"featureSlug": "seat_allocation"})).await,
+        500,
+        Some("INTERNAL_SERVER_ERROR"),
+        &format!(
+            "Existing feature {} is not a usage credit grant.",
+            seats["id"].as_str().unwrap()
+        ),
+    );
+    assert_api_error(
+        add(serde_json::json!({"featureSlug": "premium_feature", "featureId": toggle["featureId"]}))
+            .await,
+        400,
+        Some("BAD_REQUEST"),
+        "Either featureId or featureSlug must be provided, but not both",
+    );
+    let missing_feature = t.unique("feature_missing");
+    assert_api_error(
+        add(serde_json::json!({"featureId": missing_feature})).await,
+        500,
+        Some("INTERNAL_SERVER_ERROR"),
+        &format!("NotFoundError: No features found with id: {missing_feature}"),
+    );
     let slug = t.unique("no_such_feature");
     assert_api_error(
         add(serde_json::json!({"featureSlug": slug})).await,

@@ -3,10 +3,16 @@
 //! be made needs an active paid subscription with a payment method, which needs Stripe (see
 //! `tests/it/fake_paid_paths.rs` for the fake's).
 
+use flowglad::{CreateSubscriptionParams, PriceRef};
+
 use super::subscriptions::subscribe_pro;
 use super::{Target, assert_api_error, body, call, contract, json, subscription_id};
 
-contract!(adjustment_previews_say_why_not, a_scheduled_adjustment_cancel_is_refused_without_one);
+contract!(
+    adjustment_previews_say_why_not,
+    a_preview_of_no_quantity_is_invalid,
+    a_scheduled_adjustment_cancel_is_refused_without_one,
+);
 
 fn to_pro() -> flowglad::raw::types::SubscriptionsPreviewAdjustBody {
     body(serde_json::json!({"adjustment": {
@@ -43,10 +49,56 @@ async fn adjustment_previews_say_why_not(t: &Target) {
     );
     let answer = preview(free).await;
     assert_eq!(answer["reason"], "Subscription is in terminal state: canceled");
+    // A paid subscription that was never charged (no payment method) has no billing period.
+    let other = t.new_user(&client);
+    other.get_billing().await.unwrap();
+    let created = other
+        .create_subscription(CreateSubscriptionParams::new(PriceRef::slug("pro_monthly")))
+        .await
+        .unwrap();
+    let incomplete = json(&created.subscription);
+    assert_eq!(incomplete["status"], "incomplete", "{incomplete}");
+    let answer = preview(incomplete["id"].as_str().unwrap().to_owned()).await;
+    assert_eq!(answer["canAdjust"], false, "{answer}");
+    assert_eq!(
+        answer["reason"],
+        "No current billing period found for subscription."
+    );
     let missing = t.unique("sub_missing");
     let answer = preview(missing.clone()).await;
     assert_eq!(answer["canAdjust"], false, "{answer}");
     assert_eq!(answer["reason"], format!("Subscription not found: {missing}"));
+}
+
+/// A quantity below 1 is a validation error (zod's `too_small`), before any rule.
+async fn a_preview_of_no_quantity_is_invalid(t: &Target) {
+    let client = t.client();
+    let server = t.new_user(&client);
+    let (_, pro) = subscribe_pro(&server).await;
+    let api = assert_api_error(
+        call(client.raw().subscriptions_preview_adjust(
+            &pro,
+            &body(serde_json::json!({"adjustment": {
+                "timing": "auto",
+                "newSubscriptionItems": [{"priceSlug": "pro_monthly", "quantity": 0}]
+            }})),
+        ))
+        .await,
+        400,
+        Some("BAD_REQUEST"),
+        "Too small: expected number to be >0",
+    );
+    assert_eq!(api.issues.len(), 1, "{:?}", api.issues);
+    assert_eq!(
+        api.issues[0].path,
+        [
+            serde_json::json!("adjustment"),
+            serde_json::json!("newSubscriptionItems"),
+            serde_json::json!(0),
+            serde_json::json!("quantity")
+        ]
+    );
+    assert_eq!(api.issues[0].code.as_deref(), Some("too_small"));
 }
 
 async fn a_scheduled_adjustment_cancel_is_refused_without_one(t: &Target) {
