@@ -536,10 +536,20 @@ async fn error_shapes_match_the_real_api() {
             .all(|i| i["code"].is_string() && i["path"].is_array() && i["message"].is_string())
     );
     // Unimplemented operation: 501 naming it.
-    let (status, _, err, _) =
-        error_parts(fake.client().product_features_get("pf_1").await.unwrap_err()).await;
+    let (status, _, err, _) = error_parts(
+        fake.client()
+            .product_features_get("pf_1")
+            .await
+            .unwrap_err(),
+    )
+    .await;
     assert_eq!(status, 501);
-    assert!(err["error"].as_str().unwrap().contains("productFeatures-get"));
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("productFeatures-get")
+    );
     // Recording.
     let requests = fake.requests();
     assert!(
@@ -908,7 +918,13 @@ async fn responses_conform_to_the_spec() {
     )
     .await;
     let hook = hook["webhook"]["id"].as_str().unwrap().to_owned();
-    call("webhooks-get", "GET", format!("/api/v1/webhooks/{hook}"), None).await;
+    call(
+        "webhooks-get",
+        "GET",
+        format!("/api/v1/webhooks/{hook}"),
+        None,
+    )
+    .await;
     call(
         "webhooks-update",
         "PUT",
@@ -946,7 +962,10 @@ async fn responses_conform_to_the_spec() {
     ] {
         let method = if op == "apiKeys-get" { "GET" } else { "POST" };
         let mut req = http
-            .request(method.parse().unwrap(), format!("{}{path}", fake.base_url()))
+            .request(
+                method.parse().unwrap(),
+                format!("{}{path}", fake.base_url()),
+            )
             .header("authorization", fake.api_key());
         if method == "POST" {
             req = req.json(&json!({}));

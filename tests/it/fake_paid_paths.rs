@@ -4,8 +4,8 @@
 //! contract suite (`contract::subscription_adjustments`, `contract::payment_reads`).
 
 use flowglad::{
-    AdjustSubscriptionParams, AdjustmentTiming, CreateProductCheckoutSessionParams,
-    FlowgladClient, FlowgladServer, PriceRef,
+    AdjustSubscriptionParams, AdjustmentTiming, CreateProductCheckoutSessionParams, FlowgladClient,
+    FlowgladServer, PriceRef,
 };
 use flowglad_testing::FakeFlowglad;
 use serde_json::{Value, json};

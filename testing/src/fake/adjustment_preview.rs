@@ -72,7 +72,9 @@ impl State {
                 .claims
                 .iter()
                 .filter(|c| {
-                    c.subscription_id == s.id && c.resource_id == resource && c.released_at.is_none()
+                    c.subscription_id == s.id
+                        && c.resource_id == resource
+                        && c.released_at.is_none()
                 })
                 .count() as i64;
             if claimed > total {
@@ -113,10 +115,12 @@ impl State {
             + (new_total as f64 * (1.0 - before)).round() as i64;
         let net = (fair - paid).max(0);
         if timing == "at_end_of_current_billing_period" && new_total > old_total {
-            return Err("EndOfCurrentBillingPeriod adjustments are only allowed for downgrades \
+            return Err(
+                "EndOfCurrentBillingPeriod adjustments are only allowed for downgrades \
                         (zero or negative net charge). For upgrades or adjustments with a \
                         positive charge, use Immediately timing instead."
-                .into());
+                    .into(),
+            );
         }
         let effective_net = if timing == "immediately" { net } else { 0 };
         let prorate = adjustment["prorateCurrentBillingPeriod"]
@@ -129,9 +133,11 @@ impl State {
                 .cloned()
         });
         if effective_net > 0 && prorate && method.is_none() {
-            return Err("No payment method found for subscription. A payment method is \
+            return Err(
+                "No payment method found for subscription. A payment method is \
                         required for immediate adjustments with proration."
-                .into());
+                    .into(),
+            );
         }
         let item = |p: &super::catalog::Price, q: i64| {
             json!({"name": p.record["name"].as_str().unwrap_or_default(),
@@ -216,7 +222,9 @@ fn refusal(s: &Subscription, price_kind: Option<&str>) -> Result<(), String> {
         );
     }
     if s.status == "cancellation_scheduled" {
-        return Err("A cancellation is scheduled. Uncancel the subscription before adjusting.".into());
+        return Err(
+            "A cancellation is scheduled. Uncancel the subscription before adjusting.".into(),
+        );
     }
     // Nothing was charged, so no billing period was ever opened.
     if s.status == "incomplete" {

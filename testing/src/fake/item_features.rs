@@ -65,7 +65,9 @@ impl State {
     fn subscription_of_item(&self, item_id: &str) -> Option<String> {
         self.subscriptions
             .iter()
-            .find(|s| s.item_id == item_id || self.manual_items.get(&s.id).is_some_and(|m| m == item_id))
+            .find(|s| {
+                s.item_id == item_id || self.manual_items.get(&s.id).is_some_and(|m| m == item_id)
+            })
             .map(|s| s.id.clone())
     }
 
@@ -82,11 +84,10 @@ impl State {
         }
         let feature = input["featureId"].as_str().unwrap_or_default();
         // Upstream's unique index on (featureId, subscriptionItemId), expired rows included.
-        let duplicate = self.all_item_features().any(|f| {
-            f["subscriptionItemId"] == json!(item) && f["featureId"] == json!(feature)
-        });
-        if self.catalog.feature(feature).is_none() || duplicate || !self.references_exist(input)
-        {
+        let duplicate = self
+            .all_item_features()
+            .any(|f| f["subscriptionItemId"] == json!(item) && f["featureId"] == json!(feature));
+        if self.catalog.feature(feature).is_none() || duplicate || !self.references_exist(input) {
             return Err(Failure::internal(
                 "Failed to insert item into subscription_features: Failed to insert items into \
                  subscription_features: Failed query: insert into \"subscription_item_features\"",
@@ -125,7 +126,11 @@ impl State {
     /// given replace the row's. An unknown id is an unwrapped `NotFoundError`; an unknown
     /// meter or resource fails the update query; a row left inconsistent with its `type`
     /// (e.g. a toggle with an amount) fails parsing the updated row (all 500s, as upstream).
-    pub(crate) fn update_item_feature(&mut self, id: &str, input: &Value) -> Result<Value, Failure> {
+    pub(crate) fn update_item_feature(
+        &mut self,
+        id: &str,
+        input: &Value,
+    ) -> Result<Value, Failure> {
         let mut fields = self.item_feature(id).ok_or_else(|| {
             Failure::unwrapped_not_found(format!("No subscription features found with id: {id}"))
         })?;
@@ -161,10 +166,15 @@ impl State {
         }
         fields["updatedAt"] = json!(self.now());
         let record = self.item_feature_record(&fields);
-        if let Some(i) = self.manual_item_features.iter().position(|f| f["id"] == json!(id)) {
+        if let Some(i) = self
+            .manual_item_features
+            .iter()
+            .position(|f| f["id"] == json!(id))
+        {
             self.manual_item_features[i] = record.clone();
         } else {
-            self.item_feature_patches.insert(id.to_owned(), record.clone());
+            self.item_feature_patches
+                .insert(id.to_owned(), record.clone());
         }
         Ok(json!({"subscriptionItemFeature": record}))
     }
@@ -260,7 +270,9 @@ impl State {
                 return Err(Failure::internal(format!(
                     "Unwrap called on Err: Error: Existing feature {} is not a usage credit \
                      grant.",
-                    self.manual_item_features[i]["id"].as_str().unwrap_or_default()
+                    self.manual_item_features[i]["id"]
+                        .as_str()
+                        .unwrap_or_default()
                 )));
             }
             (None, kind) => {

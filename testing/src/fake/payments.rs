@@ -132,7 +132,12 @@ pub(crate) fn read(state: &State, op: &str, id: &str) -> Option<Result<Value, Fa
         "invoiceLineItems-get" => state
             .invoices
             .iter()
-            .flat_map(|i| i["invoiceLineItems"].as_array().cloned().unwrap_or_default())
+            .flat_map(|i| {
+                i["invoiceLineItems"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .find(|l| l["id"] == json!(id))
             .ok_or_else(|| {
                 Failure::internal(format!(

@@ -202,8 +202,7 @@ async fn answer(
     }
     // 4. Invalid JSON. Like the real server, a POST or PUT must have a JSON body, except on
     //    the two routes it lets go without one.
-    let body_required =
-        (method == "POST" || method == "PUT") && !EMPTY_BODY_ALLOWED.contains(&op);
+    let body_required = (method == "POST" || method == "PUT") && !EMPTY_BODY_ALLOWED.contains(&op);
     if (!bytes.is_empty() || body_required) && body_json.is_none() {
         return Ok(json_response(
             StatusCode::BAD_REQUEST,
@@ -306,8 +305,10 @@ fn missing_member(v: &Violation, op: &str, body: Option<&Value>) -> Option<Value
     let expected = request_schema(op)
         .and_then(|schema| member_type(schema, body.unwrap_or(&Value::Null), &parent, name))
         .unwrap_or("string");
-    Some(json!({"expected": expected, "code": "invalid_type", "path": path,
-                "message": format!("Invalid input: expected {expected}, received undefined")}))
+    Some(
+        json!({"expected": expected, "code": "invalid_type", "path": path,
+                "message": format!("Invalid input: expected {expected}, received undefined")}),
+    )
 }
 
 /// The JSON request body schema of operation `op`.
@@ -345,7 +346,12 @@ fn resolve<'a>(mut schema: &'a Value, body: &Value) -> &'a Value {
 }
 
 /// The zod name of the type of member `name` of the object at `parent` in the body.
-fn member_type(schema: &'static Value, body: &Value, parent: &[&str], name: &str) -> Option<&'static str> {
+fn member_type(
+    schema: &'static Value,
+    body: &Value,
+    parent: &[&str],
+    name: &str,
+) -> Option<&'static str> {
     let mut schema = resolve(schema, body);
     let mut body = body;
     for segment in parent {

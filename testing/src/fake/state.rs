@@ -691,7 +691,10 @@ impl State {
     /// schema of its `type`, with the feature's `name` and `slug`.
     pub(crate) fn item_feature_record(&self, fields: &Value) -> Value {
         let mut fields = fields.clone();
-        if let Some(f) = self.catalog.feature(fields["featureId"].as_str().unwrap_or_default()) {
+        if let Some(f) = self
+            .catalog
+            .feature(fields["featureId"].as_str().unwrap_or_default())
+        {
             fields["name"] = json!(f.name);
             fields["slug"] = json!(f.slug);
         }

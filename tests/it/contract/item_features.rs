@@ -5,9 +5,7 @@
 use flowglad::ResourceRef;
 
 use super::subscriptions::subscribe_pro;
-use super::{
-    Target, assert_api_error, body, call, contract, issue_paths, json, send_json,
-};
+use super::{Target, assert_api_error, body, call, contract, issue_paths, json, send_json};
 
 contract!(
     a_granted_item_feature_is_read_and_changed,
@@ -88,7 +86,10 @@ async fn an_item_feature_is_created_on_an_item(t: &Target) {
     let billing = server.get_billing().await.unwrap();
     assert!(!billing.check_feature_access("premium_feature", None));
     let free = json(billing.current_subscription().unwrap());
-    let item = free["subscriptionItems"][0]["id"].as_str().unwrap().to_owned();
+    let item = free["subscriptionItems"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let premium = super::json(&billing.pricing_model)["products"]
         .as_array()
         .unwrap()
@@ -207,7 +208,11 @@ async fn features_are_added_to_a_subscription(t: &Target) {
     assert_eq!(toggle["type"], "toggle", "{toggle}");
     assert_eq!(toggle["manuallyCreated"], true, "{toggle}");
     assert!(toggle["productFeatureId"].is_null(), "{toggle}");
-    assert_ne!(toggle["subscriptionItemId"], price_item.as_str(), "{toggle}");
+    assert_ne!(
+        toggle["subscriptionItemId"],
+        price_item.as_str(),
+        "{toggle}"
+    );
     let again = add(serde_json::json!({"featureSlug": "premium_feature"}))
         .await
         .unwrap();
@@ -237,7 +242,11 @@ async fn features_are_added_to_a_subscription(t: &Target) {
     // The billing answer lists both with the product's.
     let items = feature_items(&server).await;
     assert_eq!(items.len(), 5, "{items:?}");
-    assert!(items.iter().any(|f| f["id"] == credits["id"] && f["amount"] == 200));
+    assert!(
+        items
+            .iter()
+            .any(|f| f["id"] == credits["id"] && f["amount"] == 200)
+    );
 
     // Errors.
     let api = assert_api_error(
@@ -257,7 +266,11 @@ async fn features_are_added_to_a_subscription(t: &Target) {
         .get_resource_usage(&ResourceRef::slug("seats"), None)
         .await
         .unwrap();
-    assert_eq!(json(&*usage)["usage"]["capacity"], 10, "the product's 5 and the added 5");
+    assert_eq!(
+        json(&*usage)["usage"]["capacity"],
+        10,
+        "the product's 5 and the added 5"
+    );
     assert_api_error(
         add(serde_json::json!({"featureSlug": "seat_allocation"})).await,
         500,
@@ -268,8 +281,10 @@ async fn features_are_added_to_a_subscription(t: &Target) {
         ),
     );
     assert_api_error(
-        add(serde_json::json!({"featureSlug": "premium_feature", "featureId": toggle["featureId"]}))
-            .await,
+        add(
+            serde_json::json!({"featureSlug": "premium_feature", "featureId": toggle["featureId"]}),
+        )
+        .await,
         400,
         Some("BAD_REQUEST"),
         "Either featureId or featureSlug must be provided, but not both",
@@ -338,7 +353,9 @@ async fn item_feature_errors(t: &Target) {
     assert_api_error(
         call(raw.subscription_item_features_update(
             &missing,
-            &body(serde_json::json!({"subscriptionItemFeature": {"id": missing, "type": "toggle"}})),
+            &body(
+                serde_json::json!({"subscriptionItemFeature": {"id": missing, "type": "toggle"}}),
+            ),
         ))
         .await,
         500,

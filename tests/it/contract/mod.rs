@@ -331,7 +331,10 @@ pub fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
 /// A raw client call's answer, or the error as the facade reports it.
 pub async fn call<T>(
     request: impl std::future::Future<
-        Output = Result<flowglad::raw::ResponseValue<T>, flowglad::raw::Error<flowglad::raw::types::ApiError>>,
+        Output = Result<
+            flowglad::raw::ResponseValue<T>,
+            flowglad::raw::Error<flowglad::raw::types::ApiError>,
+        >,
     >,
 ) -> Result<T, flowglad::Error> {
     request
@@ -357,7 +360,11 @@ pub fn assert_api_error<T: std::fmt::Debug>(
     let api = err.api().unwrap_or_else(|| panic!("{err:?}")).clone();
     assert_eq!(api.status, status, "{err}");
     assert_eq!(api.code.as_deref(), code, "{err}");
-    assert!(api.message.contains(message), "{message:?} not in {:?}", api.message);
+    assert!(
+        api.message.contains(message),
+        "{message:?} not in {:?}",
+        api.message
+    );
     api
 }
 

@@ -7,7 +7,10 @@ use super::{
     send_json,
 };
 
-contract!(a_resource_is_created_read_updated_and_listed, resource_errors);
+contract!(
+    a_resource_is_created_read_updated_and_listed,
+    resource_errors
+);
 
 async fn a_resource_is_created_read_updated_and_listed(t: &Target) {
     let client = t.client();
@@ -112,5 +115,8 @@ async fn resource_errors(t: &Target) {
         Some("INTERNAL_SERVER_ERROR"),
         "",
     );
-    assert_eq!(api.message, format!("No resources found with id: {missing}"));
+    assert_eq!(
+        api.message,
+        format!("No resources found with id: {missing}")
+    );
 }

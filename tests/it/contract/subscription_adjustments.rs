@@ -25,7 +25,11 @@ async fn adjustment_previews_say_why_not(t: &Target) {
     let client = t.client();
     let raw = client.raw();
     let preview = |id: String| async move {
-        json(&call(raw.subscriptions_preview_adjust(&id, &to_pro())).await.unwrap())
+        json(
+            &call(raw.subscriptions_preview_adjust(&id, &to_pro()))
+                .await
+                .unwrap(),
+        )
     };
     let server = t.new_user(&client);
     let billing = server.get_billing().await.unwrap();
@@ -48,7 +52,10 @@ async fn adjustment_previews_say_why_not(t: &Target) {
         "Cannot adjust doNotCharge subscriptions. Cancel and create a new subscription instead."
     );
     let answer = preview(free).await;
-    assert_eq!(answer["reason"], "Subscription is in terminal state: canceled");
+    assert_eq!(
+        answer["reason"],
+        "Subscription is in terminal state: canceled"
+    );
     // A paid subscription that was never charged (no payment method) has no billing period.
     let other = t.new_user(&client);
     other.get_billing().await.unwrap();
@@ -67,7 +74,10 @@ async fn adjustment_previews_say_why_not(t: &Target) {
     let missing = t.unique("sub_missing");
     let answer = preview(missing.clone()).await;
     assert_eq!(answer["canAdjust"], false, "{answer}");
-    assert_eq!(answer["reason"], format!("Subscription not found: {missing}"));
+    assert_eq!(
+        answer["reason"],
+        format!("Subscription not found: {missing}")
+    );
 }
 
 /// A quantity below 1 is a validation error (zod's `too_small`), before any rule.

@@ -5,7 +5,10 @@
 
 use super::{Target, assert_api_error, body, call, contract, default_pricing_model_id, json};
 
-contract!(a_webhook_endpoint_is_created_read_and_updated, webhook_endpoint_errors);
+contract!(
+    a_webhook_endpoint_is_created_read_and_updated,
+    webhook_endpoint_errors
+);
 
 async fn a_webhook_endpoint_is_created_read_and_updated(t: &Target) {
     let client = t.client();
