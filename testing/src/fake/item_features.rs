@@ -61,23 +61,20 @@ impl State {
             })
     }
 
-    /// The subscription an item id belongs to (its price item or its manual item).
-    fn subscription_of_item(&self, item_id: &str) -> Option<String> {
-        self.subscriptions
-            .iter()
-            .find(|s| {
-                s.item_id == item_id || self.manual_items.get(&s.id).is_some_and(|m| m == item_id)
-            })
-            .map(|s| s.id.clone())
+    /// A subscription has an item with this id (its price item or its manual item).
+    fn item_exists(&self, item_id: &str) -> bool {
+        self.subscriptions.iter().any(|s| {
+            s.item_id == item_id || self.manual_items.get(&s.id).is_some_and(|m| m == item_id)
+        })
     }
 
     /// `subscriptionItemFeatures-create`: inserts the row as given; `name` and `slug` come from
     /// the feature. An unknown item is an unwrapped `NotFoundError`; an unknown feature, a
-    /// second live row for the same item and feature, or an unknown meter or resource is the
-    /// database's insert failure (500), as upstream.
+    /// second row for the same item and feature (expired or not), or an unknown meter or
+    /// resource is the database's insert failure (500), as upstream.
     pub(crate) fn create_item_feature(&mut self, input: &Value) -> Result<Value, Failure> {
         let item = input["subscriptionItemId"].as_str().unwrap_or_default();
-        if self.subscription_of_item(item).is_none() {
+        if !self.item_exists(item) {
             return Err(Failure::unwrapped_not_found(format!(
                 "No subscription items found with id: {item}"
             )));
