@@ -24,6 +24,12 @@
 //! [`types::ApiError`]: the real API answers some errors in plain text (401, unknown
 //! routes), and the transport wraps such a body as `{"error": "<text>"}` so status, headers
 //! (`X-Request-Id`) and text survive.
+//!
+//! Operations the API describes but does not serve: `subscription_item_features_deactivate`
+//! (`POST /api/v1/subscription-item-features/{id}/expire`) always fails with
+//! `404 NOT_FOUND` `No procedure found on path "subscriptionItemFeatures.expire"` (Flowglad's
+//! route names a procedure its router calls `deactivate`, at upstream 49b3368); to expire an
+//! item feature, set its `expiredAt` with `subscription_item_features_update`.
 
 #![allow(missing_docs)]
 

@@ -45,6 +45,7 @@ mod contract;
 // The fake Flowglad, its conformance checks, its clock; pricing as code; tracing.
 mod conformance;
 mod fake;
+mod fake_paid_paths;
 mod pricing;
 mod test_clock;
 mod tracing_spans;

@@ -73,6 +73,10 @@ pub(crate) struct Meter {
 pub(crate) struct Resource {
     pub id: String,
     pub slug: String,
+    pub name: String,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// The pricing model with ids.
@@ -117,6 +121,10 @@ impl Catalog {
             resources.push(Resource {
                 id: format!("resource_{tag}{}", i + 1),
                 slug: str_at(r, "slug").unwrap_or_default().to_owned(),
+                name: str_at(r, "name").unwrap_or("Resource").to_owned(),
+                active: r["active"].as_bool().unwrap_or(true),
+                created_at: now,
+                updated_at: now,
             });
         }
         let mut meters = Vec::new();

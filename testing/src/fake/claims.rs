@@ -20,16 +20,20 @@ impl State {
             .ok_or_else(|| Failure::not_found("Resource"))
     }
 
+    /// The sum of the amounts of the subscription's resource item features for the resource
+    /// that have not expired (Flowglad's aggregated capacity).
     fn capacity(&self, sub_id: &str, resource_id: &str) -> Result<i64, Failure> {
         let s = self.sub(sub_id)?;
+        let now = self.clock();
         Ok(self
-            .catalog
-            .price(&s.price_id)
-            .map(|p| self.catalog.features_of(p))
-            .unwrap_or_default()
+            .feature_items(s)
             .iter()
-            .filter(|f| f.kind == "resource" && f.resource_id.as_deref() == Some(resource_id))
-            .map(|f| f.amount * s.quantity)
+            .filter(|f| {
+                f["type"] == "resource"
+                    && f["resourceId"].as_str() == Some(resource_id)
+                    && f["expiredAt"].as_i64().is_none_or(|at| at > now)
+            })
+            .filter_map(|f| f["amount"].as_i64())
             .sum())
     }
 

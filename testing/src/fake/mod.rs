@@ -14,9 +14,11 @@
 //! fake.complete_checkout_session(&session_id)?;    // now on pro
 //! ```
 //!
-//! Operations the fake does not implement answer 501 with a JSON error naming the operation
-//! (see [`SUPPORTED_OPERATIONS`]).
+//! It serves every operation of the spec ([`SUPPORTED_OPERATIONS`]); an operation it did not
+//! implement would answer 501 with a JSON error naming it.
 
+mod adjustment_preview;
+mod api_keys;
 mod calendar;
 mod catalog;
 mod catalog_writes;
@@ -25,16 +27,20 @@ mod clock;
 mod discounts;
 mod events;
 mod faults;
+mod item_features;
 mod latency;
 mod ledger;
 mod payment_methods;
 mod payments;
 mod pricing_model_writes;
 mod records;
+mod refunds;
+mod resources;
 mod routes;
 mod seed;
 mod server;
 mod state;
+mod webhook_endpoints;
 mod webhooks;
 
 use std::sync::atomic::AtomicU64;

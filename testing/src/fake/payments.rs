@@ -109,7 +109,8 @@ impl State {
     }
 }
 
-/// `payments-list`, `payments-get`, `invoices-get`, `purchases-get` and `products-get`;
+/// `payments-list`, `payments-get`, `invoices-get`, `invoiceLineItems-get`, `purchases-get` and
+/// `products-get`;
 /// `None` for another operation.
 pub(crate) fn read(state: &State, op: &str, id: &str) -> Option<Result<Value, Failure>> {
     let find = |records: &[Value], pick: &dyn Fn(&Value) -> &Value| {
@@ -127,6 +128,23 @@ pub(crate) fn read(state: &State, op: &str, id: &str) -> Option<Result<Value, Fa
         "invoices-get" => {
             find(&state.invoices, &|r| &r["invoice"]).ok_or_else(|| Failure::not_found("Invoice"))
         }
+        // The record itself, not wrapped (upstream's output schema).
+        "invoiceLineItems-get" => state
+            .invoices
+            .iter()
+            .flat_map(|i| {
+                i["invoiceLineItems"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .find(|l| l["id"] == json!(id))
+            .ok_or_else(|| {
+                Failure::internal(format!(
+                    "Unwrap called on Err: Panic: Unwrap called on Err: NotFoundError: No \
+                     invoice line items found with id: {id}"
+                ))
+            }),
         "purchases-get" => find(&state.purchases, &|r| r)
             .map(|p| json!({"purchase": p}))
             .ok_or_else(|| Failure::not_found("Purchase")),

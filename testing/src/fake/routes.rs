@@ -75,6 +75,23 @@ pub const SUPPORTED_OPERATIONS: &[&str] = &[
     "discounts-create",
     "discounts-get",
     "discounts-update",
+    "resources-list",
+    "resources-get",
+    "resources-create",
+    "resources-update",
+    "subscriptionItemFeatures-get",
+    "subscriptionItemFeatures-create",
+    "subscriptionItemFeatures-update",
+    "subscriptionItemFeatures-deactivate",
+    "subscriptions-addFeatureToSubscription",
+    "subscriptions-previewAdjust",
+    "subscriptions-cancelScheduledAdjustment",
+    "webhooks-create",
+    "webhooks-get",
+    "webhooks-update",
+    "apiKeys-get",
+    "invoiceLineItems-get",
+    "payments-refund",
 ];
 
 /// Runs operation `op` against the state. `None`: the operation is not implemented.
@@ -262,6 +279,31 @@ pub(crate) fn dispatch(
         "resourceClaims-listClaims" => {
             state.list_claims(p("subscriptionId"), query["resourceSlug"].as_str())
         }
+        "resources-list" => Ok(state.list_resources()),
+        "resources-get" => state.get_resource(p("id")),
+        "resources-create" => state.create_resource(&body["resource"]),
+        "resources-update" => state.update_resource(p("id"), &body["resource"]),
+        "subscriptionItemFeatures-get" => state.get_item_feature(p("id")),
+        "subscriptionItemFeatures-create" => {
+            state.create_item_feature(&body["subscriptionItemFeature"])
+        }
+        "subscriptionItemFeatures-update" => {
+            state.update_item_feature(p("id"), &body["subscriptionItemFeature"])
+        }
+        // Answered before validation (server.rs); kept here for completeness.
+        "subscriptionItemFeatures-deactivate" => {
+            Err(super::item_features::expire_has_no_procedure())
+        }
+        "subscriptions-addFeatureToSubscription" => {
+            state.add_feature_to_subscription(p("id"), body)
+        }
+        "subscriptions-previewAdjust" => Ok(state.preview_adjust(p("id"), &body["adjustment"])),
+        "subscriptions-cancelScheduledAdjustment" => state.cancel_scheduled_adjustment(p("id")),
+        "webhooks-create" => state.create_webhook(&body["webhook"]),
+        "webhooks-get" => state.get_webhook(p("id")),
+        "webhooks-update" => state.update_webhook(p("id"), &body["webhook"]),
+        "apiKeys-get" => Err(super::api_keys::get(p("id"))),
+        "payments-refund" => state.refund_payment(p("id"), body),
         "paymentMethods-list" | "paymentMethods-get" => {
             return super::payment_methods::read(state, op, p("id"));
         }

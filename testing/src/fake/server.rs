@@ -18,6 +18,11 @@ use super::routes::dispatch;
 use super::state::State;
 use crate::conformance::{RequestParts, Violation, ViolationKind};
 
+/// Operations whose POST the real server accepts without a body (upstream's
+/// `emptyBodyAllowedRoutes`); any other POST or PUT without one is `Invalid JSON in request
+/// body`.
+const EMPTY_BODY_ALLOWED: &[&str] = &["subscriptions-uncancel", "productFeatures-expire"];
+
 /// Largest request body accepted.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
@@ -195,15 +200,26 @@ async fn answer(
         Some(FaultKind::DropConnection) => return Err(DropConnection),
         Some(FaultKind::DropAfterProcessing) | None => {}
     }
-    // 4. Invalid JSON.
-    if !bytes.is_empty() && body_json.is_none() {
+    // 4. Invalid JSON. Like the real server, a POST or PUT must have a JSON body, except on
+    //    the two routes it lets go without one.
+    let body_required = (method == "POST" || method == "PUT") && !EMPTY_BODY_ALLOWED.contains(&op);
+    if (!bytes.is_empty() || body_required) && body_json.is_none() {
         return Ok(json_response(
             StatusCode::BAD_REQUEST,
             &json!({"error": "Invalid JSON in request body", "request_id": request_id}),
         ));
     }
+    // 4b. An operation whose route names a procedure upstream does not have: 404 before any
+    //     input validation.
+    if op == "subscriptionItemFeatures-deactivate" {
+        let f = super::item_features::expire_has_no_procedure();
+        return Ok(json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": f.error, "code": f.code, "request_id": request_id}),
+        ));
+    }
     // 5. Validation against the vendored spec.
-    if let Some(issues) = validate(parts, method, path, query, bytes) {
+    if let Some(issues) = validate(parts, method, path, query, bytes, op, body_json.as_ref()) {
         return Ok(json_response(
             StatusCode::BAD_REQUEST,
             &json!({"error": issues, "code": "BAD_REQUEST", "request_id": request_id}),
@@ -253,6 +269,8 @@ fn validate(
     path: &str,
     query: Option<&str>,
     bytes: &[u8],
+    op: &str,
+    body: Option<&Value>,
 ) -> Option<Vec<Value>> {
     let request = RequestParts::new(method, path, query, &parts.headers, bytes);
     let violations = spec().validate_request(&request).err()?;
@@ -264,9 +282,92 @@ fn validate(
                 ViolationKind::UnknownParameter | ViolationKind::Unauthorized
             )
         })
-        .map(issue)
+        .map(|v| missing_member(v, op, body).unwrap_or_else(|| issue(v)))
         .collect();
     (!issues.is_empty()).then_some(issues)
+}
+
+/// A required body member left out, as zod reports it: the issue's path names the member, and
+/// the message the type it expected (`Invalid input: expected string, received undefined`).
+fn missing_member(v: &Violation, op: &str, body: Option<&Value>) -> Option<Value> {
+    let name = v
+        .message
+        .strip_suffix("\" is a required property")?
+        .strip_prefix('"')?;
+    let parent: Vec<&str> = v
+        .location
+        .strip_prefix("body")?
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut path: Vec<Value> = parent.iter().map(|s| json!(s)).collect();
+    path.push(json!(name));
+    let expected = request_schema(op)
+        .and_then(|schema| member_type(schema, body.unwrap_or(&Value::Null), &parent, name))
+        .unwrap_or("string");
+    Some(
+        json!({"expected": expected, "code": "invalid_type", "path": path,
+                "message": format!("Invalid input: expected {expected}, received undefined")}),
+    )
+}
+
+/// The JSON request body schema of operation `op`.
+fn request_schema(op: &str) -> Option<&'static Value> {
+    super::records::doc()["paths"]
+        .as_object()?
+        .values()
+        .filter_map(Value::as_object)
+        .flat_map(|methods| methods.values())
+        .find(|o| o["operationId"] == json!(op))
+        .map(|o| &o["requestBody"]["content"]["application/json"]["schema"])
+}
+
+/// `schema` with `$ref`s followed, and of a `oneOf`, the branch `body` selects (by the
+/// discriminator, else the first).
+fn resolve<'a>(mut schema: &'a Value, body: &Value) -> &'a Value {
+    let doc = super::records::doc();
+    loop {
+        if let Some(r) = schema["$ref"].as_str() {
+            schema = &doc["components"]["schemas"][r.rsplit('/').next().unwrap_or_default()];
+        } else if let Some(branches) = schema["oneOf"].as_array() {
+            let chosen = schema["discriminator"]["propertyName"]
+                .as_str()
+                .and_then(|prop| body[prop].as_str())
+                .and_then(|tag| schema["discriminator"]["mapping"][tag].as_str())
+                .map(|r| &doc["components"]["schemas"][r.rsplit('/').next().unwrap_or_default()]);
+            match chosen.or_else(|| branches.first()) {
+                Some(next) => schema = next,
+                None => return schema,
+            }
+        } else {
+            return schema;
+        }
+    }
+}
+
+/// The zod name of the type of member `name` of the object at `parent` in the body.
+fn member_type(
+    schema: &'static Value,
+    body: &Value,
+    parent: &[&str],
+    name: &str,
+) -> Option<&'static str> {
+    let mut schema = resolve(schema, body);
+    let mut body = body;
+    for segment in parent {
+        body = &body[*segment];
+        schema = resolve(&schema["properties"][*segment], body);
+    }
+    let member = resolve(&schema["properties"][name], &Value::Null);
+    Some(match member["type"].as_str()? {
+        "integer" | "number" => "number",
+        other => match other {
+            "string" => "string",
+            "boolean" => "boolean",
+            "array" => "array",
+            _ => "object",
+        },
+    })
 }
 
 fn issue(v: &Violation) -> Value {

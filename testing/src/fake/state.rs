@@ -107,6 +107,12 @@ impl Failure {
         Self::with_status(404, "NOT_FOUND", message)
     }
 
+    /// A failure Flowglad answers as a 500 with the error's own message (a thrown error or a
+    /// database failure, not an unwrapped `Result`).
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        Self::with_status(500, "INTERNAL_SERVER_ERROR", message)
+    }
+
     /// An answer with this status, code and message.
     pub(crate) fn with_status(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         Self {
@@ -219,6 +225,16 @@ pub(crate) struct State {
     pub claims: Vec<Claim>,
     /// Discount records (`discounts-create`).
     pub discounts: Vec<Value>,
+    /// Product-granted item features changed by `subscriptionItemFeatures-update`, by id.
+    pub(crate) item_feature_patches: HashMap<String, Value>,
+    /// Item features created through the API (`SubscriptionItemFeaturesClientSelectSchema`).
+    pub(crate) manual_item_features: Vec<Value>,
+    /// Subscription id -> its "Manual Features" item (made by the first added feature).
+    pub(crate) manual_items: HashMap<String, String>,
+    /// `(subscriptionId, usageMeterId)` -> credits granted at once by an added feature.
+    pub(crate) granted_credits: HashMap<(String, String), i64>,
+    /// Webhook endpoints created through the API (kept, not delivered to).
+    pub(crate) webhook_endpoints: Vec<super::webhook_endpoints::WebhookEndpointRecord>,
     /// Base URL, for checkout and billing portal URLs.
     pub base_url: String,
 }
@@ -245,6 +261,11 @@ impl State {
             outbox: Outbox::default(),
             claims: Vec::new(),
             discounts: Vec::new(),
+            item_feature_patches: HashMap::new(),
+            manual_item_features: Vec::new(),
+            manual_items: HashMap::new(),
+            granted_credits: HashMap::new(),
+            webhook_endpoints: Vec::new(),
             base_url,
         }
     }
@@ -622,8 +643,35 @@ impl State {
         }
     }
 
-    /// The subscription item features the subscription's product grants.
+    /// The subscription's live item features: those its product grants (as changed by
+    /// `subscriptionItemFeatures-update`), then those added to its items by
+    /// `subscriptionItemFeatures-create` and `subscriptions-addFeatureToSubscription`.
+    /// Expired ones (`expiredAt` reached) are left out, as Flowglad's billing does.
     pub(crate) fn feature_items(&self, s: &Subscription) -> Vec<Value> {
+        let mut items = self.all_feature_items(s);
+        items.retain(|f| f["expiredAt"].as_i64().is_none_or(|at| at > self.clock()));
+        items
+    }
+
+    /// [`feature_items`](Self::feature_items) with the expired ones.
+    fn all_feature_items(&self, s: &Subscription) -> Vec<Value> {
+        let mut items = self.product_feature_items(s);
+        let manual = self.manual_items.get(&s.id);
+        items.extend(
+            self.manual_item_features
+                .iter()
+                .filter(|f| {
+                    let item = f["subscriptionItemId"].as_str().unwrap_or_default();
+                    item == s.item_id || manual.is_some_and(|m| m == item)
+                })
+                .cloned(),
+        );
+        items
+    }
+
+    /// The item features the subscription's product grants: a resource or credit amount is
+    /// the feature's times the item's quantity, as Flowglad computes it.
+    pub(crate) fn product_feature_items(&self, s: &Subscription) -> Vec<Value> {
         let Some(price) = self.catalog.price(&s.price_id) else {
             return Vec::new();
         };
@@ -631,27 +679,44 @@ impl State {
             .features_of(price)
             .into_iter()
             .map(|f| {
-                let fields = merge(
-                    self.base(
-                        &format!("sif_{}_{}", s.id, f.id),
-                        s.created_at,
-                        s.updated_at,
-                    ),
-                    json!({"subscriptionItemId": s.item_id, "featureId": f.id, "type": f.kind,
-                           "manuallyCreated": false, "name": f.name, "slug": f.slug,
-                           "productFeatureId": format!("pf_{}", f.id), "amount": f.amount,
-                           "usageMeterId": f.meter_id, "renewalFrequency": f.renewal,
-                           "resourceId": f.resource_id, "expiredAt": null, "detachedAt": null,
-                           "detachedReason": null}),
-                );
-                let schema = match f.kind.as_str() {
-                    "usage_credit_grant" => "UsageCreditGrantSubscriptionItemFeatureRecord",
-                    "resource" => "ResourceSubscriptionItemFeatureRecord",
-                    _ => "ToggleSubscriptionItemFeatureRecord",
+                let id = format!("sif_{}_{}", s.id, f.id);
+                if let Some(patched) = self.item_feature_patches.get(&id) {
+                    return patched.clone();
+                }
+                let amount = if f.kind == "toggle" {
+                    json!(null)
+                } else {
+                    json!(f.amount * s.quantity)
                 };
-                shape(schema, &fields)
+                self.item_feature_record(&merge(
+                    self.base(&id, s.created_at, s.updated_at),
+                    json!({"subscriptionItemId": s.item_id, "featureId": f.id, "type": f.kind,
+                           "manuallyCreated": false, "productFeatureId": format!("pf_{}", f.id),
+                           "amount": amount, "usageMeterId": f.meter_id,
+                           "renewalFrequency": f.renewal, "resourceId": f.resource_id,
+                           "expiredAt": null, "detachedAt": null, "detachedReason": null}),
+                ))
             })
             .collect()
+    }
+
+    /// `SubscriptionItemFeaturesClientSelectSchema` from the item feature's own fields: the
+    /// schema of its `type`, with the feature's `name` and `slug`.
+    pub(crate) fn item_feature_record(&self, fields: &Value) -> Value {
+        let mut fields = fields.clone();
+        if let Some(f) = self
+            .catalog
+            .feature(fields["featureId"].as_str().unwrap_or_default())
+        {
+            fields["name"] = json!(f.name);
+            fields["slug"] = json!(f.slug);
+        }
+        let schema = match fields["type"].as_str() {
+            Some("usage_credit_grant") => "UsageCreditGrantSubscriptionItemFeatureRecord",
+            Some("resource") => "ResourceSubscriptionItemFeatureRecord",
+            _ => "ToggleSubscriptionItemFeatureRecord",
+        };
+        shape(schema, &fields)
     }
 
     /// Credits granted minus usage, per usage meter of the pricing model that has ledger
@@ -672,14 +737,18 @@ impl State {
             .iter()
             .filter(|m| {
                 let (per_period, once) = credit_grants(&features, &m.id);
-                per_period + once > 0 || self.usage_used.contains_key(&(s.id.clone(), m.id.clone()))
+                let key = (s.id.clone(), m.id.clone());
+                per_period + once > 0
+                    || self.usage_used.contains_key(&key)
+                    || self.granted_credits.contains_key(&key)
             })
             .map(|m| {
                 let (per_period, once) = credit_grants(&features, &m.id);
                 let key = (s.id.clone(), m.id.clone());
                 let used_this_period =
                     self.usage_total(&key) - self.period_base.get(&key).copied().unwrap_or(0);
-                let once_left = once - self.once_used.get(&key).copied().unwrap_or(0);
+                let once_left = once - self.once_used.get(&key).copied().unwrap_or(0)
+                    + self.granted_credits.get(&key).copied().unwrap_or(0);
                 merge(
                     self.base(&m.id, s.created_at, s.updated_at),
                     json!({"name": m.name, "slug": m.slug, "aggregationType": m.aggregation,
