@@ -50,7 +50,7 @@ pub(crate) fn read(state: &State, op: &str, id: &str) -> Option<Result<Value, Fa
             .iter()
             .find(|p| p["id"].as_str() == Some(id))
             .map(|p| json!({"paymentMethod": p}))
-            .ok_or_else(|| Failure::not_found("Payment method")),
+            .ok_or_else(|| Failure::panicked_not_found("payment methods", id)),
         _ => return None,
     })
 }

@@ -124,10 +124,10 @@ pub(crate) fn read(state: &State, op: &str, id: &str) -> Option<Result<Value, Fa
                                      "data": state.payments})),
         "payments-get" => find(&state.payments, &|r| r)
             .map(|p| json!({"payment": p}))
-            .ok_or_else(|| Failure::not_found("Payment")),
-        "invoices-get" => {
-            find(&state.invoices, &|r| &r["invoice"]).ok_or_else(|| Failure::not_found("Invoice"))
-        }
+            .ok_or_else(|| Failure::panicked_not_found("payments", id)),
+        // Flowglad's procedure fails its own output validation for an unknown id.
+        "invoices-get" => find(&state.invoices, &|r| &r["invoice"])
+            .ok_or_else(|| Failure::internal("Output validation failed")),
         // The record itself, not wrapped (upstream's output schema).
         "invoiceLineItems-get" => state
             .invoices
@@ -139,19 +139,14 @@ pub(crate) fn read(state: &State, op: &str, id: &str) -> Option<Result<Value, Fa
                     .unwrap_or_default()
             })
             .find(|l| l["id"] == json!(id))
-            .ok_or_else(|| {
-                Failure::internal(format!(
-                    "Unwrap called on Err: Panic: Unwrap called on Err: NotFoundError: No \
-                     invoice line items found with id: {id}"
-                ))
-            }),
+            .ok_or_else(|| Failure::panicked_not_found("invoice line items", id)),
         "purchases-get" => find(&state.purchases, &|r| r)
             .map(|p| json!({"purchase": p}))
-            .ok_or_else(|| Failure::not_found("Purchase")),
+            .ok_or_else(|| Failure::panicked_not_found("purchases", id)),
         "products-get" => state.catalog.record["products"]
             .as_array()
             .and_then(|products| find(products, &|r| r))
-            .ok_or_else(|| Failure::not_found("Product")),
+            .ok_or_else(|| Failure::internal("An unexpected error occurred. Please try again.")),
         _ => return None,
     })
 }

@@ -44,6 +44,16 @@ impl Failure {
         }
     }
 
+    /// A lookup of an unknown id of `records` (`payments`, `invoice line items`, ...) the way
+    /// Flowglad's by-id reads of Stripe-made records answer it (at upstream 49b3368): a
+    /// `NotFoundError` unwrapped twice, sent as a 500.
+    pub(crate) fn panicked_not_found(records: &str, id: &str) -> Self {
+        Self::internal(format!(
+            "Unwrap called on Err: Panic: Unwrap called on Err: NotFoundError: No {records} \
+             found with id: {id}"
+        ))
+    }
+
     /// A lookup of an unknown id the way Flowglad answers it in some procedures (at upstream
     /// 49b3368): an unwrapped `NotFoundError`, sent as a 500.
     pub(crate) fn unwrapped_not_found(message: impl std::fmt::Display) -> Self {
