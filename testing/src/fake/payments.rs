@@ -129,15 +129,7 @@ pub(crate) fn read(state: &State, op: &str, id: &str) -> Option<Result<Value, Fa
         "invoices-get" => find(&state.invoices, &|r| &r["invoice"])
             .ok_or_else(|| Failure::internal("Output validation failed")),
         // The record itself, not wrapped (upstream's output schema).
-        "invoiceLineItems-get" => state
-            .invoices
-            .iter()
-            .flat_map(|i| {
-                i["invoiceLineItems"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
+        "invoiceLineItems-get" => line_items(state)
             .find(|l| l["id"] == json!(id))
             .ok_or_else(|| Failure::panicked_not_found("invoice line items", id)),
         "purchases-get" => find(&state.purchases, &|r| r)
@@ -148,5 +140,15 @@ pub(crate) fn read(state: &State, op: &str, id: &str) -> Option<Result<Value, Fa
             .and_then(|products| find(products, &|r| r))
             .ok_or_else(|| Failure::internal("An unexpected error occurred. Please try again.")),
         _ => return None,
+    })
+}
+
+/// Every invoice's line items, invoice by invoice.
+pub(crate) fn line_items(state: &State) -> impl Iterator<Item = Value> + '_ {
+    state.invoices.iter().flat_map(|i| {
+        i["invoiceLineItems"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     })
 }

@@ -173,19 +173,7 @@ pub(crate) fn dispatch(
                 .collect(),
             query,
         )),
-        "invoiceLineItems-list" => Ok(page(
-            state
-                .invoices
-                .iter()
-                .flat_map(|i| {
-                    i["invoiceLineItems"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .collect(),
-            query,
-        )),
+        "invoiceLineItems-list" => Ok(page(super::payments::line_items(state).collect(), query)),
         "discounts-list" => Ok(page(super::discounts::list(state), query)),
         "discounts-create" => super::discounts::create(state, body),
         "discounts-get" => super::discounts::get(state, p("id")),
