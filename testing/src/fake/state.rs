@@ -141,6 +141,20 @@ impl Failure {
     }
 }
 
+/// A webhook endpoint record kept by the fake (`webhooks-create`; served by
+/// `webhook_endpoints.rs`, never delivered to).
+#[derive(Debug, Clone)]
+pub(crate) struct WebhookEndpointRecord {
+    pub id: String,
+    pub pricing_model_id: String,
+    pub url: String,
+    pub name: String,
+    pub filter_types: Value,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A customer.
 #[derive(Debug, Clone)]
 pub(crate) struct Customer {
@@ -244,7 +258,7 @@ pub(crate) struct State {
     /// `(subscriptionId, usageMeterId)` -> credits granted at once by an added feature.
     pub(crate) granted_credits: HashMap<(String, String), i64>,
     /// Webhook endpoints created through the API (kept, not delivered to).
-    pub(crate) webhook_endpoints: Vec<super::webhook_endpoints::WebhookEndpointRecord>,
+    pub(crate) webhook_endpoints: Vec<WebhookEndpointRecord>,
     /// Base URL, for checkout and billing portal URLs.
     pub base_url: String,
 }

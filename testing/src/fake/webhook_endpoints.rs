@@ -10,20 +10,7 @@ use serde_json::{Value, json};
 
 use super::catalog::ORG;
 use super::records::shape;
-use super::state::{Failure, State};
-
-/// A webhook endpoint record kept by the fake.
-#[derive(Debug, Clone)]
-pub(crate) struct WebhookEndpointRecord {
-    pub id: String,
-    pub pricing_model_id: String,
-    pub url: String,
-    pub name: String,
-    pub filter_types: Value,
-    pub active: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+use super::state::{Failure, State, WebhookEndpointRecord};
 
 impl State {
     /// `WebhookRecord`.
