@@ -325,9 +325,9 @@ fn tokens(t: &impl ToTokens) -> String {
 /// gone, or if an item hides its feature (`doc(auto_cfg(hide(…)))`, `doc(auto_cfg = false)`).
 ///
 /// It needs the docs built first, so it runs only when `FLOWGLAD_DOC_DIR` names them
-/// (`.ci/run`: `RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs" cargo doc -p flowglad
-/// -p flowglad-pricing -p flowglad-testing --all-features --no-deps`, then this test with
-/// `FLOWGLAD_DOC_DIR=target/doc`).
+/// (`.ci/run` builds them with `RUSTDOCFLAGS="--cfg docsrs"` and a rustdoc that may use
+/// unstable features, `cargo doc -p flowglad -p flowglad-pricing -p flowglad-testing
+/// --all-features --no-deps`, and sets `FLOWGLAD_DOC_DIR=target/doc` for the test command).
 #[test]
 fn feature_gated_items_show_their_feature_in_the_docs() {
     let Some(doc_dir) = std::env::var_os("FLOWGLAD_DOC_DIR") else {
