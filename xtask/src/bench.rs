@@ -931,33 +931,39 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
     let started = Instant::now();
     let profile = if o.release { "release" } else { "debug" };
     let mut build = cargo();
-    build
-        .current_dir(root())
-        .args(["build", "--quiet"])
-        .args(["--example", "fake_server", "--example", "bench_load"])
-        .args(["--example", "replay_server"]);
+    build.current_dir(root()).args(["build", "--quiet"]);
     let outbox = o
         .only
         .as_ref()
         .is_none_or(|only| only.iter().any(|n| n == "outbox"));
-    if outbox {
-        build.args([
-            "--example",
-            "bench_outbox",
-            "--features",
-            "outbox-sqlite,outbox-postgres",
-        ]);
-    }
     let rust_handler = root().join("examples/bench_handler.rs").exists();
-    if rust_handler {
-        build.args(["--example", "bench_handler", "--features", "axum,tower"]);
-    }
     if o.release {
-        build.arg("--release");
+        build
+            .args([
+                "--release",
+                "--example",
+                "fake_server",
+                "--example",
+                "bench_load",
+            ])
+            .args(["--example", "replay_server"]);
+        if outbox {
+            build.args([
+                "--example",
+                "bench_outbox",
+                "--features",
+                "outbox-sqlite,outbox-postgres",
+            ]);
+        }
+        if rust_handler {
+            build.args(["--example", "bench_handler", "--features", "axum,tower"]);
+        }
     } else {
-        // `cargo test --workspace --all-features` (CI) already built these: same feature
-        // resolution, so this is a no-op there.
-        build.args(["--workspace", "--all-features"]);
+        // Every example of the workspace with every feature, as `cargo test --workspace
+        // --all-features` (CI) builds them: a no-op there. Naming only these examples would
+        // leave the other members' dev-dependencies out of the feature resolution, and so
+        // build flowglad once more with other features.
+        build.args(["--workspace", "--all-features", "--examples"]);
     }
     run_ok(&mut build)?;
     let examples = target_dir().join(profile).join("examples");
