@@ -20,11 +20,7 @@ async fn paid_pro() -> (FakeFlowglad, FlowgladClient, FlowgladServer, String) {
         .start()
         .await
         .unwrap();
-    let client = FlowgladClient::builder()
-        .api_key(fake.api_key())
-        .base_url(fake.base_url())
-        .build()
-        .unwrap();
+    let client = fake.flowglad_client();
     let server = user(&client, "payer");
     server.get_billing().await.unwrap();
     let session = server
