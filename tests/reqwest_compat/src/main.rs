@@ -66,8 +66,6 @@ fn how() -> &'static str {
         "reqwest with native-tls"
     } else if cfg!(feature = "app-rustls") {
         "reqwest with rustls"
-    } else if cfg!(feature = "app-default") {
-        "reqwest with its default features"
     } else {
         "reqwest with no default features"
     }
