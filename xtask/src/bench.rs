@@ -52,7 +52,8 @@ use serde_json::{Value, json};
 pub const USAGE: &str = "usage: cargo xtask bench [--smoke] [--runs N] [--only LIST] [--debug]
        cargo xtask build-cost [--jobs N] [--no-stripe]
 
-  --smoke      tiny sizes, one run, dev profile (CI: checks the harness still works)
+  --smoke      one scenario per code path (or those --only names), tiny sizes, one run, dev
+               profile (CI: checks the harness still works)
   --runs N     samples per scenario and implementation (default 5)
   --only LIST  comma-separated scenarios: billing-seq,billing-c32,usage,bulk,batcher,
                handler-billing,handler-usage,billing-seq-20ms (fake answers after 20 ms),gate
@@ -145,7 +146,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-fn scenarios(smoke: bool) -> Vec<Scenario> {
+/// The scenarios `--only` names, or else every scenario (`--smoke`: those it takes, tiny).
+fn scenarios(smoke: bool, only: Option<&[String]>) -> Vec<Scenario> {
     let s = |name, kind, n, concurrency, batch, warmup, handler| Scenario {
         name,
         kind,
@@ -171,54 +173,66 @@ fn scenarios(smoke: bool) -> Vec<Scenario> {
     let real = |s: Scenario| Scenario { real: true, ..s };
     // Flowglad's own server answers a billing read in ≈ 0.35 s and a usage event in ≈ 0.5 s
     // on this machine (bun + PostgreSQL with row-level security): small counts.
-    let [(seq_n, seq_w), (par_n, par_w)] = if smoke {
-        [(2, 1), (16, 1)]
-    } else {
-        [(20, 3), (48, 3)]
-    };
-    let real_scenarios = vec![
-        real(s("real-billing-seq", "billing", seq_n, 1, 1, seq_w, false)),
-        real(s("real-billing-c16", "billing", par_n, 16, 1, par_w, false)),
-        real(s("real-usage-seq", "usage", seq_n, 1, 1, seq_w, false)),
-        real(s("real-usage-c16", "usage", par_n, 16, 1, par_w, false)),
+    let all = [
+        s("billing-seq", "billing", 2000, 1, 1, 50, false),
+        s("billing-c32", "billing", 5000, 32, 1, 50, false),
+        s("usage", "usage", 10_000, 64, 1, 50, false),
+        s("bulk", "bulk", 100, 4, 100, 2, false),
+        batcher(20_000, 50),
+        s("handler-billing", "handler-billing", 5000, 32, 1, 50, true),
+        s("handler-usage", "handler-usage", 5000, 32, 1, 50, true),
+        at_20ms(s("billing-seq-20ms", "billing", 200, 1, 1, 5, false)),
+        s("gate", "gate", 20_000, 32, 1, 50, true),
+        at_20ms(s("gate-20ms", "gate", 5000, 32, 1, 50, true)),
+        replay(s("replay-billing-seq", "billing", 3000, 1, 1, 50, false)),
+        replay(s("replay-billing-c32", "billing", 5000, 32, 1, 50, false)),
+        replay(s("replay-usage", "usage", 10_000, 64, 1, 50, false)),
+        replay(s("replay-bulk", "bulk", 200, 4, 100, 2, false)),
+        real(s("real-billing-seq", "billing", 20, 1, 1, 3, false)),
+        real(s("real-billing-c16", "billing", 48, 16, 1, 3, false)),
+        real(s("real-usage-seq", "usage", 20, 1, 1, 3, false)),
+        real(s("real-usage-c16", "usage", 48, 16, 1, 3, false)),
     ];
-    let mut all = if smoke {
-        vec![
-            s("billing-seq", "billing", 20, 1, 1, 2, false),
-            s("billing-c32", "billing", 64, 32, 1, 2, false),
-            s("usage", "usage", 200, 64, 1, 2, false),
-            s("bulk", "bulk", 10, 4, 20, 1, false),
-            batcher(200, 2),
-            s("handler-billing", "handler-billing", 64, 32, 1, 2, true),
-            s("handler-usage", "handler-usage", 64, 32, 1, 2, true),
-            at_20ms(s("billing-seq-20ms", "billing", 5, 1, 1, 1, false)),
-            s("gate", "gate", 64, 32, 1, 2, true),
-            at_20ms(s("gate-20ms", "gate", 64, 32, 1, 2, true)),
-            replay(s("replay-billing-seq", "billing", 20, 1, 1, 2, false)),
-            replay(s("replay-billing-c32", "billing", 64, 32, 1, 2, false)),
-            replay(s("replay-usage", "usage", 200, 64, 1, 2, false)),
-            replay(s("replay-bulk", "bulk", 10, 4, 20, 1, false)),
-        ]
-    } else {
-        vec![
-            s("billing-seq", "billing", 2000, 1, 1, 50, false),
-            s("billing-c32", "billing", 5000, 32, 1, 50, false),
-            s("usage", "usage", 10_000, 64, 1, 50, false),
-            s("bulk", "bulk", 100, 4, 100, 2, false),
-            batcher(20_000, 50),
-            s("handler-billing", "handler-billing", 5000, 32, 1, 50, true),
-            s("handler-usage", "handler-usage", 5000, 32, 1, 50, true),
-            at_20ms(s("billing-seq-20ms", "billing", 200, 1, 1, 5, false)),
-            s("gate", "gate", 20_000, 32, 1, 50, true),
-            at_20ms(s("gate-20ms", "gate", 5000, 32, 1, 50, true)),
-            replay(s("replay-billing-seq", "billing", 3000, 1, 1, 50, false)),
-            replay(s("replay-billing-c32", "billing", 5000, 32, 1, 50, false)),
-            replay(s("replay-usage", "usage", 10_000, 64, 1, 50, false)),
-            replay(s("replay-bulk", "bulk", 200, 4, 100, 2, false)),
-        ]
-    };
-    all.extend(real_scenarios);
-    all
+    all.into_iter()
+        .filter(|s| match only {
+            Some(only) => only.iter().any(|n| n == s.name),
+            None => !smoke || SMOKE.contains(&s.name),
+        })
+        .map(|s| if smoke { s.tiny() } else { s })
+        .collect()
+}
+
+/// The scenarios of the smoke run (CI), which checks that the harness still works, not the
+/// figures: one per code path (every kind, the batcher, the handler server, the fake's 20 ms
+/// latency, replay, the real server, concurrent and sequential).
+const SMOKE: [&str; 10] = [
+    "billing-c32",
+    "usage",
+    "bulk",
+    "batcher",
+    "handler-billing",
+    "handler-usage",
+    "gate-20ms",
+    "replay-usage",
+    "real-billing-seq",
+    "real-usage-c16",
+];
+
+impl Scenario {
+    /// The smoke run's size: two calls per concurrent caller against the fake (10 at least),
+    /// one against the real server (2 at least), one warm-up call, batches of 20 at most.
+    fn tiny(self) -> Scenario {
+        Scenario {
+            n: if self.real {
+                self.concurrency.max(2)
+            } else {
+                (2 * self.concurrency).max(10)
+            },
+            warmup: 1,
+            batch: self.batch.min(20),
+            ..self
+        }
+    }
 }
 
 fn root() -> PathBuf {
@@ -989,9 +1003,8 @@ pub fn bench(args: &[String]) -> Result<bool, String> {
             .as_ref()
             .is_some_and(|only| only.iter().any(|n| n == s.name))
     };
-    let mut selected: Vec<Scenario> = scenarios(o.smoke)
+    let mut selected: Vec<Scenario> = scenarios(o.smoke, o.only.as_deref())
         .into_iter()
-        .filter(|s| o.only.is_none() || named(s))
         .filter(|s| !s.real || o.real || o.smoke || named(s))
         .collect();
     let env_file = real_env_file();
@@ -1308,4 +1321,48 @@ fn report(all: &[Outcome]) -> String {
     out.push('\n');
     out.push_str(&ratios(all));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_smoke_run_takes_every_code_path_tiny() {
+        let smoke = scenarios(true, None);
+        let names: Vec<&str> = smoke.iter().map(|s| s.name).collect();
+        assert_eq!(
+            names, SMOKE,
+            "every smoke scenario exists, in the list's order"
+        );
+        for kind in [
+            "billing",
+            "usage",
+            "bulk",
+            "handler-billing",
+            "handler-usage",
+            "gate",
+        ] {
+            assert!(smoke.iter().any(|s| s.kind == kind), "no {kind} scenario");
+        }
+        assert!(smoke.iter().any(|s| s.batcher));
+        assert!(smoke.iter().any(|s| s.latency_ms > 0));
+        assert!(smoke.iter().any(|s| s.replay));
+        assert!(smoke.iter().any(|s| s.real && s.concurrency == 1));
+        assert!(smoke.iter().any(|s| s.real && s.concurrency > 1));
+        assert!(
+            smoke
+                .iter()
+                .all(|s| s.n <= 128 && s.warmup == 1 && s.batch <= 20)
+        );
+    }
+
+    #[test]
+    fn only_names_scenarios_outside_the_smoke_run_too() {
+        let only = ["gate".to_owned(), "replay-bulk".to_owned()];
+        let picked = scenarios(true, Some(&only));
+        let names: Vec<&str> = picked.iter().map(|s| s.name).collect();
+        assert_eq!(names, ["gate", "replay-bulk"]);
+        assert_eq!(scenarios(false, None).len(), 18);
+    }
 }
