@@ -10,7 +10,10 @@
 use flowglad::raw::types;
 use serde_json::{Value, json};
 
-use super::{Target, contract, json};
+use super::{
+    Says, Target, assert_first_issue, assert_refused, body, call, contract,
+    default_pricing_model_id, json,
+};
 
 contract!(
     a_product_is_created_updated_and_exported,
@@ -22,28 +25,6 @@ contract!(
     pricing_models_are_created_updated_and_cloned,
     a_discount_is_created_read_and_updated,
 );
-
-/// A typed request body from JSON.
-fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("the body matches the generated type")
-}
-
-/// The API error of a failed call.
-fn api_error<T: std::fmt::Debug>(result: Result<T, flowglad::Error>) -> flowglad::ApiError {
-    let err = result.expect_err("the call fails");
-    err.api()
-        .unwrap_or_else(|| panic!("not an API error: {err:?}"))
-        .clone()
-}
-
-/// The default pricing model's id (the key's model).
-async fn default_model_id(client: &flowglad::FlowgladClient) -> String {
-    let default = client.admin().get_default_pricing_model().await.unwrap();
-    json(&default.pricing_model)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 /// A product of this run with a monthly price (`{slug}_monthly`, 500 cents).
 async fn new_product(t: &Target, client: &flowglad::FlowgladClient, pm: &str) -> Value {
@@ -64,13 +45,7 @@ async fn new_product(t: &Target, client: &flowglad::FlowgladClient, pm: &str) ->
 
 /// `products-get`, as JSON.
 async fn get_product(client: &flowglad::FlowgladClient, id: &str) -> Value {
-    let got = client
-        .raw()
-        .products_get(id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let got = call(client.raw().products_get(id)).await.unwrap();
     json(&got)
 }
 
@@ -93,7 +68,7 @@ fn price_flags(product: &Value) -> Vec<(String, bool, bool)> {
 async fn a_product_is_created_updated_and_exported(t: &Target) {
     let client = t.client();
     let admin = client.admin();
-    let pm = default_model_id(&client).await;
+    let pm = default_pricing_model_id(&client).await;
     let product = new_product(t, &client, &pm).await;
     let id = product["id"].as_str().unwrap();
     let slug = product["slug"].as_str().unwrap();
@@ -152,7 +127,7 @@ async fn a_product_is_created_updated_and_exported(t: &Target) {
 async fn product_writes_are_refused_the_way_flowglad_refuses_them(t: &Target) {
     let client = t.client();
     let admin = client.admin();
-    let pm = default_model_id(&client).await;
+    let pm = default_pricing_model_id(&client).await;
     let product = new_product(t, &client, &pm).await;
     let id = product["id"].as_str().unwrap();
     let slug = product["slug"].as_str().unwrap();
@@ -169,20 +144,20 @@ async fn product_writes_are_refused_the_way_flowglad_refuses_them(t: &Target) {
         json!({"name": "Again", "slug": slug, "active": true, "pricingModelId": pm}),
         t.unique("price"),
     );
-    let err = api_error(admin.create_product(&again).await);
-    assert_eq!(err.status, 409, "{err}");
-    assert_eq!(err.code.as_deref(), Some("CONFLICT"));
-    assert_eq!(
-        err.message,
-        "This product slug already exists in this pricing model. Please choose a different slug."
+    let err = assert_refused(
+        admin.create_product(&again).await,
+        409,
+        Says::Is(
+            "This product slug already exists in this pricing model. Please choose a different slug.",
+        ),
     );
+    assert_eq!(err.code.as_deref(), Some("CONFLICT"));
     // A name is required.
     let unnamed = create(
         json!({"name": "", "slug": t.unique("product"), "active": true, "pricingModelId": pm}),
         t.unique("price"),
     );
-    let err = api_error(admin.create_product(&unnamed).await);
-    assert_eq!(err.status, 400, "{err}");
+    let err = assert_refused(admin.create_product(&unnamed).await, 400, Says::Anything);
     assert_eq!(err.code.as_deref(), Some("BAD_REQUEST"));
     assert_eq!(err.issues.len(), 1, "{err:?}");
     assert_eq!(err.issues[0].path, vec![json!("product"), json!("name")]);
@@ -192,12 +167,10 @@ async fn product_writes_are_refused_the_way_flowglad_refuses_them(t: &Target) {
                "pricingModelId": pm}),
         t.unique("price"),
     );
-    let err = api_error(admin.create_product(&default).await);
-    assert_eq!(err.status, 403, "{err}");
-    assert!(
-        err.message
-            .starts_with("Default products cannot be created manually"),
-        "{err}"
+    assert_refused(
+        admin.create_product(&default).await,
+        403,
+        Says::StartsWith("Default products cannot be created manually"),
     );
     // A key writes only to its own pricing model.
     let elsewhere = create(
@@ -205,8 +178,7 @@ async fn product_writes_are_refused_the_way_flowglad_refuses_them(t: &Target) {
                "pricingModelId": "pricing_model_not_this_keys"}),
         t.unique("price"),
     );
-    let err = api_error(admin.create_product(&elsewhere).await);
-    assert_eq!(err.status, 403, "{err}");
+    let err = assert_refused(admin.create_product(&elsewhere).await, 403, Says::Anything);
     assert_eq!(err.code.as_deref(), Some("FORBIDDEN"));
     // A single payment grants no toggle feature (Flowglad throws: an unexpected error).
     let features: Vec<_> =
@@ -223,14 +195,13 @@ async fn product_writes_are_refused_the_way_flowglad_refuses_them(t: &Target) {
                   "isDefault": true},
         "featureIds": [toggle["id"]],
     }));
-    let err = api_error(admin.create_product(&once).await);
-    assert_eq!(err.status, 500, "{err}");
-    assert_eq!(
-        err.message,
-        "An unexpected error occurred. Please try again."
+    assert_refused(
+        admin.create_product(&once).await,
+        500,
+        Says::Is("An unexpected error occurred. Please try again."),
     );
     // Updates: a product keeps its default flag; an unknown id is an (unwrapped) 500.
-    let err = api_error(
+    assert_refused(
         admin
             .update_product(
                 id,
@@ -238,38 +209,36 @@ async fn product_writes_are_refused_the_way_flowglad_refuses_them(t: &Target) {
                                          "default": true}})),
             )
             .await,
+        400,
+        Says::Is("Cannot change the default status of a product"),
     );
-    assert_eq!(err.status, 400, "{err}");
-    assert_eq!(err.message, "Cannot change the default status of a product");
     let unknown = "prod_not_a_product";
-    let err = api_error(
+    assert_refused(
         admin
             .update_product(
                 unknown,
                 &body(json!({"product": {"id": unknown, "name": "N", "active": true}})),
             )
             .await,
+        500,
+        Says::Anything,
     );
-    assert_eq!(err.status, 500, "{err}");
 }
 
 async fn a_new_price_replaces_the_products_default_price(t: &Target) {
     let client = t.client();
     let raw = client.raw();
-    let pm = default_model_id(&client).await;
+    let pm = default_pricing_model_id(&client).await;
     let product = new_product(t, &client, &pm).await;
     let id = product["id"].as_str().unwrap();
     let slug = product["slug"].as_str().unwrap();
     let yearly = format!("{slug}_yearly");
-    let created = raw
-        .prices_create(&body(json!({"price": {
-            "type": "subscription", "productId": id, "slug": yearly, "name": "Yearly",
-            "unitPrice": 5000, "intervalUnit": "year", "intervalCount": 1, "isDefault": false,
-        }})))
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let created = call(raw.prices_create(&body(json!({"price": {
+        "type": "subscription", "productId": id, "slug": yearly, "name": "Yearly",
+        "unitPrice": 5000, "intervalUnit": "year", "intervalCount": 1, "isDefault": false,
+    }}))))
+    .await
+    .unwrap();
     let price = json(&created.price);
     // Flowglad makes every new product price the default and archives the others.
     assert_eq!(price["isDefault"], true, "{price}");
@@ -293,94 +262,76 @@ async fn a_new_price_replaces_the_products_default_price(t: &Target) {
 
     // Name and slug change; the amount does not (Flowglad drops it from the update).
     let renamed = format!("{slug}_annual");
-    let updated = raw
-        .prices_update(
-            &price_id,
-            &body(
-                json!({"price": {"id": price_id, "type": "subscription", "isDefault": true,
+    let updated = call(raw.prices_update(
+        &price_id,
+        &body(
+            json!({"price": {"id": price_id, "type": "subscription", "isDefault": true,
                                    "name": "Annual", "slug": renamed, "unitPrice": 1}}),
-            ),
-        )
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+        ),
+    ))
+    .await
+    .unwrap();
     let updated = json(&updated.price);
     assert_eq!(updated["name"], "Annual");
     assert_eq!(updated["slug"], renamed.as_str());
     assert_eq!(updated["unitPrice"], 5000);
 
     // Refusals.
-    let err = api_error(
-        raw.prices_update(
+    assert_refused(
+        call(raw.prices_update(
             &price_id,
             &body(json!({"price": {"id": price_id, "type": "single_payment",
                                    "isDefault": true}})),
-        )
-        .await
-        .map_err(flowglad::Error::from),
-    );
-    assert_eq!(err.status, 500, "{err}");
-    assert!(
-        err.message
-            .contains("Cannot change type after price creation"),
-        "{err}"
+        ))
+        .await,
+        500,
+        Says::Contains("Cannot change type after price creation"),
     );
     let unknown = "price_not_a_price";
-    let err = api_error(
-        raw.prices_update(
+    assert_refused(
+        call(raw.prices_update(
             unknown,
             &body(json!({"price": {"id": unknown, "type": "subscription", "isDefault": true}})),
-        )
-        .await
-        .map_err(flowglad::Error::from),
+        ))
+        .await,
+        500,
+        Says::Contains("No prices found with id: price_not_a_price"),
     );
-    assert_eq!(err.status, 500, "{err}");
-    assert!(
-        err.message
-            .contains("No prices found with id: price_not_a_price"),
-        "{err}"
-    );
-    let err = api_error(
-        raw.prices_create(&body(json!({"price": {
+    let err = assert_refused(
+        call(raw.prices_create(&body(json!({"price": {
             "type": "subscription", "productId": id, "slug": t.unique("price"),
             "unitPrice": -1, "intervalUnit": "month", "intervalCount": 1, "isDefault": true,
-        }})))
-        .await
-        .map_err(flowglad::Error::from),
+        }}))))
+        .await,
+        400,
+        Says::Anything,
     );
-    assert_eq!(err.status, 400, "{err}");
-    assert_eq!(err.issues[0].path, vec![json!("price"), json!("unitPrice")]);
-    assert_eq!(err.issues[0].code.as_deref(), Some("too_small"));
-    let err = api_error(
-        raw.prices_create(&body(json!({"price": {
+    assert_first_issue(&err, &["price", "unitPrice"], "too_small");
+    assert_refused(
+        call(raw.prices_create(&body(json!({"price": {
             "type": "subscription", "productId": "prod_not_a_product",
             "slug": t.unique("price"), "unitPrice": 1, "intervalUnit": "month",
             "intervalCount": 1, "isDefault": true,
-        }})))
-        .await
-        .map_err(flowglad::Error::from),
+        }}))))
+        .await,
+        500,
+        Says::Contains("No products found with id"),
     );
-    assert_eq!(err.status, 500, "{err}");
-    assert!(err.message.contains("No products found with id"), "{err}");
 }
 
 async fn a_feature_is_created_updated_granted_and_expired(t: &Target) {
     let client = t.client();
     let raw = client.raw();
-    let pm = default_model_id(&client).await;
+    let pm = default_pricing_model_id(&client).await;
     let product = new_product(t, &client, &pm).await;
     let product_id = product["id"].as_str().unwrap();
     let slug = t.unique("toggle");
-    let created = raw
-        .features_create(&body(json!({"feature": {
-            "type": "toggle", "slug": slug, "name": "Toggle", "description": "A toggle",
-            "pricingModelId": pm,
-        }})))
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let created = call(raw.features_create(&body(json!({"feature": {
+        "type": "toggle", "slug": slug, "name": "Toggle", "description": "A toggle",
+        "pricingModelId": pm,
+    }}))))
+    .await
+    .unwrap();
     let feature = json(&created.feature);
     assert_eq!(feature["slug"], slug.as_str());
     assert_eq!(feature["type"], "toggle");
@@ -389,34 +340,23 @@ async fn a_feature_is_created_updated_granted_and_expired(t: &Target) {
     assert_eq!(feature["pricingModelId"], pm.as_str());
     let feature_id = feature["id"].as_str().unwrap().to_owned();
 
-    let updated = raw
-        .features_update(
-            &feature_id,
-            &body(json!({"feature": {"id": feature_id, "type": "toggle",
+    let updated = call(raw.features_update(
+        &feature_id,
+        &body(json!({"feature": {"id": feature_id, "type": "toggle",
                                      "name": "Renamed toggle"}})),
-        )
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    ))
+    .await
+    .unwrap();
     assert_eq!(json(&updated.feature)["name"], "Renamed toggle");
-    let listed = raw
-        .features_get(&feature_id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let listed = call(raw.features_get(&feature_id)).await.unwrap();
     assert_eq!(json(&listed.feature)["name"], "Renamed toggle");
 
     // Grant it with the product, expire the grant, grant it again (the same link).
-    let link = raw
-        .product_features_create(&body(json!({"productFeature": {
-            "productId": product_id, "featureId": feature_id,
-        }})))
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let link = call(raw.product_features_create(&body(json!({"productFeature": {
+        "productId": product_id, "featureId": feature_id,
+    }}))))
+    .await
+    .unwrap();
     let link = json(&link.product_feature);
     assert_eq!(link["productId"], product_id);
     assert_eq!(link["featureId"], feature_id.as_str());
@@ -430,116 +370,78 @@ async fn a_feature_is_created_updated_granted_and_expired(t: &Target) {
             .any(|f| f["id"] == feature_id.as_str())
     };
     assert!(granted(&get_product(&client, product_id).await));
-    let got = raw
-        .product_features_get(&link_id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let got = call(raw.product_features_get(&link_id)).await.unwrap();
     assert_eq!(json(&got.product_feature)["id"], link_id.as_str());
 
-    let expired = raw
-        .product_features_expire(&link_id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let expired = call(raw.product_features_expire(&link_id)).await.unwrap();
     assert!(expired.success);
-    let got = raw
-        .product_features_get(&link_id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let got = call(raw.product_features_get(&link_id)).await.unwrap();
     assert!(json(&got.product_feature)["expiredAt"].is_i64());
     assert!(!granted(&get_product(&client, product_id).await));
-    let again = raw
-        .product_features_create(&body(json!({"productFeature": {
-            "productId": product_id, "featureId": feature_id,
-        }})))
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let again = call(raw.product_features_create(&body(json!({"productFeature": {
+        "productId": product_id, "featureId": feature_id,
+    }}))))
+    .await
+    .unwrap();
     let again = json(&again.product_feature);
     assert_eq!(again["id"], link_id.as_str());
     assert_eq!(again["expiredAt"], Value::Null);
 
     // Refusals and unknown ids.
-    let err = api_error(
-        raw.features_create(&body(json!({"feature": {
+    assert_refused(
+        call(raw.features_create(&body(json!({"feature": {
             "type": "toggle", "slug": slug, "name": "Again", "description": "",
             "pricingModelId": pm,
-        }})))
-        .await
-        .map_err(flowglad::Error::from),
+        }}))))
+        .await,
+        500,
+        Says::StartsWith("Failed to insert item into features"),
     );
-    assert_eq!(err.status, 500, "{err}");
-    assert!(
-        err.message
-            .starts_with("Failed to insert item into features"),
-        "{err}"
-    );
-    let err = api_error(
-        raw.features_create(&body(json!({"feature": {
+    let err = assert_refused(
+        call(raw.features_create(&body(json!({"feature": {
             "type": "usage_credit_grant", "slug": t.unique("credits"), "name": "Credits",
             "description": "", "pricingModelId": pm, "amount": 0,
             "renewalFrequency": "every_billing_period", "usageMeterId": "usage_meter_any",
-        }})))
-        .await
-        .map_err(flowglad::Error::from),
+        }}))))
+        .await,
+        400,
+        Says::Anything,
     );
-    assert_eq!(err.status, 400, "{err}");
-    assert_eq!(err.issues[0].path, vec![json!("feature"), json!("amount")]);
-    assert_eq!(err.issues[0].code.as_deref(), Some("too_small"));
+    assert_first_issue(&err, &["feature", "amount"], "too_small");
     let unknown = "feature_not_a_feature";
-    let err = api_error(
-        raw.features_update(
+    assert_refused(
+        call(raw.features_update(
             unknown,
             &body(json!({"feature": {"id": unknown, "type": "toggle", "name": "N"}})),
-        )
-        .await
-        .map_err(flowglad::Error::from),
+        ))
+        .await,
+        500,
+        Says::Contains("No features found with id: feature_not_a_feature"),
     );
-    assert_eq!(err.status, 500, "{err}");
-    assert!(
-        err.message
-            .contains("No features found with id: feature_not_a_feature"),
-        "{err}"
+    assert_refused(
+        call(raw.product_features_get("product_feature_not_a_link")).await,
+        500,
+        Says::Contains("No product features found with id"),
     );
-    let err = api_error(
-        raw.product_features_get("product_feature_not_a_link")
-            .await
-            .map_err(flowglad::Error::from),
-    );
-    assert_eq!(err.status, 500, "{err}");
-    assert!(
-        err.message.contains("No product features found with id"),
-        "{err}"
-    );
-    let err = api_error(
-        raw.product_features_create(&body(json!({"productFeature": {
+    assert_refused(
+        call(raw.product_features_create(&body(json!({"productFeature": {
             "productId": "prod_not_a_product", "featureId": feature_id,
-        }})))
-        .await
-        .map_err(flowglad::Error::from),
+        }}))))
+        .await,
+        404,
+        Says::Is("Product with id prod_not_a_product not found"),
     );
-    assert_eq!(err.status, 404, "{err}");
-    assert_eq!(err.message, "Product with id prod_not_a_product not found");
     // Expiring an unknown link succeeds.
-    let expired = raw
-        .product_features_expire("product_feature_not_a_link")
+    let expired = call(raw.product_features_expire("product_feature_not_a_link"))
         .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert!(expired.success);
 }
 
 async fn a_usage_meter_is_created_with_its_no_charge_price_and_updated(t: &Target) {
     let client = t.client();
     let admin = client.admin();
-    let pm = default_model_id(&client).await;
+    let pm = default_pricing_model_id(&client).await;
     // With a price here; a_usage_meter_without_a_price_exports_as_flowglad_sends_it makes
     // one without.
     let slug = t.unique("meter");
@@ -639,49 +541,47 @@ async fn a_usage_meter_is_created_with_its_no_charge_price_and_updated(t: &Targe
     assert_eq!(updated["slug"], slug.as_str());
 
     // Refusals.
-    let err = api_error(
+    assert_refused(
         admin
             .create_usage_meter(&body(json!({"usageMeter": {
                 "name": "Again", "slug": slug, "pricingModelId": pm,
             }})))
             .await,
+        409,
+        Says::Is("A usage meter with this slug already exists in this pricing model."),
     );
-    assert_eq!(err.status, 409, "{err}");
-    assert_eq!(
-        err.message,
-        "A usage meter with this slug already exists in this pricing model."
-    );
-    let err = api_error(
+    assert_refused(
         admin
             .update_usage_meter(
                 &id,
                 &body(json!({"usageMeter": {"id": id, "slug": other_slug}})),
             )
             .await,
+        409,
+        Says::Anything,
     );
-    assert_eq!(err.status, 409, "{err}");
     let unknown = "usage_meter_not_a_meter";
-    let err = api_error(
+    let err = assert_refused(
         admin
             .update_usage_meter(
                 unknown,
                 &body(json!({"usageMeter": {"id": unknown, "name": "N"}})),
             )
             .await,
+        404,
+        Says::Contains("could not be found"),
     );
-    assert_eq!(err.status, 404, "{err}");
     assert_eq!(err.code.as_deref(), Some("NOT_FOUND"));
-    assert!(err.message.contains("could not be found"), "{err}");
     // An empty slug passes validation and fails to insert.
-    let err = api_error(
+    assert_refused(
         admin
             .create_usage_meter(&body(json!({"usageMeter": {
                 "name": "Empty slug", "slug": "", "pricingModelId": pm,
             }})))
             .await,
+        500,
+        Says::StartsWith("Unable to insert."),
     );
-    assert_eq!(err.status, 500, "{err}");
-    assert!(err.message.starts_with("Unable to insert."), "{err}");
 }
 
 async fn pricing_models_are_created_updated_and_cloned(t: &Target) {
@@ -689,12 +589,9 @@ async fn pricing_models_are_created_updated_and_cloned(t: &Target) {
     let admin = client.admin();
     let raw = client.raw();
     let name = t.unique("Model");
-    let created = raw
-        .pricing_models_create(&body(json!({"pricingModel": {"name": name}})))
+    let created = call(raw.pricing_models_create(&body(json!({"pricingModel": {"name": name}}))))
         .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let model = json(&created.pricing_model);
     assert_eq!(model["name"], name.as_str());
     assert_eq!(model["isDefault"], false);
@@ -702,15 +599,12 @@ async fn pricing_models_are_created_updated_and_cloned(t: &Target) {
     let id = model["id"].as_str().unwrap().to_owned();
 
     let renamed = t.unique("Renamed model");
-    let updated = raw
-        .pricing_models_update(
-            &id,
-            &body(json!({"pricingModel": {"id": id, "name": renamed}})),
-        )
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let updated = call(raw.pricing_models_update(
+        &id,
+        &body(json!({"pricingModel": {"id": id, "name": renamed}})),
+    ))
+    .await
+    .unwrap();
     let updated = json(&updated.pricing_model);
     assert_eq!(updated["name"], renamed.as_str());
     assert_eq!(updated["id"], id.as_str());
@@ -718,7 +612,7 @@ async fn pricing_models_are_created_updated_and_cloned(t: &Target) {
     assert_eq!(json(&got.pricing_model)["name"], renamed.as_str());
 
     // A clone of the key's model copies its products, with the new model's id.
-    let pm = default_model_id(&client).await;
+    let pm = default_pricing_model_id(&client).await;
     let clone_name = t.unique("Clone");
     let cloned = admin
         .clone_pricing_model(&pm, &body(json!({"name": clone_name})))
@@ -751,44 +645,31 @@ async fn pricing_models_are_created_updated_and_cloned(t: &Target) {
     }
     assert_eq!(cloned["defaultProduct"]["slug"], "free");
     // The key's default model is unchanged.
-    assert_eq!(default_model_id(&client).await, pm);
+    assert_eq!(default_pricing_model_id(&client).await, pm);
 
     // Refusals and unknown ids.
-    let err = api_error(
-        raw.pricing_models_create(&body(json!({"pricingModel": {"name": ""}})))
-            .await
-            .map_err(flowglad::Error::from),
+    let err = assert_refused(
+        call(raw.pricing_models_create(&body(json!({"pricingModel": {"name": ""}})))).await,
+        400,
+        Says::Anything,
     );
-    assert_eq!(err.status, 400, "{err}");
-    assert_eq!(
-        err.issues[0].path,
-        vec![json!("pricingModel"), json!("name")]
-    );
-    assert_eq!(err.issues[0].code.as_deref(), Some("too_small"));
+    assert_first_issue(&err, &["pricingModel", "name"], "too_small");
     let unknown = "pricing_model_not_a_model";
-    let err = api_error(
-        raw.pricing_models_update(
+    assert_refused(
+        call(raw.pricing_models_update(
             unknown,
             &body(json!({"pricingModel": {"id": unknown, "name": "N"}})),
-        )
-        .await
-        .map_err(flowglad::Error::from),
+        ))
+        .await,
+        500,
+        Says::Is("No pricing models found with id: pricing_model_not_a_model"),
     );
-    assert_eq!(err.status, 500, "{err}");
-    assert_eq!(
-        err.message,
-        "No pricing models found with id: pricing_model_not_a_model"
-    );
-    let err = api_error(
+    assert_refused(
         admin
             .clone_pricing_model(unknown, &body(json!({"name": "N"})))
             .await,
-    );
-    assert_eq!(err.status, 404, "{err}");
-    assert!(
-        err.message
-            .starts_with("The pricing model you are trying to clone either does not exist"),
-        "{err}"
+        404,
+        Says::StartsWith("The pricing model you are trying to clone either does not exist"),
     );
 }
 
@@ -797,45 +678,34 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
     let raw = client.raw();
     // Codes are 3 to 20 characters; Flowglad upper-cases them.
     let code = format!("c{}", t.unique("").replace('_', ""));
-    let created = raw
-        .discounts_create(&body(json!({"discount": {
-            "name": "Ten percent", "code": code, "amount": 10, "amountType": "percent",
-            "duration": "once",
-        }})))
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let created = call(raw.discounts_create(&body(json!({"discount": {
+        "name": "Ten percent", "code": code, "amount": 10, "amountType": "percent",
+        "duration": "once",
+    }}))))
+    .await
+    .unwrap();
     let discount = json(&created.discount);
     assert_eq!(discount["code"], code.to_uppercase().as_str(), "{discount}");
     assert_eq!(discount["amount"], 10);
     assert_eq!(discount["active"], true);
     assert_eq!(discount["duration"], "once");
-    let pm = default_model_id(&client).await;
+    let pm = default_pricing_model_id(&client).await;
     assert_eq!(discount["pricingModelId"], pm.as_str());
     let id = discount["id"].as_str().unwrap().to_owned();
 
-    let got = raw
-        .discounts_get(&id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let got = call(raw.discounts_get(&id)).await.unwrap();
     let got = json(&got.discount);
     assert_eq!(got["redemptionCount"], 0, "{got}");
     assert_eq!(got["name"], "Ten percent");
 
-    let updated = raw
-        .discounts_update(
-            &id,
-            &body(json!({"discount": {"id": id, "code": code, "amount": 20,
+    let updated = call(raw.discounts_update(
+        &id,
+        &body(json!({"discount": {"id": id, "code": code, "amount": 20,
                                       "amountType": "percent", "duration": "once",
                                       "name": "Twenty percent"}})),
-        )
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    ))
+    .await
+    .unwrap();
     let updated = json(&updated.discount);
     assert_eq!(updated["amount"], 20);
     assert_eq!(updated["name"], "Twenty percent");
@@ -849,31 +719,25 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
     );
 
     // Refusals and unknown ids.
-    let err = api_error(
-        raw.discounts_create(&body(json!({"discount": {
+    assert_refused(
+        call(raw.discounts_create(&body(json!({"discount": {
             "name": "Again", "code": code, "amount": 5, "amountType": "fixed",
             "duration": "forever",
-        }})))
-        .await
-        .map_err(flowglad::Error::from),
+        }}))))
+        .await,
+        500,
+        Says::StartsWith("Failed to insert item into discounts"),
     );
-    assert_eq!(err.status, 500, "{err}");
-    assert!(
-        err.message
-            .starts_with("Failed to insert item into discounts"),
-        "{err}"
-    );
-    let err = api_error(
-        raw.discounts_create(&body(json!({"discount": {
+    let err = assert_refused(
+        call(raw.discounts_create(&body(json!({"discount": {
             "name": "Short", "code": "AB", "amount": 5, "amountType": "fixed",
             "duration": "once",
-        }})))
-        .await
-        .map_err(flowglad::Error::from),
+        }}))))
+        .await,
+        400,
+        Says::Anything,
     );
-    assert_eq!(err.status, 400, "{err}");
-    assert_eq!(err.issues[0].path, vec![json!("discount"), json!("code")]);
-    assert_eq!(err.issues[0].code.as_deref(), Some("too_small"));
+    assert_first_issue(&err, &["discount", "code"], "too_small");
     // Flowglad answers an unknown discount with `NotFoundError`'s message in a 500: a
     // not-found to the SDK, not retried.
     let unknown = "discount_not_a_discount";
@@ -884,11 +748,7 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
         .build()
         .unwrap();
     let started = std::time::Instant::now();
-    let failed = slow
-        .raw()
-        .discounts_get(unknown)
-        .await
-        .map_err(flowglad::Error::from);
+    let failed = call(slow.raw().discounts_get(unknown)).await;
     assert!(started.elapsed() < super::NO_RETRY_WITHIN);
     assert!(failed.as_ref().unwrap_err().is_not_found(), "{failed:?}");
     if let Some(fake) = t.fake_server() {
@@ -899,24 +759,23 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
             .count();
         assert_eq!(sent, 1, "sent once");
     }
-    let err = api_error(failed);
-    assert_eq!(err.status, 500, "{err}");
-    assert_eq!(
-        err.message,
-        "No discounts found with id: discount_not_a_discount"
+    assert_refused(
+        failed,
+        500,
+        Says::Is("No discounts found with id: discount_not_a_discount"),
     );
-    let err = api_error(
-        raw.discounts_update(
+    assert_refused(
+        call(raw.discounts_update(
             unknown,
             &body(
                 json!({"discount": {"id": unknown, "code": "ABC", "amount": 1,
                                       "amountType": "fixed", "duration": "once"}}),
             ),
-        )
-        .await
-        .map_err(flowglad::Error::from),
+        ))
+        .await,
+        500,
+        Says::Anything,
     );
-    assert_eq!(err.status, 500, "{err}");
 }
 
 /// A meter whose only price is Flowglad's no-charge fallback is exported with
@@ -925,7 +784,7 @@ async fn a_discount_is_created_read_and_updated(t: &Target) {
 async fn a_usage_meter_without_a_price_exports_as_flowglad_sends_it(t: &Target) {
     let client = t.client();
     let admin = client.admin();
-    let pm = default_model_id(&client).await;
+    let pm = default_pricing_model_id(&client).await;
     let slug = t.unique("bare_meter");
     admin
         .create_usage_meter(&body(json!({
@@ -941,13 +800,7 @@ async fn a_usage_meter_without_a_price_exports_as_flowglad_sends_it(t: &Target) 
         .unwrap_or_else(|| panic!("{slug} not exported"));
     assert_eq!(meter.prices, None);
     // The raw operation's answer as sent: `null`, read by the generated type as no prices.
-    let raw = client
-        .raw()
-        .pricing_models_export(&pm)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let raw = call(client.raw().pricing_models_export(&pm)).await.unwrap();
     let raw_meter = raw
         .pricing_model
         .usage_meters

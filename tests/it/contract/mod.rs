@@ -369,6 +369,50 @@ pub fn assert_api_error<T: std::fmt::Debug>(
     api
 }
 
+/// What the message of a refused call must be.
+pub enum Says<'a> {
+    /// Exactly this.
+    Is(&'a str),
+    /// This, then anything.
+    StartsWith(&'a str),
+    /// This, anywhere.
+    Contains(&'a str),
+    /// Anything: the status alone is checked.
+    Anything,
+}
+
+/// The API error of a failed call: its status must be `status` and its message as `says`.
+pub fn assert_refused<T: std::fmt::Debug>(
+    result: Result<T, flowglad::Error>,
+    status: u16,
+    says: Says<'_>,
+) -> flowglad::ApiError {
+    let err = result.expect_err("the call fails");
+    let api = err
+        .api()
+        .unwrap_or_else(|| panic!("not an API error: {err:?}"))
+        .clone();
+    assert_eq!(api.status, status, "{api}");
+    match says {
+        Says::Is(message) => assert_eq!(api.message, message),
+        Says::StartsWith(start) => assert!(api.message.starts_with(start), "{api}"),
+        Says::Contains(part) => assert!(api.message.contains(part), "{api}"),
+        Says::Anything => {}
+    }
+    api
+}
+
+/// The first validation issue of an API error is at `path` (member names) with `code`.
+pub fn assert_first_issue(api: &flowglad::ApiError, path: &[&str], code: &str) {
+    let issue = api
+        .issues
+        .first()
+        .unwrap_or_else(|| panic!("no issues: {api:?}"));
+    let path: Vec<serde_json::Value> = path.iter().map(|m| serde_json::json!(m)).collect();
+    assert_eq!(issue.path, path, "{api:?}");
+    assert_eq!(issue.code.as_deref(), Some(code), "{api:?}");
+}
+
 /// The id of the default pricing model (the key's, on the real server; the seeded one, on the
 /// fake).
 pub async fn default_pricing_model_id(client: &FlowgladClient) -> String {
