@@ -3,7 +3,7 @@
 
 use futures_util::StreamExt;
 
-use super::{Target, contract, json, user};
+use super::{Target, call, contract, json, user};
 
 contract!(
     catalogue_reads,
@@ -22,13 +22,7 @@ async fn catalogue_reads(t: &Target) {
     let by_id = admin.get_pricing_model(&id).await.unwrap();
     assert_eq!(json(&by_id.pricing_model)["id"], id.as_str());
 
-    let exported = client
-        .raw()
-        .pricing_models_export(&id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let exported = call(client.raw().pricing_models_export(&id)).await.unwrap();
     let exported = json(&exported);
     let text = exported.to_string();
     for slug in [
@@ -61,13 +55,9 @@ async fn catalogue_reads(t: &Target) {
         .find(|p| p["slug"] == "pro_monthly" && p["pricingModelId"] == id.as_str())
         .expect("pro_monthly is listed");
     assert_eq!(pro["unitPrice"], 1000);
-    let got = client
-        .raw()
-        .prices_get(pro["id"].as_str().unwrap())
+    let got = call(client.raw().prices_get(pro["id"].as_str().unwrap()))
         .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(json(&got.price)["slug"], "pro_monthly");
 
     let products: Vec<_> = admin.list_products(Some(50)).collect().await;
@@ -76,13 +66,9 @@ async fn catalogue_reads(t: &Target) {
         .iter()
         .find(|p| p["slug"] == "pro" && p["pricingModelId"] == id.as_str())
         .expect("pro is listed");
-    let got = client
-        .raw()
-        .products_get(product["id"].as_str().unwrap())
+    let got = call(client.raw().products_get(product["id"].as_str().unwrap()))
         .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(json(&got)["slug"], "pro");
 
     let features: Vec<_> = admin.list_features(Some(50)).collect().await;
@@ -193,13 +179,7 @@ async fn every_admin_list_decodes(t: &Target) {
 
     let features = first_items!(list_features);
     let id = features[0]["id"].as_str().unwrap();
-    let got = client
-        .raw()
-        .features_get(id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let got = call(client.raw().features_get(id)).await.unwrap();
     assert_eq!(json(&got)["feature"]["id"], id);
 }
 

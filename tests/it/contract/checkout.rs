@@ -6,7 +6,7 @@ use flowglad::{
     CreateProductCheckoutSessionParams, PriceRef,
 };
 
-use super::{Target, contract, json, subscription_id};
+use super::{Target, call, contract, json, subscription_id};
 
 contract!(
     product_checkout_session,
@@ -37,13 +37,7 @@ async fn product_checkout_session(t: &Target) {
     assert_eq!(session["cancelUrl"], CANCEL);
     assert_eq!(session["quantity"], 1);
     assert!(created.url.contains(&id), "{}", created.url);
-    let got = client
-        .raw()
-        .checkout_sessions_get(&id)
-        .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+    let got = call(client.raw().checkout_sessions_get(&id)).await.unwrap();
     assert_eq!(json(&got.checkout_session)["id"], id.as_str());
     // Not completed: the customer is still on the free plan.
     let billing = server.get_billing().await.unwrap();

@@ -4,7 +4,7 @@
 use futures_util::future::join_all;
 use serde_json::json;
 
-use super::{Target, contract, json, subscription_id, user};
+use super::{Target, call, contract, json, subscription_id, user};
 
 contract!(
     find_or_create_creates_once_then_finds,
@@ -151,13 +151,9 @@ async fn list_customers_pages(t: &Target) {
     assert_eq!(page.data.len(), 1);
     assert!(page.has_more);
     let cursor = page.next_cursor.clone().expect("a next cursor");
-    let next = client
-        .raw()
-        .customers_list(Some(&cursor), Some("1"))
+    let next = call(client.raw().customers_list(Some(&cursor), Some("1")))
         .await
-        .map_err(flowglad::Error::from)
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(next.data.len(), 1);
     assert_ne!(next.data[0].id, page.data[0].id);
 }

@@ -4,9 +4,9 @@
 
 use std::time::Instant;
 
-use flowglad::{CreateSubscriptionParams, CreateUsageEventParams, Error, PriceRef, UsageTarget};
+use flowglad::{CreateSubscriptionParams, CreateUsageEventParams, PriceRef, UsageTarget};
 
-use super::{NO_RETRY_WITHIN, RETRY_WAIT, Target, contract, run_id, subscription_id, user};
+use super::{NO_RETRY_WITHIN, RETRY_WAIT, Target, call, contract, run_id, subscription_id, user};
 
 contract!(
     a_bad_key_is_401,
@@ -81,11 +81,8 @@ async fn an_unknown_subscription_is_not_found_and_not_retried(t: &Target) {
     let path = format!("/api/v1/subscriptions/{missing}");
 
     let started = Instant::now();
-    let err = client
-        .raw()
-        .subscriptions_get(&missing)
+    let err = call(client.raw().subscriptions_get(&missing))
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(started.elapsed() < NO_RETRY_WITHIN, "retried: {err}");
     // Upstream's answer at 49b3368 (the fake answers the same): a 500 naming NotFoundError.
@@ -102,11 +99,8 @@ async fn an_unknown_subscription_is_not_found_and_not_retried(t: &Target) {
         "cancellation": {"timing": "immediately"}
     }))
     .unwrap();
-    let err = client
-        .raw()
-        .subscriptions_cancel(&missing, &body)
+    let err = call(client.raw().subscriptions_cancel(&missing, &body))
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
 
@@ -146,12 +140,7 @@ async fn an_unknown_price_is_not_found(t: &Target) {
     let billing = server.get_billing().await.unwrap();
     assert_eq!(billing.current_subscriptions.len(), 1);
 
-    let err = client
-        .raw()
-        .prices_get(&slug)
-        .await
-        .map_err(Error::from)
-        .unwrap_err();
+    let err = call(client.raw().prices_get(&slug)).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
 }
 

@@ -9,7 +9,7 @@ use flowglad::{
     CreateSubscriptionParams, Error, FlowgladServer, PriceRef,
 };
 
-use super::{NO_RETRY_WITHIN, RETRY_WAIT, Target, contract, json, subscription_id};
+use super::{NO_RETRY_WITHIN, RETRY_WAIT, Target, call, contract, json, subscription_id};
 
 contract!(
     a_paid_subscription_replaces_the_free_one,
@@ -143,13 +143,9 @@ async fn cancelling_a_paid_subscription_returns_the_customer_to_free(t: &Target)
         "cancellation": {"timing": "immediately"}
     }))
     .unwrap();
-    let again = client
-        .raw()
-        .subscriptions_cancel(&pro, &body)
+    let again = call(client.raw().subscriptions_cancel(&pro, &body))
         .await
-        .map_err(Error::from)
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let again = json(&again.subscription);
     assert_eq!(again["status"], "canceled");
     assert_eq!(again["canceledAt"], record["canceledAt"]);
@@ -179,13 +175,9 @@ async fn cancel_at_period_end_then_uncancel(t: &Target) {
     // the API answers it with the subscription as it is).
     let again = server.uncancel_subscription(&pro).await.unwrap();
     assert_eq!(json(&again.subscription)["status"], "active");
-    let raw = client
-        .raw()
-        .subscriptions_uncancel(&pro)
+    let raw = call(client.raw().subscriptions_uncancel(&pro))
         .await
-        .map_err(Error::from)
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(json(&raw.subscription)["status"], "active");
 }
 
@@ -193,13 +185,7 @@ async fn subscriptions_read_and_list(t: &Target) {
     let client = t.client();
     let server = t.new_user(&client);
     let (free, pro) = subscribe_pro(&server).await;
-    let got = client
-        .raw()
-        .subscriptions_get(&pro)
-        .await
-        .map_err(Error::from)
-        .unwrap()
-        .into_inner();
+    let got = call(client.raw().subscriptions_get(&pro)).await.unwrap();
     assert_eq!(json(&got.subscription)["id"], pro.as_str());
 
     let mine = server.get_subscriptions(true).await.unwrap();
@@ -220,22 +206,18 @@ async fn subscriptions_read_and_list(t: &Target) {
         .collect();
     assert_eq!(current_ids, [pro.as_str()], "{current}");
 
-    let page = client
-        .raw()
-        .subscriptions_list(None, Some("1"))
+    let page = call(client.raw().subscriptions_list(None, Some("1")))
         .await
-        .map_err(Error::from)
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(page.data.len(), 1);
     assert!(page.has_more, "this test alone made two subscriptions");
-    let next = client
-        .raw()
-        .subscriptions_list(page.next_cursor.as_deref(), Some("1"))
-        .await
-        .map_err(Error::from)
-        .unwrap()
-        .into_inner();
+    let next = call(
+        client
+            .raw()
+            .subscriptions_list(page.next_cursor.as_deref(), Some("1")),
+    )
+    .await
+    .unwrap();
     assert_eq!(next.data.len(), 1);
     assert_ne!(json(&next.data[0])["id"], json(&page.data[0])["id"]);
 }
