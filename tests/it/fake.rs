@@ -612,246 +612,269 @@ async fn fault_injection() {
     fake.client().pricing_models_get_default().await.unwrap();
 }
 
-/// Every supported operation's answer validates against the vendored spec's (strict) schema.
-#[tokio::test]
-async fn responses_conform_to_the_spec() {
-    use flowglad_testing::conformance::Spec;
-    let spec = Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap();
-    let fake = FakeFlowglad::start().await;
-    let http = loopback::client();
-    let mut seen = Vec::new();
-    let mut no_success: Vec<String> = Vec::new();
-    let mut call = async |op: &str, method: &str, path: String, body: Option<Value>| -> Value {
-        let mut req = http
+/// Calls the fake's operations over HTTP, as `responses_conform_to_the_spec` does: every
+/// answer must validate against the spec's schema for its operation and status, and each
+/// operation called is noted in `seen`.
+struct SpecCalls<'a> {
+    spec: &'a flowglad_testing::conformance::Spec,
+    fake: &'a FakeFlowglad,
+    http: reqwest::Client,
+    seen: Vec<String>,
+}
+
+impl<'a> SpecCalls<'a> {
+    fn new(spec: &'a flowglad_testing::conformance::Spec, fake: &'a FakeFlowglad) -> Self {
+        SpecCalls {
+            spec,
+            fake,
+            http: loopback::client(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Calls `op` (`method` `path`, with `body` as JSON) and answers the status and body; the
+    /// body must conform to the spec, whatever the status.
+    async fn answer(
+        &mut self,
+        op: &str,
+        method: &str,
+        path: impl std::fmt::Display,
+        body: Option<Value>,
+    ) -> (u16, bytes::Bytes) {
+        let mut req = self
+            .http
             .request(
                 method.parse().unwrap(),
-                format!("{}{path}", fake.base_url()),
+                format!("{}{path}", self.fake.base_url()),
             )
-            .header("authorization", fake.api_key());
+            .header("authorization", self.fake.api_key());
         if let Some(b) = body {
             req = req.json(&b);
         }
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         let bytes = r.bytes().await.unwrap();
-        assert_eq!(status, 200, "{op}: {}", String::from_utf8_lossy(&bytes));
-        if let Err(v) = spec.validate_response(op, status, &bytes) {
+        if let Err(v) = self.spec.validate_response(op, status, &bytes) {
             panic!("{op}: {v:?}\n{}", String::from_utf8_lossy(&bytes));
         }
-        seen.push(op.to_owned());
+        self.seen.push(op.to_owned());
+        (status, bytes)
+    }
+
+    /// Calls `op`, which must succeed (200), and answers its JSON.
+    async fn call(
+        &mut self,
+        op: &str,
+        method: &str,
+        path: impl std::fmt::Display,
+        body: Option<Value>,
+    ) -> Value {
+        let (status, bytes) = self.answer(op, method, path, body).await;
+        assert_eq!(status, 200, "{op}: {}", String::from_utf8_lossy(&bytes));
         serde_json::from_slice(&bytes).unwrap()
-    };
-    call(
-        "customers-create",
-        "POST",
-        "/api/v1/customers".into(),
-        Some(json!({"customer": {"externalId": "u", "email": "u@example.com", "name": "U"}})),
-    )
-    .await;
-    call("customers-get", "GET", "/api/v1/customers/u".into(), None).await;
-    call(
-        "customers-update",
-        "PUT",
-        "/api/v1/customers/u".into(),
-        Some(json!({"customer": {"name": "V"}})),
-    )
-    .await;
-    let s = call("checkoutSessions-create", "POST", "/api/v1/checkout-sessions".into(),
-        Some(json!({"checkoutSession": {"type": "product", "customerExternalId": "u", "priceSlug": "pro_monthly",
-            "successUrl": "https://e.com/s", "cancelUrl": "https://e.com/c"}}))).await;
+    }
+
+    /// A successful `GET`.
+    async fn get(&mut self, op: &str, path: impl std::fmt::Display) -> Value {
+        self.call(op, "GET", path, None).await
+    }
+
+    /// A successful `method` with a JSON body.
+    async fn send(
+        &mut self,
+        op: &str,
+        method: &str,
+        path: impl std::fmt::Display,
+        body: Value,
+    ) -> Value {
+        self.call(op, method, path, Some(body)).await
+    }
+}
+
+/// Every supported operation's answer validates against the vendored spec's (strict) schema.
+#[tokio::test]
+async fn responses_conform_to_the_spec() {
+    use flowglad_testing::conformance::Spec;
+    let spec = Spec::from_slice(include_bytes!("../../openapi/flowglad.json")).unwrap();
+    let fake = FakeFlowglad::start().await;
+    let mut calls = SpecCalls::new(&spec, &fake);
+    calls
+        .send(
+            "customers-create",
+            "POST",
+            "/api/v1/customers",
+            json!({"customer": {"externalId": "u", "email": "u@example.com", "name": "U"}}),
+        )
+        .await;
+    calls.get("customers-get", "/api/v1/customers/u").await;
+    calls
+        .send(
+            "customers-update",
+            "PUT",
+            "/api/v1/customers/u",
+            json!({"customer": {"name": "V"}}),
+        )
+        .await;
+    let s = calls.send("checkoutSessions-create", "POST", "/api/v1/checkout-sessions", json!({"checkoutSession": {"type": "product", "customerExternalId": "u", "priceSlug": "pro_monthly",
+            "successUrl": "https://e.com/s", "cancelUrl": "https://e.com/c"}})).await;
     let session = s["checkoutSession"]["id"].as_str().unwrap().to_owned();
-    call(
-        "checkoutSessions-get",
-        "GET",
-        format!("/api/v1/checkout-sessions/{session}"),
-        None,
-    )
-    .await;
+    calls
+        .get(
+            "checkoutSessions-get",
+            format!("/api/v1/checkout-sessions/{session}"),
+        )
+        .await;
     fake.complete_checkout_session(&session).unwrap();
-    let b = call(
-        "customers-getBilling",
-        "GET",
-        "/api/v1/customers/u/billing".into(),
-        None,
-    )
-    .await;
+    let b = calls
+        .get("customers-getBilling", "/api/v1/customers/u/billing")
+        .await;
     let sub = b["currentSubscription"]["id"].as_str().unwrap().to_owned();
     // The records a paid checkout creates, read back by id.
-    let payments = call("payments-list", "GET", "/api/v1/payments".into(), None).await;
+    let payments = calls.get("payments-list", "/api/v1/payments").await;
     let payment = payments["data"][0]["id"].as_str().unwrap().to_owned();
-    call(
-        "payments-get",
-        "GET",
-        format!("/api/v1/payments/{payment}"),
-        None,
-    )
-    .await;
+    calls
+        .get("payments-get", format!("/api/v1/payments/{payment}"))
+        .await;
     let invoice = b["invoices"][0]["invoice"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    call(
-        "invoices-get",
-        "GET",
-        format!("/api/v1/invoices/{invoice}"),
-        None,
-    )
-    .await;
+    calls
+        .get("invoices-get", format!("/api/v1/invoices/{invoice}"))
+        .await;
     let purchase = b["purchases"][0]["id"].as_str().unwrap().to_owned();
-    call(
-        "purchases-get",
-        "GET",
-        format!("/api/v1/purchases/{purchase}"),
-        None,
-    )
-    .await;
+    calls
+        .get("purchases-get", format!("/api/v1/purchases/{purchase}"))
+        .await;
     let product = b["pricingModel"]["products"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    call(
-        "products-get",
-        "GET",
-        format!("/api/v1/products/{product}"),
-        None,
-    )
-    .await;
+    calls
+        .get("products-get", format!("/api/v1/products/{product}"))
+        .await;
     // The card the checkout was paid with.
-    let methods = call(
-        "paymentMethods-list",
-        "GET",
-        "/api/v1/payment-methods".into(),
-        None,
-    )
-    .await;
+    let methods = calls
+        .get("paymentMethods-list", "/api/v1/payment-methods")
+        .await;
     let method = methods["data"][0]["id"].as_str().unwrap().to_owned();
-    call(
-        "paymentMethods-get",
-        "GET",
-        format!("/api/v1/payment-methods/{method}"),
-        None,
-    )
-    .await;
-    call(
-        "customers-getUsageBalances",
-        "GET",
-        "/api/v1/customers/u/usage-balances".into(),
-        None,
-    )
-    .await;
-    let pm = call(
-        "pricingModels-getDefault",
-        "GET",
-        "/api/v1/pricing-models/default".into(),
-        None,
-    )
-    .await;
-    call(
-        "pricingModels-get",
-        "GET",
-        format!(
-            "/api/v1/pricing-models/{}",
-            pm["pricingModel"]["id"].as_str().unwrap()
-        ),
-        None,
-    )
-    .await;
-    call(
-        "pricingModels-export",
-        "GET",
-        format!(
-            "/api/v1/pricing-models/{}/export",
-            pm["pricingModel"]["id"].as_str().unwrap()
-        ),
-        None,
-    )
-    .await;
-    call(
-        "pricingModels-setup",
-        "POST",
-        "/api/v1/pricing-models/setup".into(),
-        Some(PricingModelSeed::default().as_json().clone()),
-    )
-    .await;
-    let e = call("usageEvents-create", "POST", "/api/v1/usage-events".into(),
-        Some(json!({"usageEvent": {"subscriptionId": sub, "usageMeterSlug": "api_calls", "amount": 3, "transactionId": "t"}}))).await;
-    call(
-        "usageEvents-get",
-        "GET",
-        format!(
-            "/api/v1/usage-events/{}",
-            e["usageEvent"]["id"].as_str().unwrap()
-        ),
-        None,
-    )
-    .await;
-    call("usageEvents-bulkInsert", "POST", "/api/v1/usage-events/bulk".into(),
-        Some(json!({"usageEvents": [{"subscriptionId": sub, "priceSlug": "api_calls_usage", "amount": 1, "transactionId": "t2"}]}))).await;
-    call(
-        "resourceClaims-claim",
-        "POST",
-        format!("/api/v1/resource-claims/{sub}/claim"),
-        Some(json!({"resourceSlug": "seats", "quantity": 2})),
-    )
-    .await;
-    call(
-        "resourceClaims-release",
-        "POST",
-        format!("/api/v1/resource-claims/{sub}/release"),
-        Some(json!({"resourceSlug": "seats", "quantity": 1})),
-    )
-    .await;
-    call(
-        "resourceClaims-getUsage",
-        "GET",
-        format!("/api/v1/resource-claims/{sub}/usage?resourceSlug=seats"),
-        None,
-    )
-    .await;
-    call(
-        "resourceClaims-listResourceUsages",
-        "GET",
-        format!("/api/v1/resource-claims/{sub}/usages"),
-        None,
-    )
-    .await;
-    call(
-        "resourceClaims-listClaims",
-        "GET",
-        format!("/api/v1/resource-claims/{sub}/claims"),
-        None,
-    )
-    .await;
+    calls
+        .get(
+            "paymentMethods-get",
+            format!("/api/v1/payment-methods/{method}"),
+        )
+        .await;
+    calls
+        .get(
+            "customers-getUsageBalances",
+            "/api/v1/customers/u/usage-balances",
+        )
+        .await;
+    let pm = calls
+        .get("pricingModels-getDefault", "/api/v1/pricing-models/default")
+        .await;
+    calls
+        .get(
+            "pricingModels-get",
+            format!(
+                "/api/v1/pricing-models/{}",
+                pm["pricingModel"]["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    calls
+        .get(
+            "pricingModels-export",
+            format!(
+                "/api/v1/pricing-models/{}/export",
+                pm["pricingModel"]["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    calls
+        .send(
+            "pricingModels-setup",
+            "POST",
+            "/api/v1/pricing-models/setup",
+            PricingModelSeed::default().as_json().clone(),
+        )
+        .await;
+    let e = calls.send("usageEvents-create", "POST", "/api/v1/usage-events", json!({"usageEvent": {"subscriptionId": sub, "usageMeterSlug": "api_calls", "amount": 3, "transactionId": "t"}})).await;
+    calls
+        .get(
+            "usageEvents-get",
+            format!(
+                "/api/v1/usage-events/{}",
+                e["usageEvent"]["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    calls.send("usageEvents-bulkInsert", "POST", "/api/v1/usage-events/bulk", json!({"usageEvents": [{"subscriptionId": sub, "priceSlug": "api_calls_usage", "amount": 1, "transactionId": "t2"}]})).await;
+    calls
+        .send(
+            "resourceClaims-claim",
+            "POST",
+            format!("/api/v1/resource-claims/{sub}/claim"),
+            json!({"resourceSlug": "seats", "quantity": 2}),
+        )
+        .await;
+    calls
+        .send(
+            "resourceClaims-release",
+            "POST",
+            format!("/api/v1/resource-claims/{sub}/release"),
+            json!({"resourceSlug": "seats", "quantity": 1}),
+        )
+        .await;
+    calls
+        .get(
+            "resourceClaims-getUsage",
+            format!("/api/v1/resource-claims/{sub}/usage?resourceSlug=seats"),
+        )
+        .await;
+    calls
+        .get(
+            "resourceClaims-listResourceUsages",
+            format!("/api/v1/resource-claims/{sub}/usages"),
+        )
+        .await;
+    calls
+        .get(
+            "resourceClaims-listClaims",
+            format!("/api/v1/resource-claims/{sub}/claims"),
+        )
+        .await;
     // Item features: the product's, one added to the subscription, one created on an item.
     let item = b["currentSubscription"]["experimental"]["featureItems"][0].clone();
     let item_id = item["id"].as_str().unwrap().to_owned();
-    call(
-        "subscriptionItemFeatures-get",
-        "GET",
-        format!("/api/v1/subscription-item-features/{item_id}"),
-        None,
-    )
-    .await;
+    calls
+        .get(
+            "subscriptionItemFeatures-get",
+            format!("/api/v1/subscription-item-features/{item_id}"),
+        )
+        .await;
     let mut change = json!({"id": item_id, "type": item["type"]});
     for key in ["amount", "resourceId", "usageMeterId", "renewalFrequency"] {
         if !item[key].is_null() {
             change[key] = item[key].clone();
         }
     }
-    call(
-        "subscriptionItemFeatures-update",
-        "PUT",
-        format!("/api/v1/subscription-item-features/{item_id}"),
-        Some(json!({ "subscriptionItemFeature": change })),
-    )
-    .await;
-    let added = call(
-        "subscriptions-addFeatureToSubscription",
-        "POST",
-        format!("/api/v1/subscriptions/{sub}/add-feature"),
-        Some(json!({"featureId": item["featureId"]})),
-    )
-    .await;
+    calls
+        .send(
+            "subscriptionItemFeatures-update",
+            "PUT",
+            format!("/api/v1/subscription-item-features/{item_id}"),
+            json!({ "subscriptionItemFeature": change }),
+        )
+        .await;
+    let added = calls
+        .send(
+            "subscriptions-addFeatureToSubscription",
+            "POST",
+            format!("/api/v1/subscriptions/{sub}/add-feature"),
+            json!({"featureId": item["featureId"]}),
+        )
+        .await;
     assert_eq!(added["subscriptionItemFeature"]["manuallyCreated"], true);
     let mut created = change.clone();
     created.as_object_mut().unwrap().remove("id");
@@ -868,88 +891,86 @@ async fn responses_conform_to_the_spec() {
         .find(|s| s["status"] == "canceled")
         .map(|s| s["subscriptionItems"][0]["id"].clone())
         .unwrap();
-    call(
-        "subscriptionItemFeatures-create",
-        "POST",
-        "/api/v1/subscription-item-features".into(),
-        Some(json!({ "subscriptionItemFeature": created })),
-    )
-    .await;
+    calls
+        .send(
+            "subscriptionItemFeatures-create",
+            "POST",
+            "/api/v1/subscription-item-features",
+            json!({ "subscriptionItemFeature": created }),
+        )
+        .await;
     // What an adjustment of the paid subscription would do.
-    call(
-        "subscriptions-previewAdjust",
-        "POST",
-        format!("/api/v1/subscriptions/{sub}/preview-adjust"),
-        Some(json!({"adjustment": {"timing": "immediately",
-            "newSubscriptionItems": [{"priceSlug": "pro_monthly", "quantity": 2}]}})),
-    )
-    .await;
+    calls
+        .send(
+            "subscriptions-previewAdjust",
+            "POST",
+            format!("/api/v1/subscriptions/{sub}/preview-adjust"),
+            json!({"adjustment": {"timing": "immediately",
+            "newSubscriptionItems": [{"priceSlug": "pro_monthly", "quantity": 2}]}}),
+        )
+        .await;
     // Resources and webhook endpoints as records.
-    let resource = call(
-        "resources-create",
-        "POST",
-        "/api/v1/resources".into(),
-        Some(json!({"resource": {"slug": "rooms", "name": "Rooms"}})),
-    )
-    .await;
+    let resource = calls
+        .send(
+            "resources-create",
+            "POST",
+            "/api/v1/resources",
+            json!({"resource": {"slug": "rooms", "name": "Rooms"}}),
+        )
+        .await;
     let resource = resource["resource"]["id"].as_str().unwrap().to_owned();
-    call(
-        "resources-get",
-        "GET",
-        format!("/api/v1/resources/{resource}"),
-        None,
-    )
-    .await;
-    call(
-        "resources-update",
-        "PUT",
-        format!("/api/v1/resources/{resource}"),
-        Some(json!({"resource": {"id": resource, "active": false}})),
-    )
-    .await;
-    call("resources-list", "GET", "/api/v1/resources".into(), None).await;
-    let hook = call(
-        "webhooks-create",
-        "POST",
-        "/api/v1/webhooks".into(),
-        Some(json!({"webhook": {"name": "h", "url": "https://e.com/h",
-            "filterTypes": ["customer.created"], "pricingModelId": pm["pricingModel"]["id"]}})),
-    )
-    .await;
+    calls
+        .get("resources-get", format!("/api/v1/resources/{resource}"))
+        .await;
+    calls
+        .send(
+            "resources-update",
+            "PUT",
+            format!("/api/v1/resources/{resource}"),
+            json!({"resource": {"id": resource, "active": false}}),
+        )
+        .await;
+    calls.get("resources-list", "/api/v1/resources").await;
+    let hook = calls
+        .send(
+            "webhooks-create",
+            "POST",
+            "/api/v1/webhooks",
+            json!({"webhook": {"name": "h", "url": "https://e.com/h",
+            "filterTypes": ["customer.created"], "pricingModelId": pm["pricingModel"]["id"]}}),
+        )
+        .await;
     let hook = hook["webhook"]["id"].as_str().unwrap().to_owned();
-    call(
-        "webhooks-get",
-        "GET",
-        format!("/api/v1/webhooks/{hook}"),
-        None,
-    )
-    .await;
-    call(
-        "webhooks-update",
-        "PUT",
-        format!("/api/v1/webhooks/{hook}"),
-        Some(json!({"webhook": {"id": hook, "url": "https://e.com/h2", "filterTypes": []}})),
-    )
-    .await;
+    calls
+        .get("webhooks-get", format!("/api/v1/webhooks/{hook}"))
+        .await;
+    calls
+        .send(
+            "webhooks-update",
+            "PUT",
+            format!("/api/v1/webhooks/{hook}"),
+            json!({"webhook": {"id": hook, "url": "https://e.com/h2", "filterTypes": []}}),
+        )
+        .await;
     // The paid checkout's line item, and a partial refund of its payment.
     let line = b["invoices"][0]["invoiceLineItems"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    call(
-        "invoiceLineItems-get",
-        "GET",
-        format!("/api/v1/invoice-line-items/{line}"),
-        None,
-    )
-    .await;
-    call(
-        "payments-refund",
-        "POST",
-        format!("/api/v1/payments/{payment}/refund"),
-        Some(json!({"partialAmount": 1})),
-    )
-    .await;
+    calls
+        .get(
+            "invoiceLineItems-get",
+            format!("/api/v1/invoice-line-items/{line}"),
+        )
+        .await;
+    calls
+        .send(
+            "payments-refund",
+            "POST",
+            format!("/api/v1/payments/{payment}/refund"),
+            json!({"partialAmount": 1}),
+        )
+        .await;
     // Operations with no success answer: an API key id (the fake has none) and the expire
     // route (no procedure upstream). Their errors are the real server's, and conform.
     for (op, path) in [
@@ -960,116 +981,86 @@ async fn responses_conform_to_the_spec() {
         ),
     ] {
         let method = if op == "apiKeys-get" { "GET" } else { "POST" };
-        let mut req = http
-            .request(
-                method.parse().unwrap(),
-                format!("{}{path}", fake.base_url()),
-            )
-            .header("authorization", fake.api_key());
-        if method == "POST" {
-            req = req.json(&json!({}));
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
+        let body = (method == "POST").then(|| json!({}));
+        let (status, _) = calls.answer(op, method, path, body).await;
         assert!([404, 500].contains(&status), "{op}: {status}");
-        let bytes = r.bytes().await.unwrap();
-        if let Err(v) = spec.validate_response(op, status, &bytes) {
-            panic!("{op}: {v:?}\n{}", String::from_utf8_lossy(&bytes));
-        }
-        no_success.push(op.to_owned());
     }
     // A customer on the free plan (`u` is on pro, and a second current subscription would
     // be refused, as on Flowglad).
     let on_free = to_json(&create_customer(&fake, "u2").await);
     let customer_id = on_free["data"]["customer"]["id"].as_str().unwrap();
-    let created = call(
-        "subscriptions-create",
-        "POST",
-        "/api/v1/subscriptions".into(),
-        Some(json!({"customerId": customer_id, "priceSlug": "pro_monthly"})),
-    )
-    .await;
+    let created = calls
+        .send(
+            "subscriptions-create",
+            "POST",
+            "/api/v1/subscriptions",
+            json!({"customerId": customer_id, "priceSlug": "pro_monthly"}),
+        )
+        .await;
     let id = created["subscription"]["id"].as_str().unwrap();
-    call(
-        "subscriptions-get",
-        "GET",
-        format!("/api/v1/subscriptions/{id}"),
-        None,
-    )
-    .await;
-    call(
-        "subscriptions-list",
-        "GET",
-        "/api/v1/subscriptions".into(),
-        None,
-    )
-    .await;
-    call("subscriptions-adjust", "POST", format!("/api/v1/subscriptions/{id}/adjust"),
-        Some(json!({"adjustment": {"timing": "auto", "newSubscriptionItems": [{"priceSlug": "free", "quantity": 1}]}}))).await;
+    calls
+        .get("subscriptions-get", format!("/api/v1/subscriptions/{id}"))
+        .await;
+    calls
+        .get("subscriptions-list", "/api/v1/subscriptions")
+        .await;
+    calls.send("subscriptions-adjust", "POST", format!("/api/v1/subscriptions/{id}/adjust"), json!({"adjustment": {"timing": "auto", "newSubscriptionItems": [{"priceSlug": "free", "quantity": 1}]}})).await;
     // That downgrade waits for the end of the period; cancel it.
-    call(
-        "subscriptions-cancelScheduledAdjustment",
-        "POST",
-        format!("/api/v1/subscriptions/{id}/cancel-scheduled-adjustment"),
-        Some(json!({})),
-    )
-    .await;
-    call(
-        "subscriptions-cancel",
-        "POST",
-        format!("/api/v1/subscriptions/{id}/cancel"),
-        Some(json!({"cancellation": {"timing": "at_end_of_current_billing_period"}})),
-    )
-    .await;
-    call(
-        "subscriptions-uncancel",
-        "POST",
-        format!("/api/v1/subscriptions/{id}/uncancel"),
-        None,
-    )
-    .await;
+    calls
+        .send(
+            "subscriptions-cancelScheduledAdjustment",
+            "POST",
+            format!("/api/v1/subscriptions/{id}/cancel-scheduled-adjustment"),
+            json!({}),
+        )
+        .await;
+    calls
+        .send(
+            "subscriptions-cancel",
+            "POST",
+            format!("/api/v1/subscriptions/{id}/cancel"),
+            json!({"cancellation": {"timing": "at_end_of_current_billing_period"}}),
+        )
+        .await;
+    calls
+        .call(
+            "subscriptions-uncancel",
+            "POST",
+            format!("/api/v1/subscriptions/{id}/uncancel"),
+            None,
+        )
+        .await;
     // Renewals, a failed card-less one included, produce conforming records too.
     fake.advance(std::time::Duration::from_secs(62 * 24 * 3600));
-    call("payments-list", "GET", "/api/v1/payments".into(), None).await;
-    call(
-        "customers-getBilling",
-        "GET",
-        "/api/v1/customers/u/billing".into(),
-        None,
-    )
-    .await;
+    calls.get("payments-list", "/api/v1/payments").await;
+    calls
+        .get("customers-getBilling", "/api/v1/customers/u/billing")
+        .await;
     // Lists page with `limit` and `cursor`.
-    let page = call(
-        "customers-list",
-        "GET",
-        "/api/v1/customers?limit=1".into(),
-        None,
-    )
-    .await;
+    let page = calls
+        .get("customers-list", "/api/v1/customers?limit=1")
+        .await;
     assert_eq!(page["hasMore"], true);
     let cursor = page["nextCursor"].as_str().unwrap().to_owned();
-    let next = call(
-        "customers-list",
-        "GET",
-        format!("/api/v1/customers?limit=1&cursor={cursor}"),
-        None,
-    )
-    .await;
+    let next = calls
+        .get(
+            "customers-list",
+            format!("/api/v1/customers?limit=1&cursor={cursor}"),
+        )
+        .await;
     assert_ne!(next["data"][0]["id"], page["data"][0]["id"]);
-    call("products-list", "GET", "/api/v1/products".into(), None).await;
-    call("features-list", "GET", "/api/v1/features".into(), None).await;
-    let prices = call("prices-list", "GET", "/api/v1/prices".into(), None).await;
+    calls.get("products-list", "/api/v1/products").await;
+    calls.get("features-list", "/api/v1/features").await;
+    let prices = calls.get("prices-list", "/api/v1/prices").await;
     let price = prices["data"][0]["id"].as_str().unwrap().to_owned();
-    call("prices-get", "GET", format!("/api/v1/prices/{price}"), None).await;
-    let features = call("features-list", "GET", "/api/v1/features".into(), None).await;
+    calls
+        .get("prices-get", format!("/api/v1/prices/{price}"))
+        .await;
+    let features = calls.get("features-list", "/api/v1/features").await;
     let feature = features["data"][0]["id"].as_str().unwrap().to_owned();
-    call(
-        "features-get",
-        "GET",
-        format!("/api/v1/features/{feature}"),
-        None,
-    )
-    .await;
+    calls
+        .get("features-get", format!("/api/v1/features/{feature}"))
+        .await;
     for (op, path) in [
         ("productFeatures-list", "/api/v1/product-features"),
         ("pricingModels-list", "/api/v1/pricing-models"),
@@ -1079,131 +1070,123 @@ async fn responses_conform_to_the_spec() {
         ("invoiceLineItems-list", "/api/v1/invoice-line-items"),
         ("discounts-list", "/api/v1/discounts"),
     ] {
-        call(op, "GET", path.into(), None).await;
+        calls.get(op, path).await;
     }
-    let meters = call(
-        "usageMeters-list",
-        "GET",
-        "/api/v1/usage-meters".into(),
-        None,
-    )
-    .await;
+    let meters = calls.get("usageMeters-list", "/api/v1/usage-meters").await;
     let meter = meters["data"][0]["id"].as_str().unwrap().to_owned();
-    call(
-        "usageMeters-get",
-        "GET",
-        format!("/api/v1/usage-meters/{meter}"),
-        None,
-    )
-    .await;
+    calls
+        .get("usageMeters-get", format!("/api/v1/usage-meters/{meter}"))
+        .await;
     // Catalogue writes, on the key's pricing model.
     let pm = "pricing_model_1";
-    let product = call("products-create", "POST", "/api/v1/products".into(),
-        Some(json!({"product": {"name": "Extra", "slug": "extra", "active": true, "pricingModelId": pm},
+    let product = calls.send("products-create", "POST", "/api/v1/products", json!({"product": {"name": "Extra", "slug": "extra", "active": true, "pricingModelId": pm},
                     "price": {"type": "subscription", "slug": "extra_monthly", "unitPrice": 300,
-                              "intervalUnit": "month", "intervalCount": 1, "isDefault": true}}))).await;
+                              "intervalUnit": "month", "intervalCount": 1, "isDefault": true}})).await;
     let product = product["product"]["id"].as_str().unwrap().to_owned();
-    call(
-        "products-update",
-        "PUT",
-        format!("/api/v1/products/{product}"),
-        Some(json!({"product": {"id": product, "name": "Extra+", "active": true}})),
-    )
-    .await;
-    let price = call(
-        "prices-create",
-        "POST",
-        "/api/v1/prices".into(),
-        Some(
+    calls
+        .send(
+            "products-update",
+            "PUT",
+            format!("/api/v1/products/{product}"),
+            json!({"product": {"id": product, "name": "Extra+", "active": true}}),
+        )
+        .await;
+    let price = calls
+        .send(
+            "prices-create",
+            "POST",
+            "/api/v1/prices",
             json!({"price": {"type": "subscription", "productId": product, "slug": "extra_yearly",
                               "unitPrice": 3000, "intervalUnit": "year", "intervalCount": 1,
                               "isDefault": true}}),
-        ),
-    )
-    .await;
+        )
+        .await;
     let price = price["price"]["id"].as_str().unwrap().to_owned();
-    call("prices-update", "PUT", format!("/api/v1/prices/{price}"),
-        Some(json!({"price": {"id": price, "type": "subscription", "isDefault": true, "name": "Yearly"}}))).await;
-    let feature = call(
-        "features-create",
-        "POST",
-        "/api/v1/features".into(),
-        Some(
+    calls.send("prices-update", "PUT", format!("/api/v1/prices/{price}"), json!({"price": {"id": price, "type": "subscription", "isDefault": true, "name": "Yearly"}})).await;
+    let feature = calls
+        .send(
+            "features-create",
+            "POST",
+            "/api/v1/features",
             json!({"feature": {"type": "toggle", "slug": "extra_toggle", "name": "Extra",
                                 "description": "", "pricingModelId": pm}}),
-        ),
-    )
-    .await;
+        )
+        .await;
     let feature = feature["feature"]["id"].as_str().unwrap().to_owned();
-    call(
-        "features-update",
-        "PUT",
-        format!("/api/v1/features/{feature}"),
-        Some(json!({"feature": {"id": feature, "type": "toggle", "name": "Extra toggle"}})),
-    )
-    .await;
-    let link = call(
-        "productFeatures-create",
-        "POST",
-        "/api/v1/product-features".into(),
-        Some(json!({"productFeature": {"productId": product, "featureId": feature}})),
-    )
-    .await;
+    calls
+        .send(
+            "features-update",
+            "PUT",
+            format!("/api/v1/features/{feature}"),
+            json!({"feature": {"id": feature, "type": "toggle", "name": "Extra toggle"}}),
+        )
+        .await;
+    let link = calls
+        .send(
+            "productFeatures-create",
+            "POST",
+            "/api/v1/product-features",
+            json!({"productFeature": {"productId": product, "featureId": feature}}),
+        )
+        .await;
     let link = link["productFeature"]["id"].as_str().unwrap().to_owned();
-    call(
-        "productFeatures-get",
-        "GET",
-        format!("/api/v1/product-features/{link}"),
-        None,
-    )
-    .await;
-    call(
-        "productFeatures-expire",
-        "POST",
-        format!("/api/v1/product-features/{link}/expire"),
-        Some(json!({})),
-    )
-    .await;
-    let meter = call(
-        "usageMeters-create",
-        "POST",
-        "/api/v1/usage-meters".into(),
-        Some(
+    calls
+        .get(
+            "productFeatures-get",
+            format!("/api/v1/product-features/{link}"),
+        )
+        .await;
+    calls
+        .send(
+            "productFeatures-expire",
+            "POST",
+            format!("/api/v1/product-features/{link}/expire"),
+            json!({}),
+        )
+        .await;
+    let meter = calls
+        .send(
+            "usageMeters-create",
+            "POST",
+            "/api/v1/usage-meters",
             json!({"usageMeter": {"name": "Extra meter", "slug": "extra_meter"},
                     "price": {"type": "usage", "unitPrice": 2, "usageEventsPerUnit": 1}}),
-        ),
-    )
-    .await;
+        )
+        .await;
     let meter = meter["usageMeter"]["id"].as_str().unwrap().to_owned();
-    call(
-        "usageMeters-update",
-        "PUT",
-        format!("/api/v1/usage-meters/{meter}"),
-        Some(json!({"usageMeter": {"id": meter, "name": "Renamed meter"}})),
-    )
-    .await;
-    let model = call(
-        "pricingModels-create",
-        "POST",
-        "/api/v1/pricing-models".into(),
-        Some(json!({"pricingModel": {"name": "Extra model"}})),
-    )
-    .await;
+    calls
+        .send(
+            "usageMeters-update",
+            "PUT",
+            format!("/api/v1/usage-meters/{meter}"),
+            json!({"usageMeter": {"id": meter, "name": "Renamed meter"}}),
+        )
+        .await;
+    let model = calls
+        .send(
+            "pricingModels-create",
+            "POST",
+            "/api/v1/pricing-models",
+            json!({"pricingModel": {"name": "Extra model"}}),
+        )
+        .await;
     let model = model["pricingModel"]["id"].as_str().unwrap().to_owned();
-    call(
-        "pricingModels-update",
-        "PUT",
-        format!("/api/v1/pricing-models/{model}"),
-        Some(json!({"pricingModel": {"id": model, "name": "Renamed model"}})),
-    )
-    .await;
-    call(
-        "pricingModels-clone",
-        "POST",
-        format!("/api/v1/pricing-models/{pm}/clone"),
-        Some(json!({"name": "Clone"})),
-    )
-    .await;
+    calls
+        .send(
+            "pricingModels-update",
+            "PUT",
+            format!("/api/v1/pricing-models/{model}"),
+            json!({"pricingModel": {"id": model, "name": "Renamed model"}}),
+        )
+        .await;
+    calls
+        .send(
+            "pricingModels-clone",
+            "POST",
+            format!("/api/v1/pricing-models/{pm}/clone"),
+            json!({"name": "Clone"}),
+        )
+        .await;
     for (code, duration, extra) in [
         ("ONCE10", "once", json!({})),
         ("EVER10", "forever", json!({})),
@@ -1219,48 +1202,46 @@ async fn responses_conform_to_the_spec() {
             .as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
-        let created = call(
-            "discounts-create",
-            "POST",
-            "/api/v1/discounts".into(),
-            Some(json!({"discount": discount})),
-        )
-        .await;
+        let created = calls
+            .send(
+                "discounts-create",
+                "POST",
+                "/api/v1/discounts",
+                json!({"discount": discount}),
+            )
+            .await;
         let id = created["discount"]["id"].as_str().unwrap().to_owned();
-        call(
-            "discounts-get",
-            "GET",
-            format!("/api/v1/discounts/{id}"),
-            None,
-        )
-        .await;
+        calls
+            .get("discounts-get", format!("/api/v1/discounts/{id}"))
+            .await;
         discount["id"] = json!(id);
         discount["amount"] = json!(20);
-        call(
-            "discounts-update",
-            "PUT",
-            format!("/api/v1/discounts/{id}"),
-            Some(json!({"discount": discount})),
+        calls
+            .send(
+                "discounts-update",
+                "PUT",
+                format!("/api/v1/discounts/{id}"),
+                json!({"discount": discount}),
+            )
+            .await;
+    }
+    calls.get("discounts-list", "/api/v1/discounts").await;
+    calls
+        .get(
+            "pricingModels-export",
+            format!("/api/v1/pricing-models/{pm}/export"),
         )
         .await;
-    }
-    call("discounts-list", "GET", "/api/v1/discounts".into(), None).await;
-    call(
-        "pricingModels-export",
-        "GET",
-        format!("/api/v1/pricing-models/{pm}/export"),
-        None,
-    )
-    .await;
     // The SDK sends `{}`: the real server refuses a POST without a body here.
-    call(
-        "customers-archive",
-        "POST",
-        "/api/v1/customers/u/archive".into(),
-        Some(json!({})),
-    )
-    .await;
-    seen.extend(no_success);
+    calls
+        .send(
+            "customers-archive",
+            "POST",
+            "/api/v1/customers/u/archive",
+            json!({}),
+        )
+        .await;
+    let mut seen = calls.seen;
     seen.sort();
     seen.dedup();
     let mut supported = flowglad_testing::fake::SUPPORTED_OPERATIONS.to_vec();
