@@ -131,7 +131,7 @@ async fn every_list_endpoint_streams_all_pages() {
     let server = TestServer::start().await;
     let admin = server.client().admin();
     macro_rules! check {
-        ($method:ident, $path:literal, $op:literal) => {{
+        ($($method:ident, $path:literal, $op:literal;)*) => {$({
             let mut first = spec.example_response($op).unwrap();
             first["hasMore"] = json!(true);
             first["nextCursor"] = json!("cursor_2");
@@ -149,53 +149,23 @@ async fn every_list_endpoint_streams_all_pages() {
                 .map(|r| r.query.clone().unwrap_or_default())
                 .collect();
             assert_eq!(queries, ["limit=10", "cursor=cursor_2&limit=10"], "{}", $op);
-        }};
+        })*};
     }
-    check!(list_customers, "/api/v1/customers", "customers-list");
-    check!(
-        list_subscriptions,
-        "/api/v1/subscriptions",
-        "subscriptions-list"
-    );
-    check!(
-        list_usage_events,
-        "/api/v1/usage-events",
-        "usageEvents-list"
-    );
-    check!(list_products, "/api/v1/products", "products-list");
-    check!(list_invoices, "/api/v1/invoices", "invoices-list");
-    check!(
-        list_checkout_sessions,
-        "/api/v1/checkout-sessions",
-        "checkoutSessions-list"
-    );
-    check!(list_discounts, "/api/v1/discounts", "discounts-list");
-    check!(list_features, "/api/v1/features", "features-list");
-    check!(
-        list_invoice_line_items,
-        "/api/v1/invoice-line-items",
-        "invoiceLineItems-list"
-    );
-    check!(
-        list_payment_methods,
-        "/api/v1/payment-methods",
-        "paymentMethods-list"
-    );
-    check!(list_payments, "/api/v1/payments", "payments-list");
-    check!(list_prices, "/api/v1/prices", "prices-list");
-    check!(
-        list_pricing_models,
-        "/api/v1/pricing-models",
-        "pricingModels-list"
-    );
-    check!(
-        list_product_features,
-        "/api/v1/product-features",
-        "productFeatures-list"
-    );
-    check!(
-        list_usage_meters,
-        "/api/v1/usage-meters",
-        "usageMeters-list"
-    );
+    check! {
+        list_customers, "/api/v1/customers", "customers-list";
+        list_subscriptions, "/api/v1/subscriptions", "subscriptions-list";
+        list_usage_events, "/api/v1/usage-events", "usageEvents-list";
+        list_products, "/api/v1/products", "products-list";
+        list_invoices, "/api/v1/invoices", "invoices-list";
+        list_checkout_sessions, "/api/v1/checkout-sessions", "checkoutSessions-list";
+        list_discounts, "/api/v1/discounts", "discounts-list";
+        list_features, "/api/v1/features", "features-list";
+        list_invoice_line_items, "/api/v1/invoice-line-items", "invoiceLineItems-list";
+        list_payment_methods, "/api/v1/payment-methods", "paymentMethods-list";
+        list_payments, "/api/v1/payments", "payments-list";
+        list_prices, "/api/v1/prices", "prices-list";
+        list_pricing_models, "/api/v1/pricing-models", "pricingModels-list";
+        list_product_features, "/api/v1/product-features", "productFeatures-list";
+        list_usage_meters, "/api/v1/usage-meters", "usageMeters-list";
+    }
 }
