@@ -7,6 +7,24 @@ pub const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00.000Z
 pub const ORG: &str = "org_7Hn2kQ9";
 pub const PM: &str = "pricing_model_4xY1";
 
+/// A record of the test organization's pricing model: `id`, the timestamps, `livemode`,
+/// `organizationId` and `pricingModelId`, then `fields`.
+fn record(id: impl Into<Value>, fields: Value) -> Value {
+    let mut record = json!({
+        "id": id.into(),
+        "createdAt": T0,
+        "updatedAt": T0,
+        "livemode": false,
+        "organizationId": ORG,
+        "pricingModelId": PM,
+    });
+    let Value::Object(fields) = fields else {
+        panic!("record fields are an object")
+    };
+    record.as_object_mut().unwrap().extend(fields);
+    record
+}
+
 pub fn customer(id: &str, external_id: &str) -> Value {
     json!({
         "id": id,
@@ -28,34 +46,31 @@ pub fn customer(id: &str, external_id: &str) -> Value {
 }
 
 pub fn subscription_record(id: &str, customer_id: &str, status: &str) -> Value {
-    json!({
-        "id": id,
-        "createdAt": T0,
-        "updatedAt": T0,
-        "livemode": false,
-        "customerId": customer_id,
-        "organizationId": ORG,
-        "pricingModelId": PM,
-        "priceId": "price_pro_monthly",
-        "status": status,
-        "renews": true,
-        "current": status != "canceled",
-        "startDate": T0,
-        "interval": "month",
-        "intervalCount": 1,
-        "currentBillingPeriodStart": T0,
-        "currentBillingPeriodEnd": T0 + 2_678_400_000i64,
-        "billingCycleAnchorDate": T0,
-        "backupPaymentMethodId": null,
-        "defaultPaymentMethodId": "pm_card_1",
-        "cancellationReason": null,
-        "replacedBySubscriptionId": null,
-        "runBillingAtPeriodStart": true,
-        "isFreePlan": false,
-        "doNotCharge": false,
-        "name": "Pro",
-        "metadata": {}
-    })
+    record(
+        id,
+        json!({
+            "customerId": customer_id,
+            "priceId": "price_pro_monthly",
+            "status": status,
+            "renews": true,
+            "current": status != "canceled",
+            "startDate": T0,
+            "interval": "month",
+            "intervalCount": 1,
+            "currentBillingPeriodStart": T0,
+            "currentBillingPeriodEnd": T0 + 2_678_400_000i64,
+            "billingCycleAnchorDate": T0,
+            "backupPaymentMethodId": null,
+            "defaultPaymentMethodId": "pm_card_1",
+            "cancellationReason": null,
+            "replacedBySubscriptionId": null,
+            "runBillingAtPeriodStart": true,
+            "isFreePlan": false,
+            "doNotCharge": false,
+            "name": "Pro",
+            "metadata": {}
+        }),
+    )
 }
 
 pub fn toggle(id: &str, slug: &str) -> Value {
@@ -173,25 +188,22 @@ pub fn product(id: &str, slug: &str, prices: Vec<Value>) -> Value {
         .first()
         .cloned()
         .unwrap_or_else(|| subscription_price("price_default", None, id));
-    json!({
-        "id": id,
-        "createdAt": T0,
-        "updatedAt": T0,
-        "livemode": false,
-        "organizationId": ORG,
-        "pricingModelId": PM,
-        "name": format!("Product {slug}"),
-        "slug": slug,
-        "description": null,
-        "imageURL": null,
-        "singularQuantityLabel": null,
-        "pluralQuantityLabel": null,
-        "active": true,
-        "default": false,
-        "features": [],
-        "defaultPrice": default_price,
-        "prices": prices
-    })
+    record(
+        id,
+        json!({
+            "name": format!("Product {slug}"),
+            "slug": slug,
+            "description": null,
+            "imageURL": null,
+            "singularQuantityLabel": null,
+            "pluralQuantityLabel": null,
+            "active": true,
+            "default": false,
+            "features": [],
+            "defaultPrice": default_price,
+            "prices": prices
+        }),
+    )
 }
 
 pub fn pricing_model(products: Vec<Value>) -> Value {
@@ -209,27 +221,24 @@ pub fn pricing_model(products: Vec<Value>) -> Value {
 }
 
 pub fn purchase(id: &str, price_id: &str, customer_id: &str) -> Value {
-    json!({
-        "id": id,
-        "createdAt": T0,
-        "updatedAt": T0,
-        "livemode": false,
-        "organizationId": ORG,
-        "pricingModelId": PM,
-        "customerId": customer_id,
-        "name": "Lifetime",
-        "priceId": price_id,
-        "priceType": "single_payment",
-        "quantity": 1,
-        "status": "paid",
-        "firstInvoiceValue": 19900,
-        "totalPurchaseValue": 19900,
-        "position": 0,
-        "archived": false,
-        "bankPaymentOnly": false,
-        "proposal": null,
-        "purchaseDate": T0
-    })
+    record(
+        id,
+        json!({
+            "customerId": customer_id,
+            "name": "Lifetime",
+            "priceId": price_id,
+            "priceType": "single_payment",
+            "quantity": 1,
+            "status": "paid",
+            "firstInvoiceValue": 19900,
+            "totalPurchaseValue": 19900,
+            "position": 0,
+            "archived": false,
+            "bankPaymentOnly": false,
+            "proposal": null,
+            "purchaseDate": T0
+        }),
+    )
 }
 
 pub fn invoice_item(id: &str, customer_id: &str) -> Value {
@@ -301,29 +310,26 @@ pub fn billing(customer: Value, current: Vec<Value>, products: Vec<Value>) -> Va
 }
 
 pub fn checkout_session(id: &str, kind: &str, customer_id: &str) -> Value {
-    let mut s = json!({
-        "id": id,
-        "createdAt": T0,
-        "updatedAt": T0,
-        "livemode": false,
-        "organizationId": ORG,
-        "pricingModelId": PM,
-        "type": kind,
-        "status": "open",
-        "customerId": customer_id,
-        "customerEmail": "ada@example.com",
-        "customerName": "Ada Lovelace",
-        "successUrl": "https://app.example.com/ok",
-        "cancelUrl": "https://app.example.com/cancel",
-        "expires": T0 + 86_400_000,
-        "outputName": null,
-        "outputMetadata": null,
-        "discountId": null,
-        "purchaseId": null,
-        "invoiceId": null,
-        "preserveBillingCycleAnchor": false,
-        "automaticallyUpdateSubscriptions": null
-    });
+    let mut s = record(
+        id,
+        json!({
+            "type": kind,
+            "status": "open",
+            "customerId": customer_id,
+            "customerEmail": "ada@example.com",
+            "customerName": "Ada Lovelace",
+            "successUrl": "https://app.example.com/ok",
+            "cancelUrl": "https://app.example.com/cancel",
+            "expires": T0 + 86_400_000,
+            "outputName": null,
+            "outputMetadata": null,
+            "discountId": null,
+            "purchaseId": null,
+            "invoiceId": null,
+            "preserveBillingCycleAnchor": false,
+            "automaticallyUpdateSubscriptions": null
+        }),
+    );
     match kind {
         "product" => {
             s["priceId"] = json!("price_pro_monthly");
@@ -363,21 +369,18 @@ pub fn usage_event(id: &str, subscription_id: &str, transaction_id: &str) -> Val
 }
 
 pub fn resource_claim(id: &str, subscription_id: &str) -> Value {
-    json!({
-        "id": id,
-        "createdAt": T0,
-        "updatedAt": T0,
-        "livemode": false,
-        "organizationId": ORG,
-        "pricingModelId": PM,
-        "subscriptionId": subscription_id,
-        "resourceId": "resource_seats",
-        "externalId": null,
-        "claimedAt": T0,
-        "releasedAt": null,
-        "releaseReason": null,
-        "metadata": null
-    })
+    record(
+        id,
+        json!({
+            "subscriptionId": subscription_id,
+            "resourceId": "resource_seats",
+            "externalId": null,
+            "claimedAt": T0,
+            "releasedAt": null,
+            "releaseReason": null,
+            "metadata": null
+        }),
+    )
 }
 
 pub fn resource_usage(slug: &str) -> Value {
