@@ -31,6 +31,39 @@ fn server(client: &FlowgladClient, user: &str) -> FlowgladServer {
     .unwrap()
 }
 
+/// A fake that answers every request after `millis` ms.
+async fn fake_with_latency(millis: u64) -> FakeFlowglad {
+    FakeFlowglad::builder()
+        .latency(Latency::fixed(Duration::from_millis(millis)))
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Creates `user`'s customer (through a facade of `client`).
+async fn create_customer(client: &FlowgladClient, user: &str) {
+    server(client, user)
+        .find_or_create_customer()
+        .await
+        .unwrap();
+}
+
+/// A cache whose entries outlive the test: 10 minutes.
+fn ten_minute_cache() -> BillingCache {
+    BillingCache::builder()
+        .ttl(Duration::from_secs(600))
+        .build()
+}
+
+/// Whether `server`'s customer has `premium_feature`, by a cached billing read.
+async fn has_premium(server: &FlowgladServer) -> bool {
+    server
+        .billing_cached()
+        .await
+        .unwrap()
+        .check_feature_access("premium_feature", None)
+}
+
 /// `METHOD operationId` of every request the fake received since the last clear.
 fn operations(fake: &FakeFlowglad) -> Vec<String> {
     fake.requests()
@@ -115,17 +148,10 @@ async fn usage_meter_balances_without_a_subscription_id_is_one_request() {
 
 #[tokio::test]
 async fn concurrent_cold_reads_for_one_customer_send_one_request() {
-    let fake = FakeFlowglad::builder()
-        .latency(Latency::fixed(Duration::from_millis(30)))
-        .start()
-        .await
-        .unwrap();
+    let fake = fake_with_latency(30).await;
     let cache = BillingCache::new();
     let client = client(&fake, Some(&cache));
-    server(&client, "user_1")
-        .find_or_create_customer()
-        .await
-        .unwrap();
+    create_customer(&client, "user_1").await;
     fake.clear_requests();
 
     let reads = (0..100).map(|_| {
@@ -161,20 +187,12 @@ async fn an_entry_is_served_until_its_ttl_then_fetched_again() {
 #[tokio::test]
 async fn cancel_subscription_invalidates_the_customer() {
     let fake = FakeFlowglad::start().await;
-    let cache = BillingCache::builder()
-        .ttl(Duration::from_secs(600))
-        .build();
+    let cache = ten_minute_cache();
     let client = client(&fake, Some(&cache));
     let server = server(&client, "user_1");
     server.find_or_create_customer().await.unwrap();
     let pro = fake.set_subscription("user_1", "pro_monthly").unwrap();
-    assert!(
-        server
-            .billing_cached()
-            .await
-            .unwrap()
-            .check_feature_access("premium_feature", None)
-    );
+    assert!(has_premium(&server).await);
 
     server
         .cancel_subscription(&pro, CancellationTiming::Immediately)
@@ -190,28 +208,13 @@ async fn cancel_subscription_invalidates_the_customer() {
 #[tokio::test]
 async fn a_webhook_delivery_for_the_customer_invalidates_it() {
     let fake = FakeFlowglad::start().await;
-    let cache = BillingCache::builder()
-        .ttl(Duration::from_secs(600))
-        .build();
+    let cache = ten_minute_cache();
     let client = client(&fake, Some(&cache));
     let server = server(&client, "user_1");
-    assert!(
-        !server
-            .billing_cached()
-            .await
-            .unwrap()
-            .check_feature_access("premium_feature", None)
-    );
+    assert!(!has_premium(&server).await);
     // The customer pays in Flowglad's checkout: nothing in this process knows.
     let sub = fake.set_subscription("user_1", "pro_monthly").unwrap();
-    assert!(
-        !server
-            .billing_cached()
-            .await
-            .unwrap()
-            .check_feature_access("premium_feature", None),
-        "stale until invalidated"
-    );
+    assert!(!has_premium(&server).await, "stale until invalidated");
 
     // The verified delivery's body, as Flowglad sends it (reference §13).
     let body = serde_json::json!({"id": sub, "object": "subscription",
@@ -229,30 +232,15 @@ async fn a_webhook_delivery_for_the_customer_invalidates_it() {
         &cache,
         body["customer"]["externalId"].as_str()
     ));
-    assert!(
-        server
-            .billing_cached()
-            .await
-            .unwrap()
-            .check_feature_access("premium_feature", None)
-    );
+    assert!(has_premium(&server).await);
 }
 
 #[tokio::test]
 async fn a_read_in_flight_during_an_invalidation_does_not_answer_later_reads() {
-    let fake = FakeFlowglad::builder()
-        .latency(Latency::fixed(Duration::from_millis(200)))
-        .start()
-        .await
-        .unwrap();
-    let cache = BillingCache::builder()
-        .ttl(Duration::from_secs(600))
-        .build();
+    let fake = fake_with_latency(200).await;
+    let cache = ten_minute_cache();
     let client = client(&fake, Some(&cache));
-    server(&client, "user_1")
-        .find_or_create_customer()
-        .await
-        .unwrap();
+    create_customer(&client, "user_1").await;
     fake.clear_requests();
 
     let early = {
@@ -278,11 +266,7 @@ async fn a_read_in_flight_during_an_invalidation_does_not_answer_later_reads() {
 
 #[tokio::test]
 async fn errors_are_shared_by_waiters_and_not_cached() {
-    let fake = FakeFlowglad::builder()
-        .latency(Latency::fixed(Duration::from_millis(30)))
-        .start()
-        .await
-        .unwrap();
+    let fake = fake_with_latency(30).await;
     let cache = BillingCache::new();
     let client = FlowgladClient::builder()
         .api_key(fake.api_key())
@@ -291,10 +275,7 @@ async fn errors_are_shared_by_waiters_and_not_cached() {
         .billing_cache(cache.clone())
         .build()
         .unwrap();
-    server(&client, "user_1")
-        .find_or_create_customer()
-        .await
-        .unwrap();
+    create_customer(&client, "user_1").await;
     fake.inject(Fault::on("customers-getBilling").status(503).times(1));
     fake.clear_requests();
     let reads = (0..10).map(|_| {
@@ -340,9 +321,7 @@ async fn a_signed_delivery_from_the_fake_invalidates_through_the_extractor() {
     }
 
     let fake = FakeFlowglad::start().await;
-    let cache = BillingCache::builder()
-        .ttl(Duration::from_secs(600))
-        .build();
+    let cache = ten_minute_cache();
     let app = axum::Router::new()
         .route("/webhooks/flowglad", axum::routing::post(receive))
         .with_state(App {
@@ -377,11 +356,7 @@ async fn a_signed_delivery_from_the_fake_invalidates_through_the_extractor() {
         fake.webhook_attempts()
     );
     assert!(
-        server
-            .billing_cached()
-            .await
-            .unwrap()
-            .check_feature_access("premium_feature", None),
+        has_premium(&server).await,
         "the delivery invalidated the cached billing"
     );
 }
