@@ -773,24 +773,15 @@ async fn responses_conform_to_the_spec() {
     let pm = calls
         .get("pricingModels-getDefault", "/api/v1/pricing-models/default")
         .await;
+    let pm_id = pm["pricingModel"]["id"].as_str().unwrap();
     calls
         .get(
             "pricingModels-get",
-            format!(
-                "/api/v1/pricing-models/{}",
-                pm["pricingModel"]["id"].as_str().unwrap()
-            ),
+            format!("/api/v1/pricing-models/{pm_id}"),
         )
         .await;
-    calls
-        .get(
-            "pricingModels-export",
-            format!(
-                "/api/v1/pricing-models/{}/export",
-                pm["pricingModel"]["id"].as_str().unwrap()
-            ),
-        )
-        .await;
+    let export = format!("/api/v1/pricing-models/{pm_id}/export");
+    calls.get("pricingModels-export", export).await;
     calls
         .send(
             "pricingModels-setup",
