@@ -1,7 +1,7 @@
 //! A React app on `@flowglad/react`, served by axum with our request handler at
 //! `/api/flowglad`, over the fake Flowglad API (offline), or over a Flowglad API server when
 //! `FLOWGLAD_SECRET_KEY` is set (`FLOWGLAD_BASE_URL` names a self-hosted or local one). The
-//! page is `tests/browser/src/app.jsx`; `tests/browser_e2e.rs` drives it in headless
+//! page is `tests/browser/src/app.jsx`; `tests/it/browser_e2e.rs` drives it in headless
 //! Chromium, against both.
 //!
 //! ```sh

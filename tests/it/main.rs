@@ -2,9 +2,10 @@
 //!
 //! One binary links the crate once (27 binaries each linked it before). Modules that need a
 //! cargo feature say so with `#![cfg(...)]` at their top; `cargo test --all-features` runs
-//! them all. Separate binaries remain only where they must: `tests/browser_e2e.rs` (drives
-//! an example in Chromium) and the `tests/pricing_app` and `tests/reqwest_compat` crates
-//! (a build script, and Cargo's feature unification, are what they test).
+//! them all. Separate binaries remain only where they must: the `tests/pricing_app` and
+//! `tests/reqwest_compat` crates (a build script, and Cargo's feature unification, are what
+//! they test). The browser end-to-end test is a module too (`browser_e2e`): it includes
+//! `examples/react_app.rs` and runs beside the others instead of before them.
 
 mod handler_support;
 mod support;
@@ -21,7 +22,8 @@ mod public_api;
 mod raw_decode;
 mod raw_wire;
 mod transport;
-// The request handler.
+// The request handler, and @flowglad/react in Chromium over it.
+mod browser_e2e;
 mod handler_actix;
 mod handler_axum;
 mod handler_contract;

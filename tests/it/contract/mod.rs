@@ -60,7 +60,9 @@ macro_rules! contract {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn real() {
-                    if let Some(target) = $crate::contract::Target::real(stringify!($name)) {
+                    if let Some(target) =
+                        $crate::contract::Target::real(concat!("contract::", stringify!($name)))
+                    {
                         super::$name(&target).await;
                     }
                 }
@@ -225,13 +227,13 @@ impl Target {
             Err(why) if real_required() => panic!("FLOWGLAD_REQUIRE_REAL=1: {why}"),
             Ok(None) => {
                 println!(
-                    "contract::{test}: real target skipped (set FLOWGLAD_REAL_ENV to the env \
-                     file of a real Flowglad server)"
+                    "{test}: real target skipped (set FLOWGLAD_REAL_ENV to the env file of a \
+                     real Flowglad server)"
                 );
                 None
             }
             Err(why) => {
-                println!("contract::{test}: real target skipped: {why}");
+                println!("{test}: real target skipped: {why}");
                 None
             }
         }
@@ -247,6 +249,11 @@ impl Target {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The target's API key, for code that takes one instead of a client (never printed).
+    pub fn api_key(&self) -> &str {
+        &self.api_key
     }
 
     /// The fake, when this target is the fake.
