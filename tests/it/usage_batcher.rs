@@ -31,6 +31,16 @@ async fn setup() -> (FakeFlowglad, FlowgladClient, String) {
     (fake, client, sub)
 }
 
+/// A batcher that sends nothing on its own before `max_batch_size` events are queued:
+/// its flush interval is an hour.
+fn hour_batcher(client: &FlowgladClient, max_batch_size: usize) -> UsageBatcher {
+    UsageBatcher::builder(client)
+        .max_batch_size(max_batch_size)
+        .flush_interval(Duration::from_secs(3600))
+        .build()
+        .unwrap()
+}
+
 fn event(sub: &str) -> UsageEvent {
     UsageEvent::new(1, UsageTarget::usage_meter_slug("api_calls"), sub)
 }
@@ -153,11 +163,7 @@ async fn soak_100k_events_32_producers_every_fault_nothing_lost_or_duplicated() 
 async fn shutdown_delivers_every_event_accepted_before_it() {
     let (fake, client, sub) = setup().await;
     // Nothing would be sent on its own: batches are large and the interval is an hour.
-    let batcher = UsageBatcher::builder(&client)
-        .max_batch_size(10_000)
-        .flush_interval(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let batcher = hour_batcher(&client, 10_000);
     let mut accepted = Vec::new();
     for _ in 0..250 {
         accepted.push(batcher.record(event(&sub)).await.unwrap());
@@ -191,11 +197,7 @@ async fn shutdown_delivers_every_event_accepted_before_it() {
 async fn flush_waits_for_the_events_before_it() {
     let (fake, client, sub) = setup().await;
     fake.inject(Fault::on(BULK).status(503).times(2));
-    let batcher = UsageBatcher::builder(&client)
-        .max_batch_size(1000)
-        .flush_interval(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let batcher = hour_batcher(&client, 1000);
     for _ in 0..30 {
         batcher.record(event(&sub)).await.unwrap();
     }
@@ -419,11 +421,7 @@ async fn the_fake_processes_then_drops_the_connection() {
 #[tokio::test]
 async fn dropping_without_shutdown_still_delivers_in_the_background() {
     let (fake, client, sub) = setup().await;
-    let batcher = UsageBatcher::builder(&client)
-        .max_batch_size(10_000)
-        .flush_interval(Duration::from_secs(3600))
-        .build()
-        .unwrap();
+    let batcher = hour_batcher(&client, 10_000);
     for _ in 0..20 {
         batcher.record(event(&sub)).await.unwrap();
     }
