@@ -118,6 +118,11 @@ impl Env {
         }
     }
 
+    async fn get(&self, action: &str, user: &str) -> Answer {
+        self.call(reqwest::Method::GET, action, Some(user), None)
+            .await
+    }
+
     async fn post(&self, action: &str, user: &str, body: Value) -> Answer {
         self.call(reqwest::Method::POST, action, Some(user), Some(body))
             .await
@@ -279,14 +284,7 @@ async fn answers_are_the_api_json_as_sent() {
 async fn get_is_refused_on_every_action_and_creates_nothing() {
     let env = env(false).await;
     for action in Action::ALL {
-        let a = env
-            .call(
-                reqwest::Method::GET,
-                action.as_str(),
-                Some("user_csrf"),
-                None,
-            )
-            .await;
+        let a = env.get(action.as_str(), "user_csrf").await;
         a.error(405, "METHOD_NOT_ALLOWED");
         assert_eq!(a.allow.as_deref(), Some("POST"), "{action}");
     }
@@ -297,39 +295,18 @@ async fn get_is_refused_on_every_action_and_creates_nothing() {
 #[tokio::test]
 async fn opt_in_get_reads_but_never_creates_the_customer() {
     let env = env(true).await;
-    let a = env
-        .call(
-            reqwest::Method::GET,
-            "customers/billing",
-            Some("user_new"),
-            None,
-        )
-        .await;
+    let a = env.get("customers/billing", "user_new").await;
     a.error(404, "NOT_FOUND");
     assert!(env.fake.customer_external_ids().is_empty());
     // Writes stay POST-only.
-    let a = env
-        .call(
-            reqwest::Method::GET,
-            "checkout-sessions/create",
-            Some("user_new"),
-            None,
-        )
-        .await;
+    let a = env.get("checkout-sessions/create", "user_new").await;
     a.error(405, "METHOD_NOT_ALLOWED");
     assert_eq!(a.allow.as_deref(), Some("POST"));
     // Once the customer exists (created by a POST), GET reads it.
     env.post("customers/billing", "user_new", json!({}))
         .await
         .ok();
-    let a = env
-        .call(
-            reqwest::Method::GET,
-            "customers/billing",
-            Some("user_new"),
-            None,
-        )
-        .await;
+    let a = env.get("customers/billing", "user_new").await;
     assert_eq!(a.ok()["customer"]["externalId"], "user_new");
     assert_eq!(
         env.fake.customer_external_ids(),
