@@ -261,6 +261,20 @@ struct Figures {
 }
 
 impl Figures {
+    /// Reads the outbox's dead letters, shuts it down, and checks the run with the resend
+    /// bound its kills allow.
+    async fn check_after_shutdown(&self, fake: &FakeFlowglad, outbox: UsageOutbox) {
+        let dead: Vec<String> = outbox
+            .dead_letters()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.transaction_id)
+            .collect();
+        outbox.shutdown().await;
+        self.check(fake, &dead, resend_bound(self.kills.len()));
+    }
+
     /// Checks the fake's ledger and the dead letters against the expected events.
     fn check(&self, fake: &FakeFlowglad, dead_letters: &[String], max_resent: usize) {
         let ledger = ledger_txns(fake);
@@ -388,16 +402,7 @@ async fn sqlite_outbox_survives_sigkill_100k_events_0_lost_0_duplicated() {
         .await
         .unwrap();
     assert_eq!(reader.stored().await.unwrap(), 0);
-    let dead: Vec<String> = reader
-        .dead_letters()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.transaction_id)
-        .collect();
-    reader.shutdown().await;
-    let bound = resend_bound(figures.kills.len());
-    figures.check(&fake, &dead, bound);
+    figures.check_after_shutdown(&fake, reader).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -497,14 +502,5 @@ async fn postgres_outbox_3_relays_survive_sigkill_100k_events_0_lost_0_duplicate
     }
     a.kill();
     c.kill();
-    let dead: Vec<String> = outbox
-        .dead_letters()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.transaction_id)
-        .collect();
-    outbox.shutdown().await;
-    let bound = resend_bound(figures.kills.len());
-    figures.check(&fake, &dead, bound);
+    figures.check_after_shutdown(&fake, outbox).await;
 }
