@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use flowglad::handler::{FlowgladHandler, FlowgladHandlerBuilder, WithCustomerId, WithServer};
 use flowglad::{FlowgladClient, FlowgladServer};
 use flowglad_testing::FakeFlowglad;
 use flowglad_testing::fake::Fault;
@@ -28,6 +29,36 @@ impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
         self.0.push_str(&format!(" {}={value}", field.name()));
     }
+}
+
+/// A handler builder whose every request is `user`'s, served through `client`.
+fn handler_for(
+    client: &FlowgladClient,
+    user: &'static str,
+) -> FlowgladHandlerBuilder<WithCustomerId, WithServer> {
+    let handler_client = client.clone();
+    FlowgladHandler::builder()
+        .customer_id(
+            move |_parts: http::request::Parts| async move { Ok::<_, String>(user.into()) },
+        )
+        .server(move |id: String| {
+            Ok::<_, std::convert::Infallible>(flowglad_testing::customer_server(
+                &handler_client,
+                id,
+            ))
+        })
+}
+
+/// The status of a `customers/billing` action posted to `handler`.
+async fn post_billing(handler: &FlowgladHandler) -> http::StatusCode {
+    handler
+        .handle(
+            http::Request::post("/api/flowglad/customers/billing")
+                .body(bytes::Bytes::from_static(b"{}"))
+                .unwrap(),
+        )
+        .await
+        .status()
 }
 
 impl Subscriber for Capture {
@@ -123,28 +154,11 @@ fn spans_for_facade_raw_and_handler_calls_without_the_key() {
         fake.inject(Fault::on("customers-get").status(503).times(2));
         client.raw().customers_get("user_traced").await.unwrap();
         // A handler action over HTTP.
-        let handler_client = client.clone();
-        let handler = flowglad::handler::FlowgladHandler::builder()
-            .customer_id(|_parts: http::request::Parts| async {
-                Ok::<_, String>("user_traced".into())
-            })
-            .server(move |id: String| {
-                Ok::<_, std::convert::Infallible>(flowglad_testing::customer_server(
-                    &handler_client,
-                    id,
-                ))
-            })
+        let handler = handler_for(&client, "user_traced")
             .client(client.clone())
             .build()
             .expect("handler");
-        let response = handler
-            .handle(
-                http::Request::post("/api/flowglad/customers/billing")
-                    .body(bytes::Bytes::from_static(b"{}"))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
+        assert_eq!(post_billing(&handler).await, 200);
     });
     let lines = capture.lines.lock().unwrap().join("\n");
     let has = |needle: &str| lines.contains(needle);
@@ -250,23 +264,13 @@ fn a_key_in_any_configuration_slot_reaches_no_output() {
             .unwrap();
         let error = wrong.raw().customers_get("user_marker").await.unwrap_err();
         show("401", format!("{error} {error:?}"));
-        let handler_client = client.clone();
-        let handler = flowglad::handler::FlowgladHandler::builder()
-            .customer_id(|_parts: http::request::Parts| async {
-                Ok::<_, String>("user_marker".into())
-            })
-            .server(move |id: String| {
-                Ok::<_, std::convert::Infallible>(flowglad_testing::customer_server(
-                    &handler_client,
-                    id,
-                ))
-            })
+        let handler = handler_for(&client, "user_marker")
             .api_key(KEY)
             .base_url(fake.base_url())
             .build()
             .unwrap();
         show("handler", format!("{handler:?}"));
-        let error = flowglad::handler::FlowgladHandler::builder()
+        let error = FlowgladHandler::builder()
             .customer_id(|_parts: http::request::Parts| async { Ok::<_, String>("u".into()) })
             .server(|_id: String| Err::<FlowgladServer, _>("unused"))
             .api_key(fake.base_url())
@@ -274,14 +278,7 @@ fn a_key_in_any_configuration_slot_reaches_no_output() {
             .build()
             .unwrap_err();
         show("handler swapped", format!("{error} {error:?}"));
-        let response = handler
-            .handle(
-                http::Request::post("/api/flowglad/customers/billing")
-                    .body(bytes::Bytes::from_static(b"{}"))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
+        assert_eq!(post_billing(&handler).await, 200);
 
         // Webhook secrets.
         let secret: flowglad::webhook::WebhookSecret = HOOK.parse().unwrap();
