@@ -307,10 +307,7 @@ async fn checkout_sessions() {
     );
     let created = fg.create_checkout_session(params.clone()).await.unwrap();
     assert_eq!(created.url, "https://app.flowglad.com/checkout/cs_1");
-    let body = server.requests_to("POST", "/api/v1/checkout-sessions")[0]
-        .body
-        .clone()
-        .unwrap();
+    let body = server.body_of("POST", "/api/v1/checkout-sessions", 0);
     assert_eq!(
         body,
         json!({"checkoutSession": {
@@ -331,10 +328,7 @@ async fn checkout_sessions() {
     fg.create_add_payment_method_checkout_session(add)
         .await
         .unwrap();
-    let body = server.requests_to("POST", "/api/v1/checkout-sessions")[1]
-        .body
-        .clone()
-        .unwrap();
+    let body = server.body_of("POST", "/api/v1/checkout-sessions", 1);
     assert_eq!(body["checkoutSession"]["type"], "add_payment_method");
     assert_eq!(body["checkoutSession"]["targetSubscriptionId"], "sub_1");
 
@@ -346,10 +340,7 @@ async fn checkout_sessions() {
     fg.create_activate_subscription_checkout_session(activate)
         .await
         .unwrap();
-    let body = server.requests_to("POST", "/api/v1/checkout-sessions")[2]
-        .body
-        .clone()
-        .unwrap();
+    let body = server.body_of("POST", "/api/v1/checkout-sessions", 2);
     assert_eq!(body["checkoutSession"]["type"], "activate_subscription");
 
     // Invalid URL: validation error, nothing sent.
@@ -474,12 +465,7 @@ async fn adjust_auto_resolves_and_shapes_the_body() {
             "POST /api/v1/subscriptions/sub_1/adjust".to_owned(),
         ]
     );
-    let body = |n: usize| {
-        server.requests_to("POST", "/api/v1/subscriptions/sub_1/adjust")[n]
-            .body
-            .clone()
-            .unwrap()
-    };
+    let body = |n: usize| server.body_of("POST", "/api/v1/subscriptions/sub_1/adjust", n);
     assert_eq!(
         body(0),
         json!({"adjustment": {
@@ -593,10 +579,7 @@ async fn create_subscription_uses_the_flowglad_customer_id() {
     let (fg, _) = server.server("user_1");
     let params = CreateSubscriptionParams::new(PriceRef::slug("pro_monthly")).trial_end(fx::T0);
     fg.create_subscription(params).await.unwrap();
-    let body = server.requests_to("POST", "/api/v1/subscriptions")[0]
-        .body
-        .clone()
-        .unwrap();
+    let body = server.body_of("POST", "/api/v1/subscriptions", 0);
     // Unset optional fields (`doNotCharge`, ...) are not sent: the API applies its defaults.
     assert_eq!(
         body,
@@ -609,10 +592,7 @@ async fn create_subscription_uses_the_flowglad_customer_id() {
     let params = CreateSubscriptionParams::new(PriceRef::slug("pro_monthly"))
         .metadata(metadata.as_object().unwrap().clone());
     fg.create_subscription(params).await.unwrap();
-    let body = server.requests_to("POST", "/api/v1/subscriptions")[1]
-        .body
-        .clone()
-        .unwrap();
+    let body = server.body_of("POST", "/api/v1/subscriptions", 1);
     assert_eq!(body["metadata"], metadata);
     let raw = server.requests_to("POST", "/api/v1/subscriptions")[1]
         .raw_body

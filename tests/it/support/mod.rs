@@ -6,6 +6,7 @@
 //! violations, which fails the test that sent it.
 #![allow(dead_code)]
 
+pub mod checkout;
 pub mod fixtures;
 pub mod loopback;
 pub mod on_pro;
@@ -143,6 +144,11 @@ impl TestServer {
             .into_iter()
             .filter(|r| r.method == method && r.path == path)
             .collect()
+    }
+
+    /// The JSON body of the `n`th request to `method path`.
+    pub fn body_of(&self, method: &str, path: &str, n: usize) -> Value {
+        self.requests_to(method, path)[n].body.clone().unwrap()
     }
 
     /// A client for this server with tiny backoff delays.
