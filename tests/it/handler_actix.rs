@@ -3,25 +3,43 @@
 
 use crate::handler_support;
 
+/// Serves the apps `app` makes on a free loopback port with one worker, in the background;
+/// returns the address and the handle that stops it.
+fn serve<F, T, B>(app: F) -> (std::net::SocketAddr, actix_web::dev::ServerHandle)
+where
+    F: Fn() -> actix_web::App<T> + Send + Clone + 'static,
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: actix_web::body::MessageBody + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = actix_web::HttpServer::new(app)
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+    let stop = server.handle();
+    tokio::spawn(server);
+    (addr, stop)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_scope_serves_every_action() {
     let env = handler_support::env().await;
     let handler = env.handler.clone();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = actix_web::HttpServer::new(move || {
+    let (addr, stop) = serve(move || {
         actix_web::App::new().service(flowglad::handler::actix_scope(
             "/api/flowglad",
             handler.clone(),
         ))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    let stop = server.handle();
-    tokio::spawn(server);
+    });
     handler_support::exercise_all_actions(&format!("http://{addr}/api/flowglad"), &env.fake).await;
     stop.stop(false).await;
 }
@@ -63,9 +81,7 @@ async fn identity_app() -> (
         .build()
         .unwrap();
     let key = Key::generate();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = actix_web::HttpServer::new(move || {
+    let (addr, stop) = serve(move || {
         actix_web::App::new()
             .wrap(IdentityMiddleware::default())
             .wrap(SessionMiddleware::new(
@@ -83,14 +99,7 @@ async fn identity_app() -> (
                 "/api/flowglad",
                 handler.clone(),
             ))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    let stop = server.handle();
-    tokio::spawn(server);
+    });
     (env, addr, stop)
 }
 
