@@ -6,12 +6,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use flowglad::raw::types::SubscriptionDetails;
 use flowglad::{
-    AdjustSubscriptionParams, AdjustmentTiming, CancellationTiming,
-    CreateProductCheckoutSessionParams, CreateUsageEventParams, CustomerProfile, Error,
-    FlowgladClient, FlowgladServer, ListParams, PriceRef, UsageTarget,
+    AdjustSubscriptionParams, AdjustmentTiming, CancellationTiming, CreateUsageEventParams,
+    CustomerProfile, Error, FlowgladClient, FlowgladServer, ListParams, PriceRef, UsageTarget,
 };
 use flowglad::{ClaimAmount, ClaimResourceParams, ListResourceClaimsParams};
 use flowglad_testing::FakeFlowglad;
+
+use crate::support::checkout::{self, session_id};
 
 struct App {
     fake: FakeFlowglad,
@@ -57,13 +58,6 @@ fn id_of(s: &SubscriptionDetails) -> &str {
     }
 }
 
-fn session_id(response: &flowglad::raw::types::CheckoutSessionsCreateResponse) -> String {
-    serde_json::to_value(&response.checkout_session).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn the_seed_flow_runs_against_the_fake() {
     let app = App::start().await;
@@ -84,14 +78,7 @@ async fn the_seed_flow_runs_against_the_fake() {
     );
 
     // Checkout by price slug, completed as Flowglad would.
-    let session = server
-        .create_checkout_session(CreateProductCheckoutSessionParams::new(
-            PriceRef::slug("pro_monthly"),
-            "https://example.com/ok",
-            "https://example.com/cancel",
-        ))
-        .await
-        .unwrap();
+    let session = checkout::open(&server, "pro_monthly").await;
     assert!(session.url.contains(&session_id(&session)));
     app.fake
         .complete_checkout_session(&session_id(&session))

@@ -4,13 +4,13 @@
 //! contract suite (`contract::subscription_adjustments`, `contract::payment_reads`).
 
 use flowglad::{
-    AdjustSubscriptionParams, AdjustmentTiming, CreateProductCheckoutSessionParams, FlowgladClient,
-    FlowgladServer, PriceRef,
+    AdjustSubscriptionParams, AdjustmentTiming, FlowgladClient, FlowgladServer, PriceRef,
 };
 use flowglad_testing::FakeFlowglad;
 use serde_json::{Value, json};
 
 use crate::contract::{PRICING_FILE, assert_api_error, body, call, subscription_id, user};
+use crate::support::checkout;
 
 /// A fake seeded with the real test server's pricing model, a client, and a customer who paid
 /// for Pro through checkout: answers the Pro subscription's id.
@@ -23,19 +23,7 @@ async fn paid_pro() -> (FakeFlowglad, FlowgladClient, FlowgladServer, String) {
     let client = fake.flowglad_client();
     let server = user(&client, "payer");
     server.get_billing().await.unwrap();
-    let session = server
-        .create_checkout_session(CreateProductCheckoutSessionParams::new(
-            PriceRef::slug("pro_monthly"),
-            "https://example.com/ok",
-            "https://example.com/cancel",
-        ))
-        .await
-        .unwrap();
-    let id = serde_json::to_value(&session.checkout_session).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    fake.complete_checkout_session(&id).unwrap();
+    checkout::pay(&fake, &server, "pro_monthly").await;
     let billing = server.get_billing().await.unwrap();
     let pro = subscription_id(billing.current_subscription().unwrap()).to_owned();
     (fake, client, server, pro)
