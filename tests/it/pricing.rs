@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 
-use flowglad::FlowgladClient;
 use flowglad::pricing::PricingModel;
 use flowglad_testing::FakeFlowglad;
 use serde_json::{Value, json};
@@ -15,14 +14,6 @@ fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name)
-}
-
-fn client(fake: &FakeFlowglad) -> FlowgladClient {
-    FlowgladClient::builder()
-        .api_key(fake.api_key())
-        .base_url(fake.base_url())
-        .build()
-        .unwrap()
 }
 
 fn file_json(name: &str) -> Value {
@@ -109,7 +100,7 @@ async fn export_answers_the_seeded_file_with_its_unknown_members() {
         .start()
         .await
         .unwrap();
-    let admin = client(&fake).admin();
+    let admin = fake.flowglad_client().admin();
     let exported = admin
         .export_pricing_model(&fake.pricing_model_id())
         .await
@@ -128,7 +119,7 @@ async fn export_answers_the_seeded_file_with_its_unknown_members() {
 #[tokio::test]
 async fn setup_sends_the_document_as_it_is_and_the_new_model_exports_back() {
     let fake = FakeFlowglad::start().await;
-    let admin = client(&fake).admin();
+    let admin = fake.flowglad_client().admin();
     let model = PricingModel::load(data("pricing.json")).unwrap();
     let created = admin.setup_pricing_model(&model).await.unwrap();
     let id = created.pricing_model.id.clone();
@@ -167,7 +158,7 @@ async fn setup_sends_the_document_as_it_is_and_the_new_model_exports_back() {
 #[tokio::test]
 async fn setup_of_an_invalid_document_is_the_apis_400() {
     let fake = FakeFlowglad::start().await;
-    let admin = client(&fake).admin();
+    let admin = fake.flowglad_client().admin();
     let mut model = PricingModel::load(data("pricing.json")).unwrap();
     model.products[1].features.push("no_such_feature".into());
     let err = admin.setup_pricing_model(&model).await.unwrap_err();
@@ -183,7 +174,7 @@ async fn assert_fake_serves_the_file(file: &str) {
         .await
         .unwrap();
     let model = PricingModel::load(data(file)).unwrap();
-    let client = client(&fake);
+    let client = fake.flowglad_client();
     let answer = client.admin().get_default_pricing_model().await.unwrap();
     let pm: Value = serde_json::from_str(answer.json()).unwrap();
     let pm = &pm["pricingModel"];

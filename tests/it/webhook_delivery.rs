@@ -11,10 +11,10 @@ use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::post;
+use flowglad::models;
 use flowglad::raw::types;
 use flowglad::webhook::VerifiedWebhook;
 use flowglad::webhook::{CurrentRecord, EventObject, EventType, Verifier, WebhookEvent};
-use flowglad::{FlowgladClient, models};
 use flowglad_testing::FakeFlowglad;
 use flowglad_testing::fake::{WebhookAttempt, WebhookEndpoint};
 use serde::de::DeserializeOwned;
@@ -99,14 +99,6 @@ async fn serve(inbox: Inbox) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{addr}/webhooks/flowglad")
-}
-
-fn client(fake: &FakeFlowglad) -> FlowgladClient {
-    FlowgladClient::builder()
-        .api_key(fake.api_key())
-        .base_url(fake.base_url())
-        .build()
-        .unwrap()
 }
 
 async fn create_customer(fake: &FakeFlowglad, external_id: &str) {
@@ -215,7 +207,7 @@ async fn checkout_completion_delivers_signed_thin_events_to_an_axum_app() {
     // The app verified and decoded each one, under the same message id.
     let accepted = inbox.accepted();
     assert_eq!(accepted.len(), 6, "2 at sign-up, 4 at checkout");
-    let client = client(&fake);
+    let client = fake.flowglad_client();
     for a in &attempts {
         let (_, event) = accepted
             .iter()
@@ -447,7 +439,7 @@ async fn every_fetchable_noun_is_read_from_the_fake() {
     let fake = FakeFlowglad::start().await;
     create_customer(&fake, "user_42").await;
     checkout_pro(&fake, "user_42").await;
-    let client = client(&fake);
+    let client = fake.flowglad_client();
     let billing = client
         .admin()
         .get_customer_billing("user_42")
