@@ -1,7 +1,7 @@
 //! Usage events: idempotent per `transactionId`, bulk, balances that appear only once the
 //! ledger has entries, usage on a canceled subscription, validation of the amount.
 
-use flowglad::{CancellationTiming, CreateUsageEventParams, Error, UsageTarget};
+use flowglad::{CancellationTiming, CreateUsageEventParams, Error, FlowgladServer, UsageTarget};
 
 use super::subscriptions::subscribe_pro;
 use super::{Target, contract, json, subscription_id};
@@ -33,6 +33,19 @@ fn balance(balances: &flowglad::raw::types::CustomersGetUsageBalancesResponse) -
         .map(|b| b["availableBalance"].as_i64().unwrap())
 }
 
+/// The `api_calls` balance is `expected` both in the meter balances and in the billing.
+async fn assert_api_calls_balance(server: &FlowgladServer, expected: i64) {
+    let balances = server.get_usage_meter_balances(None).await.unwrap();
+    assert_eq!(balance(&balances), Some(expected));
+    let billing = server.get_billing().await.unwrap();
+    assert_eq!(
+        billing
+            .check_usage_balance("api_calls", None)
+            .map(|b| b.available_balance),
+        Some(expected)
+    );
+}
+
 async fn the_same_transaction_id_twice_gives_the_same_event(t: &Target) {
     let client = t.client();
     let server = t.new_user(&client);
@@ -57,15 +70,7 @@ async fn the_same_transaction_id_twice_gives_the_same_event(t: &Target) {
         .unwrap();
     assert_eq!(got.usage_event.id, first.usage_event.id);
     // Counted once.
-    let balances = server.get_usage_meter_balances(None).await.unwrap();
-    assert_eq!(balance(&balances), Some(-7));
-    let billing = server.get_billing().await.unwrap();
-    assert_eq!(
-        billing
-            .check_usage_balance("api_calls", None)
-            .map(|b| b.available_balance),
-        Some(-7)
-    );
+    assert_api_calls_balance(&server, -7).await;
 }
 
 async fn bulk_events_and_balances(t: &Target) {
@@ -96,15 +101,7 @@ async fn a_balance_appears_only_once_the_ledger_has_entries(t: &Target) {
         .create_usage_event(api_calls(3, &free, &t.unique("free")))
         .await
         .unwrap();
-    let balances = server.get_usage_meter_balances(None).await.unwrap();
-    assert_eq!(balance(&balances), Some(-3));
-    let billing = server.get_billing().await.unwrap();
-    assert_eq!(
-        billing
-            .check_usage_balance("api_calls", None)
-            .map(|b| b.available_balance),
-        Some(-3)
-    );
+    assert_api_calls_balance(&server, -3).await;
 }
 
 async fn usage_on_a_canceled_subscription(t: &Target) {
