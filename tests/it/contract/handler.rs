@@ -45,6 +45,19 @@ async fn answer(base: &str, action: &str, user: &str, body: Value) -> (u16, Valu
     (status, response.json().await.unwrap())
 }
 
+/// POSTs `body` to `subscriptions/create` as `user`: the error answer `want` (see
+/// [`error_answer`]); its message.
+async fn create_refused(
+    base: &str,
+    user: &str,
+    body: Value,
+    what: &str,
+    want: (u16, &str),
+) -> String {
+    let got = answer(base, "subscriptions/create", user, body).await;
+    error_answer(what, &got, want)
+}
+
 /// An error answer: `{data: null, error: {code, message, json: {message}}}` with `status`
 /// and `code`, read the way `@flowglad/react` reads it (`error.json.message`); its message.
 fn error_answer(what: &str, (status, body): &(u16, Value), want: (u16, &str)) -> String {
@@ -99,12 +112,8 @@ async fn subscriptions_create_starts_free_prices_only(t: &Target) {
         json!({"priceSlug": "pro_monthly"}),
         json!({"priceId": pro_id}),
     ] {
-        let got = answer(&base, "subscriptions/create", &user, body.clone()).await;
-        let message = error_answer(
-            &format!("subscriptions/create {body}"),
-            &got,
-            (402, "CHECKOUT_REQUIRED"),
-        );
+        let what = format!("subscriptions/create {body}");
+        let message = create_refused(&base, &user, body, &what, (402, "CHECKOUT_REQUIRED")).await;
         assert!(message.contains("checkout-sessions/create"), "{message}");
     }
     assert_eq!(
@@ -113,32 +122,24 @@ async fn subscriptions_create_starts_free_prices_only(t: &Target) {
         "nothing was created or canceled"
     );
 
-    let got = answer(
+    create_refused(
         &base,
-        "subscriptions/create",
         &user,
         json!({"priceSlug": "no_such_price"}),
+        "subscriptions/create no_such_price",
+        (404, "NOT_FOUND"),
     )
     .await;
-    error_answer(
-        "subscriptions/create no_such_price",
-        &got,
-        (404, "NOT_FOUND"),
-    );
 
     // A second free plan: Flowglad's own refusal, with its reason.
-    let got = answer(
+    let message = create_refused(
         &base,
-        "subscriptions/create",
         &user,
         json!({"priceSlug": "free_monthly"}),
+        "subscriptions/create free_monthly (on the free plan)",
+        (409, "UPSTREAM_REJECTED"),
     )
     .await;
-    let message = error_answer(
-        "subscriptions/create free_monthly (on the free plan)",
-        &got,
-        (409, "UPSTREAM_REJECTED"),
-    );
     assert!(
         message.contains("Only one free subscription is allowed"),
         "{message}"
