@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use flowglad::{
     AdjustSubscriptionParams, AdjustmentTiming, Billing, CancellationTiming,
-    CreateProductCheckoutSessionParams, CreateUsageEventParams, FlowgladServer, PriceRef,
-    UsageTarget,
+    CreateUsageEventParams, FlowgladServer, PriceRef, UsageTarget,
 };
 use flowglad_testing::FakeFlowglad;
 use flowglad_testing::fake::WebhookEndpoint;
 use serde_json::{Value, json};
+
+use crate::support::checkout;
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -42,22 +43,12 @@ impl App {
         App { fake, server }
     }
 
-    /// Checks out `price_slug` and pays, as the customer would in the browser.
-    async fn checkout(&self, price_slug: &str) {
-        let session = self
-            .server
-            .create_checkout_session(CreateProductCheckoutSessionParams::new(
-                PriceRef::slug(price_slug),
-                "https://example.com/ok",
-                "https://example.com/cancel",
-            ))
-            .await
-            .unwrap();
-        let id = serde_json::to_value(&session.checkout_session).unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        self.fake.complete_checkout_session(&id).unwrap();
+    /// [`start`](Self::start), then `user_1` checks out `price_slug` and pays, as the
+    /// customer would in the browser.
+    async fn paid(price_slug: &str) -> App {
+        let app = App::start().await;
+        checkout::pay(&app.fake, &app.server, price_slug).await;
+        app
     }
 
     async fn billing(&self) -> (Billing, Value) {
@@ -113,8 +104,7 @@ fn price_slug(billing: &Value) -> &str {
 
 #[tokio::test]
 async fn a_monthly_plan_renews_after_31_days_with_a_new_period_an_invoice_and_a_payment() {
-    let app = App::start().await;
-    app.checkout("pro_monthly").await;
+    let app = App::paid("pro_monthly").await;
     let (billing, before) = app.billing().await;
     assert!(billing.check_feature_access("premium_feature", None));
     let (start, end) = period(&before);
@@ -163,8 +153,7 @@ async fn a_monthly_plan_renews_after_31_days_with_a_new_period_an_invoice_and_a_
 
 #[tokio::test]
 async fn a_cancellation_at_period_end_keeps_access_until_the_boundary() {
-    let app = App::start().await;
-    app.checkout("pro_monthly").await;
+    let app = App::paid("pro_monthly").await;
     let (billing, before) = app.billing().await;
     let sub = before["currentSubscriptions"][0]["id"]
         .as_str()
@@ -207,8 +196,7 @@ async fn a_cancellation_at_period_end_keeps_access_until_the_boundary() {
 
 #[tokio::test]
 async fn a_scheduled_downgrade_applies_at_the_boundary() {
-    let app = App::start().await;
-    app.checkout("pro_monthly").await;
+    let app = App::paid("pro_monthly").await;
     let adjusted = app
         .server
         .adjust_subscription(
@@ -247,8 +235,7 @@ async fn a_scheduled_downgrade_applies_at_the_boundary() {
 
 #[tokio::test]
 async fn usage_credits_renew_each_period_and_one_time_credits_do_not() {
-    let app = App::start().await;
-    app.checkout("pro_monthly").await;
+    let app = App::paid("pro_monthly").await;
     let (billing, json) = app.billing().await;
     let balance = |b: &Billing| {
         b.check_usage_balance("api_calls", None)
@@ -282,8 +269,7 @@ async fn usage_credits_renew_each_period_and_one_time_credits_do_not() {
 
 #[tokio::test]
 async fn a_trial_ends_into_the_paid_plan() {
-    let app = App::start().await;
-    app.checkout("pro_trial_monthly").await;
+    let app = App::paid("pro_trial_monthly").await;
     let (billing, before) = app.billing().await;
     let sub = &before["currentSubscriptions"][0];
     assert_eq!(sub["status"], "trialing");
@@ -344,8 +330,7 @@ async fn a_renewal_without_a_card_leaves_an_open_invoice_and_past_due() {
 
 #[tokio::test]
 async fn set_time_moves_forward_only_and_crosses_every_boundary_on_the_way() {
-    let app = App::start().await;
-    app.checkout("pro_monthly").await;
+    let app = App::paid("pro_monthly").await;
     let now = app.fake.now();
     let err = app.fake.set_time(now - DAY).unwrap_err();
     assert!(err.to_string().contains("forward"), "{err}");
