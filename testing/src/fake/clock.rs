@@ -112,12 +112,7 @@ impl State {
             s.status = "canceled".into();
             s.canceled_at = Some(at);
             s.updated_at = at;
-            self.emit(
-                EventType::SubscriptionCanceled,
-                "subscription",
-                &id,
-                &customer,
-            );
+            self.emit_subscription(EventType::SubscriptionCanceled, &id, &customer);
             return;
         }
         let scheduled = self.subscriptions[i].scheduled_price.clone();
@@ -167,12 +162,7 @@ impl State {
             }
         }
         if changed {
-            self.emit(
-                EventType::SubscriptionUpdated,
-                "subscription",
-                &id,
-                &customer,
-            );
+            self.emit_subscription(EventType::SubscriptionUpdated, &id, &customer);
         }
     }
 

@@ -29,4 +29,9 @@ impl State {
             },
         );
     }
+
+    /// Emits `event_type` for the subscription `id` of the customer `customer_id`.
+    pub(crate) fn emit_subscription(&self, event_type: EventType, id: &str, customer_id: &str) {
+        self.emit(event_type, "subscription", id, customer_id);
+    }
 }

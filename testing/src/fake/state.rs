@@ -520,12 +520,7 @@ impl State {
             cancellation_reason: None,
             free_plan: price.unit_price == 0,
         });
-        self.emit(
-            EventType::SubscriptionCreated,
-            "subscription",
-            &id,
-            customer_id,
-        );
+        self.emit_subscription(EventType::SubscriptionCreated, &id, customer_id);
         id
     }
 
@@ -548,12 +543,7 @@ impl State {
             }
         }
         for id in replaced {
-            self.emit(
-                EventType::SubscriptionCanceled,
-                "subscription",
-                &id,
-                customer_id,
-            );
+            self.emit_subscription(EventType::SubscriptionCanceled, &id, customer_id);
         }
         new_id
     }
@@ -810,7 +800,7 @@ impl State {
         } else {
             EventType::SubscriptionUpdated
         };
-        self.emit(event, "subscription", &s.id, &s.customer_id);
+        self.emit_subscription(event, &s.id, &s.customer_id);
         let was_paid = self
             .catalog
             .price(&s.price_id)
@@ -835,12 +825,7 @@ impl State {
             s.updated_at = now;
         }
         let s = s.clone();
-        self.emit(
-            EventType::SubscriptionUpdated,
-            "subscription",
-            &s.id,
-            &s.customer_id,
-        );
+        self.emit_subscription(EventType::SubscriptionUpdated, &s.id, &s.customer_id);
         Ok(json!({"subscription": self.subscription_record(&s)}))
     }
 
@@ -886,12 +871,7 @@ impl State {
         }
         s.updated_at = now;
         let s = s.clone();
-        self.emit(
-            EventType::SubscriptionUpdated,
-            "subscription",
-            &s.id,
-            &s.customer_id,
-        );
+        self.emit_subscription(EventType::SubscriptionUpdated, &s.id, &s.customer_id);
         Ok(json!({"subscription": self.subscription_record(&s),
                   "subscriptionItems": [self.item_record(&s)],
                   "resolvedTiming": resolved, "isUpgrade": is_upgrade}))
