@@ -106,18 +106,35 @@ async fn a_second_current_subscription_is_refused(t: &Target) {
     );
 }
 
+/// Cancels `id` with `timing`; the answer's subscription record, checked to have `status`
+/// and `current`.
+async fn cancel(
+    server: &FlowgladServer,
+    id: &str,
+    timing: CancellationTiming,
+    status: &str,
+    current: bool,
+) -> serde_json::Value {
+    let canceled = server.cancel_subscription(id, timing).await.unwrap();
+    let record = json(&canceled.subscription);
+    assert_eq!(record["status"], status, "{record}");
+    assert_eq!(record["current"], current, "{record}");
+    record
+}
+
 async fn cancelling_a_paid_subscription_returns_the_customer_to_free(t: &Target) {
     let client = t.client();
     let server = t.new_user(&client);
     let (free, pro) = subscribe_pro(&server).await;
 
-    let canceled = server
-        .cancel_subscription(&pro, CancellationTiming::Immediately)
-        .await
-        .unwrap();
-    let record = json(&canceled.subscription);
-    assert_eq!(record["status"], "canceled", "{record}");
-    assert_eq!(record["current"], false, "{record}");
+    let record = cancel(
+        &server,
+        &pro,
+        CancellationTiming::Immediately,
+        "canceled",
+        false,
+    )
+    .await;
     assert!(record["canceledAt"].is_i64(), "{record}");
 
     let billing = server.get_billing().await.unwrap();
@@ -156,13 +173,14 @@ async fn cancel_at_period_end_then_uncancel(t: &Target) {
     let server = t.new_user(&client);
     let (_, pro) = subscribe_pro(&server).await;
 
-    let scheduled = server
-        .cancel_subscription(&pro, CancellationTiming::AtEndOfCurrentBillingPeriod)
-        .await
-        .unwrap();
-    let record = json(&scheduled.subscription);
-    assert_eq!(record["status"], "cancellation_scheduled", "{record}");
-    assert_eq!(record["current"], true, "{record}");
+    let record = cancel(
+        &server,
+        &pro,
+        CancellationTiming::AtEndOfCurrentBillingPeriod,
+        "cancellation_scheduled",
+        true,
+    )
+    .await;
     assert!(record["cancelScheduledAt"].is_i64(), "{record}");
     let billing = server.get_billing().await.unwrap();
     assert!(billing.check_feature_access("premium_feature", None));
