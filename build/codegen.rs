@@ -483,6 +483,7 @@ fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
         .collect();
     let values = &e.values;
     let name_str = &e.name;
+    let schema_names = schema_names_tokens(name_str);
     let docs = values.iter().map(|v| format!("`{v}`"));
     let doc = format!(
         "One of the API's `{}` values. `Unknown` keeps a value this version of the SDK does \
@@ -558,13 +559,7 @@ fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
         /// generated types), and the second keeps values a newer API sends.
         #[cfg(feature = "schemars")]
         impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                #name_str.into()
-            }
-
-            fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                ::std::concat!(::std::module_path!(), "::", #name_str).into()
-            }
+            #schema_names
 
             fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
                 ::schemars::json_schema!({
@@ -612,6 +607,7 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
         .map(|v| Ident::new(&v.ty, Span::call_site()))
         .collect();
     let name_str = &u.name;
+    let schema_names = schema_names_tokens(name_str);
     let is_bool = matches!(u.variants[0].tag, Tag::Bool(_));
     let arms = u
         .variants
@@ -689,13 +685,7 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
         /// One of the known records (`anyOf`: the records' tags tell them apart).
         #[cfg(feature = "schemars")]
         impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                #name_str.into()
-            }
-
-            fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                ::std::concat!(::std::module_path!(), "::", #name_str).into()
-            }
+            #schema_names
 
             fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
                 ::schemars::json_schema!({
@@ -721,6 +711,20 @@ fn tagged_union_tokens(u: &TaggedUnion) -> TokenStream {
                 };
                 result.map_err(<D::Error as ::serde::de::Error>::custom)
             }
+        }
+    }
+}
+
+/// `JsonSchema::schema_name` and `schema_id` for a generated type named `name_str`: the
+/// id is qualified by the module, so that equal names in other modules stay apart.
+fn schema_names_tokens(name_str: &str) -> TokenStream {
+    quote! {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            #name_str.into()
+        }
+
+        fn schema_id() -> ::std::borrow::Cow<'static, str> {
+            ::std::concat!(::std::module_path!(), "::", #name_str).into()
         }
     }
 }
