@@ -364,15 +364,8 @@ pub fn assert_api_error<T: std::fmt::Debug>(
     code: Option<&str>,
     message: &str,
 ) -> flowglad::ApiError {
-    let err = result.expect_err("the call fails");
-    let api = err.api().unwrap_or_else(|| panic!("{err:?}")).clone();
-    assert_eq!(api.status, status, "{err}");
-    assert_eq!(api.code.as_deref(), code, "{err}");
-    assert!(
-        api.message.contains(message),
-        "{message:?} not in {:?}",
-        api.message
-    );
+    let api = assert_refused(result, status, Says::Contains(message));
+    assert_eq!(api.code.as_deref(), code, "{api}");
     api
 }
 
