@@ -216,6 +216,12 @@ impl Catalog {
         catalog
     }
 
+    /// The model's own fields, without its products and meters
+    /// (`PricingModelClientSelectSchema`: what create, update and list answer).
+    pub(crate) fn plain_record(&self) -> Value {
+        super::records::shape("PricingModelClientSelectSchema", &self.record)
+    }
+
     /// Rebuilds the `PricingModelDetailsRecord` from the lists: every product with its prices
     /// (the default one as `defaultPrice`) and granted features, every usage meter with its
     /// prices, the first default product as `defaultProduct`.

@@ -34,7 +34,7 @@ pub(crate) fn create(state: &mut State, body: &Value) -> Result<Value, Failure> 
         "usageMeters": [],
     });
     let catalog = add(state, setup);
-    Ok(json!({"pricingModel": shape_plain(&catalog.record)}))
+    Ok(json!({"pricingModel": catalog.plain_record()}))
 }
 
 /// `pricingModels-update`: the name and default flag of the model named by the body's `id`.
@@ -70,7 +70,7 @@ pub(crate) fn update(state: &mut State, body: &Value) -> Result<Value, Failure> 
         }
     }
     c.record["updatedAt"] = json!(now);
-    Ok(json!({"pricingModel": shape_plain(&c.record)}))
+    Ok(json!({"pricingModel": c.plain_record()}))
 }
 
 /// `pricingModels-clone`: a new, non-default model named `name` with copies of the source's
@@ -101,9 +101,4 @@ fn add(state: &mut State, setup: Value) -> &Catalog {
     let catalog = Catalog::build_numbered(&PricingModelSeed { setup }, now, n);
     state.other_models.push(catalog);
     state.other_models.last().expect("just pushed")
-}
-
-/// A model's own fields (`PricingModelClientSelectSchema`).
-fn shape_plain(record: &Value) -> Value {
-    super::records::shape("PricingModelClientSelectSchema", record)
 }

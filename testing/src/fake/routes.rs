@@ -159,7 +159,7 @@ pub(crate) fn dispatch(
         "pricingModels-list" => {
             let data = std::iter::once(&state.catalog)
                 .chain(&state.other_models)
-                .map(|c| super::records::shape("PricingModelClientSelectSchema", &c.record))
+                .map(super::catalog::Catalog::plain_record)
                 .collect();
             Ok(page(data, query))
         }
